@@ -1,0 +1,74 @@
+/**
+ * Problems are data: every check in the format layer returns a list of them instead of throwing
+ * at the first one, so a user sees everything that is wrong with an input at once.
+ */
+
+/** Where in a document a problem was found (1-based). */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export type Severity = "error" | "warning";
+
+export interface Problem {
+  /**
+   * The field the problem is about, as the user spelled or would spell it: an xinetd attribute
+   * (`socket_type`), an rsync parameter (`read only`), a module name (`[backup]`), or a path into a
+   * model (`modules.backup.max connections`).
+   */
+  field: string;
+  /** Stable identifier of the rule that was broken (kebab-case), e.g. `enum`, `mandatory`. */
+  rule: string;
+  /** One sentence for a human; names the field in backticks and says what is allowed. */
+  message: string;
+  /** `error`: the daemon would reject or misread it. `warning`: legal but surprising. */
+  severity: Severity;
+  /** Set when the problem comes from a parsed document. */
+  position?: Position;
+}
+
+export function problem(
+  field: string,
+  rule: string,
+  message: string,
+  extra: { severity?: Severity; position?: Position } = {},
+): Problem {
+  const p: Problem = { field, rule, message, severity: extra.severity ?? "error" };
+  if (extra.position) p.position = extra.position;
+  return p;
+}
+
+export function errorsOf(problems: readonly Problem[]): Problem[] {
+  return problems.filter((p) => p.severity === "error");
+}
+
+/** One line per problem, prefixed with the position when there is one. */
+export function formatProblem(p: Problem, source?: string): string {
+  const where = p.position
+    ? `${source ?? ""}${source ? ":" : "line "}${p.position.line}:${p.position.column}: `
+    : "";
+  return `${where}${p.message} [${p.rule}]`;
+}
+
+/**
+ * Thrown by the `*OrThrow` helpers. `shortMessage` is the first problem and a count; `message`
+ * lists every problem, one per line.
+ */
+export class FormatError extends Error {
+  readonly problems: readonly Problem[];
+  readonly shortMessage: string;
+
+  constructor(subject: string, problems: readonly Problem[], source?: string) {
+    const first = problems[0];
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+    const shortMessage = `${subject}: ${first ? formatProblem(first, source) : "invalid"}${more}`;
+    const full = [`${subject}: ${problems.length} problem(s)`]
+      .concat(problems.map((p) => `  - ${formatProblem(p, source)}`))
+      .join("\n");
+    super(full);
+    this.name = "FormatError";
+    this.problems = problems;
+    this.shortMessage = shortMessage;
+  }
+}
