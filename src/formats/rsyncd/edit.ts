@@ -1,0 +1,216 @@
+/**
+ * Edits that leave every byte they do not need to change untouched. Each returns a new document
+ * parsed from the edited text, so positions and problems stay true.
+ */
+import { parseRsyncdDocument, type ParameterEntry, type RsyncdDocument, type RsyncdEntry } from "./document";
+import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
+import { lookupRsyncParameter } from "./parameters";
+import { globalSettings, moduleSettings, parameterLine, renderRsyncModule } from "./render";
+import { findWalkedModule, walkRsyncdDocument, type EntryContext } from "./sections";
+import { sameRsyncValue, typedRsyncValue, type RsyncTypedValue } from "./values";
+
+type Settings = ReturnType<typeof moduleSettings>;
+
+/** The document's line ending: the first one it uses, `\n` for none. */
+function documentEol(doc: RsyncdDocument): string {
+  for (const entry of doc.entries) {
+    if (entry.raw.endsWith("\r\n")) return "\r\n";
+    if (entry.raw.endsWith("\n")) return "\n";
+  }
+  return "\n";
+}
+
+function entryEol(raw: string): string {
+  if (raw.endsWith("\r\n")) return "\r\n";
+  return raw.endsWith("\n") ? "\n" : "";
+}
+
+/** Raw text per entry (empty once removed), plus text inserted after an entry (-1: at the start). */
+class Splice {
+  readonly raws: string[];
+  private readonly inserts = new Map<number, string>();
+
+  constructor(private readonly entries: readonly RsyncdEntry[], private readonly eol: string) {
+    this.raws = entries.map((e) => e.raw);
+  }
+
+  insertAfter(index: number, text: string): void {
+    this.inserts.set(index, (this.inserts.get(index) ?? "") + text);
+  }
+
+  render(): RsyncdDocument {
+    let text = this.inserts.get(-1) ?? "";
+    this.raws.forEach((raw, index) => {
+      text += raw;
+      const inserted = this.inserts.get(index);
+      if (inserted === undefined) return;
+      // An insertion after a last line without a newline needs one first.
+      if (text !== "" && !text.endsWith("\n")) text += this.eol;
+      text += inserted;
+    });
+    return parseRsyncdDocument(text);
+  }
+
+  rewrite(index: number, entry: ParameterEntry, text: string): void {
+    this.raws[index] = `${entry.indent}${entry.key}${entry.separator}${text}${entryEol(entry.raw)}`;
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+}
+
+function keyOf(entry: ParameterEntry): string {
+  return lookupRsyncParameter(entry.name)?.name ?? entry.name;
+}
+
+function unchanged(entry: ParameterEntry, name: string, text: string, typed: RsyncTypedValue | undefined): boolean {
+  const param = lookupRsyncParameter(name);
+  if (typed === undefined || param === undefined) return entry.value === text;
+  const current = typedRsyncValue(param, entry.value);
+  return current !== undefined && sameRsyncValue(current, typed);
+}
+
+/**
+ * Makes the parameter lines of one context say `settings`: the last line of each parameter is
+ * kept if it already means the wanted value, else rewritten; parameters not wanted lose all their
+ * lines; new ones are returned for the caller to place.
+ */
+function applySettings(
+  doc: RsyncdDocument,
+  contexts: readonly EntryContext[],
+  context: EntryContext,
+  settings: Settings,
+  splice: Splice,
+  skip: ReadonlySet<string>,
+): Settings {
+  const groups = new Map<string, number[]>();
+  doc.entries.forEach((entry, index) => {
+    if (entry.kind !== "parameter" || contexts[index] !== context || skip.has(keyOf(entry))) return;
+    const key = keyOf(entry);
+    groups.set(key, [...(groups.get(key) ?? []), index]);
+  });
+  for (const [key, indexes] of groups) {
+    const wanted = settings.find(([name]) => name === key);
+    if (wanted === undefined) {
+      for (const index of indexes) splice.raws[index] = "";
+      continue;
+    }
+    const last = indexes[indexes.length - 1]!;
+    const entry = doc.entries[last] as ParameterEntry;
+    if (!unchanged(entry, wanted[0], wanted[1], wanted[2])) splice.rewrite(last, entry, wanted[1]);
+  }
+  return settings.filter(([name]) => !groups.has(name) && !skip.has(name));
+}
+
+function indentOf(doc: RsyncdDocument, contexts: readonly EntryContext[], context: EntryContext, fallback: string): string {
+  const index = doc.entries.findIndex((e, i) => e.kind === "parameter" && contexts[i] === context);
+  return index < 0 ? fallback : (doc.entries[index] as ParameterEntry).indent;
+}
+
+function linesOf(settings: Settings, indent: string, eol: string): string {
+  return settings.map(([name, text]) => parameterLine(indent, name, text, eol)).join("");
+}
+
+/**
+ * Makes the document hold `model` for its module. An existing module (found like
+ * `readRsyncModule` finds it) is edited in place across all its sections: each parameter's last
+ * line is the one kept or rewritten, new lines go after the last parameter line of the module's
+ * last section, and a changed name rewrites its headers (or its last `name =` line). Otherwise a
+ * new section is appended after one blank line.
+ */
+export function setRsyncModule(doc: RsyncdDocument, model: RsyncModuleModel): RsyncdDocument {
+  const walk = walkRsyncdDocument(doc);
+  const index = findWalkedModule(walk, model.name);
+  const eol = documentEol(doc);
+  const splice = new Splice(doc.entries, eol);
+  if (index < 0) {
+    const last = doc.entries[doc.entries.length - 1];
+    const separator = last === undefined || last.kind === "blank" ? "" : eol;
+    splice.insertAfter(doc.entries.length - 1, separator + renderRsyncModule(model).replace(/\n/g, eol));
+    return splice.render();
+  }
+  const module = walk.modules[index]!;
+  const settings = moduleSettings(model).filter(([name]) => name !== "name");
+  const added = applySettings(doc, walk.contexts, index, settings, splice, new Set(["name"]));
+  const nameLines = doc.entries
+    .map((entry, i) => ({ entry, i }))
+    .filter(({ entry, i }) => entry.kind === "parameter" && walk.contexts[i] === index && keyOf(entry) === "name");
+  const lastNameLine = nameLines[nameLines.length - 1];
+  if (lastNameLine !== undefined) {
+    if (module.name !== model.name) splice.rewrite(lastNameLine.i, lastNameLine.entry as ParameterEntry, model.name);
+  } else if (module.name !== model.name) {
+    for (const header of module.headers) {
+      const raw = doc.entries[header]!.raw;
+      splice.raws[header] = `${raw.slice(0, raw.indexOf("["))}[${model.name}]${raw.slice(raw.indexOf("]") + 1)}`;
+    }
+  }
+  if (added.length > 0) {
+    const header = module.headers[module.headers.length - 1]!;
+    let after = header;
+    for (let i = header + 1; i < splice.length && walk.contexts[i] === index && doc.entries[i]!.kind !== "section"; i++) {
+      if (doc.entries[i]!.kind === "parameter") after = i;
+    }
+    splice.insertAfter(after, linesOf(added, indentOf(doc, walk.contexts, index, "\t"), eol));
+  }
+  return splice.render();
+}
+
+/** Comment lines directly above `index` with no blank line between: they describe it. */
+function leadingComments(entries: readonly RsyncdEntry[], index: number): number {
+  let start = index;
+  while (start > 0 && entries[start - 1]!.kind === "comment") start--;
+  return start;
+}
+
+/**
+ * Removes every section of the module (found like `readRsyncModule` finds it) with its own leading
+ * comment block, up to the next section's leading comment block. A section that ends the file also
+ * takes the blank lines before it. Unknown names leave the document as it is.
+ */
+export function removeRsyncModule(doc: RsyncdDocument, name: string): RsyncdDocument {
+  const walk = walkRsyncdDocument(doc);
+  const index = findWalkedModule(walk, name);
+  if (index < 0) return doc;
+  const { entries } = doc;
+  const splice = new Splice(entries, documentEol(doc));
+  for (const header of walk.modules[index]!.headers) {
+    let end = header + 1;
+    while (end < entries.length && entries[end]!.kind !== "section" && walk.contexts[end] === index) end++;
+    if (end < entries.length && entries[end]!.kind === "section") end = Math.max(header + 1, leadingComments(entries, end));
+    let start = leadingComments(entries, header);
+    if (end === entries.length) while (start > 0 && entries[start - 1]!.kind === "blank") start--;
+    for (let i = start; i < end; i++) splice.raws[i] = "";
+  }
+  return splice.render();
+}
+
+/**
+ * Makes the global part hold `model`. Global lines are edited wherever they are (also after a
+ * `[global]` header in the middle); new lines go after the last parameter line of the leading
+ * global part, which ends where the first module's leading comment block starts.
+ */
+export function setRsyncdGlobal(doc: RsyncdDocument, model: RsyncdGlobalModel): RsyncdDocument {
+  const walk = walkRsyncdDocument(doc);
+  const eol = documentEol(doc);
+  const splice = new Splice(doc.entries, eol);
+  const added = applySettings(doc, walk.contexts, "global", globalSettings(model), splice, new Set());
+  if (added.length > 0) {
+    const { entries } = doc;
+    let firstModule = entries.findIndex((e) => e.kind === "section" && !e.isGlobal);
+    if (firstModule < 0) firstModule = entries.length;
+    const leadEnd = leadingComments(entries, firstModule);
+    let after = -1;
+    for (let i = 0; i < leadEnd; i++) {
+      if (entries[i]!.kind === "parameter" && walk.contexts[i] === "global") after = i;
+    }
+    if (after < 0) {
+      after = leadEnd - 1;
+      while (after >= 0 && entries[after]!.kind === "blank") after--;
+    }
+    const lines = linesOf(added, indentOf(doc, walk.contexts, "global", ""), eol);
+    const separated = after < 0 && entries.length > 0 && entries[0]!.kind !== "blank" ? lines + eol : lines;
+    splice.insertAfter(after, separated);
+  }
+  return splice.render();
+}
