@@ -1,0 +1,8 @@
+/**
+ * The format layer: lossless documents, typed models, edits and validation for xinetd service
+ * files and rsyncd.conf. Pure code: it imports neither Pulumi nor an SSH client, so everything here
+ * can be tested on strings alone and reused by the remote and resource layers.
+ */
+export * from "./problems";
+export * from "./xinetd";
+export * from "./rsyncd";
