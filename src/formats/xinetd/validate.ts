@@ -15,6 +15,15 @@ export interface XinetdValidationOptions {
   services?: ServicesTable;
 }
 
+/**
+ * The INTERNAL services xinetd 2.3.15.3 has built in, by socket type (measured: `servers`,
+ * `services` and `xadmin` are listed in older docs but log "No such internal service").
+ */
+const BUILTIN_SERVICES: Record<string, readonly string[]> = {
+  stream: ["chargen", "daytime", "discard", "echo", "sensor", "tcpmux", "time"],
+  dgram: ["chargen", "daytime", "discard", "echo", "sensor", "time"],
+};
+
 const KNOWN_KEYS = new Set<string>(["name", "extra", ...ATTRIBUTE_KEYS]);
 const BOOLEAN_KEYS = new Set<XinetdAttributeKey>(["disable", "wait", "groups", "v6only"]);
 
@@ -132,6 +141,10 @@ function crossFieldProblems(model: XinetdServiceModel, options: XinetdValidation
   if (!internal && model.user === undefined) mandatory("user", " unless `type` has INTERNAL");
   if (!internal && model.redirect === undefined && model.server === undefined) mandatory("server", " unless `type` has INTERNAL or `redirect` is set");
   if (unlisted && model.port === undefined) mandatory("port", " for an UNLISTED service");
+  const builtins = model.socketType === undefined ? undefined : BUILTIN_SERVICES[model.socketType] ?? [];
+  if (internal && builtins && !builtins.includes(model.name.toLowerCase())) {
+    problems.push(problem("service", "no-such-internal-service", `xinetd has no internal \`${model.name}\` service for ${model.socketType}; it has ${builtins.join(", ") || "none"}.`));
+  }
   if (model.socketType === "dgram" && model.wait !== true) {
     problems.push(problem("wait", "dgram-needs-wait", "A dgram service needs `wait = yes` (xinetd 2.3.15.4 and later reject it otherwise)."));
   }

@@ -49,6 +49,7 @@ const CASES: Array<[string, XinetdServiceModel, XinetdValidationOptions, string,
   ["unknown model key", bad({ socket_type: "stream" }), {}, "socket_type", "unknown-key"],
   ["redirect port zero", bad({ server: undefined, redirect: { host: "10.0.0.1", port: 0 } }), {}, "redirect", "range"],
   ["access_times format", bad({ accessTimes: ["8-18"] }), {}, "access_times", "invalid-value"],
+  ["INTERNAL service xinetd does not have", bad({ name: "servers", type: ["INTERNAL"], user: undefined, server: undefined }), {}, "service", "no-such-internal-service"],
   ["syslog facility", bad({ logType: { kind: "SYSLOG", facility: "kernel" } }), {}, "log_type", "enum"],
 ];
 
