@@ -1,0 +1,15 @@
+/** The remote layer: safe reads and changes of files on hosts, and xinetd reloads that verify and roll back. */
+export * from "./transport";
+export { RemoteError, type RemoteErrorCode } from "./errors";
+export { readRemoteFile, type FileMetadata, type RemoteFile } from "./read-file";
+export { changeRemoteFile, type ChangeFileOptions, type EditResult, type FileChange } from "./change-file";
+export { type CandidateKind, type ValidationReport } from "./validation";
+export {
+  detectXinetdHost, type ReloadStrategy, type ServiceCheck, type ServiceState, type XinetdHostFacts, type XinetdLogSource,
+} from "./reload";
+export {
+  changeXinetdService, XinetdReloader, xinetdReloaderFor, type ReloadOutcome, type XinetdReloaderOptions, type XinetdServiceChange,
+} from "./xinetd-service";
+export {
+  changeRsyncdConfig, describePortConflict, findRsyncPortConflict, rsyncDiagnostics, RSYNC_PORT, type PortHolder,
+} from "./rsync";

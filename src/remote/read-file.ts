@@ -1,0 +1,46 @@
+/** Reading one file of a host: content and metadata in one round trip; absence is an answer. */
+import { RemoteError, commandFailedError } from "./errors";
+import { shellQuote } from "./shell";
+import type { CommandRunner } from "./transport";
+
+export interface FileMetadata {
+  /** Permission bits, e.g. 0o644. */
+  mode: number;
+  owner: string;
+  group: string;
+}
+
+export type RemoteFile = { exists: false } | ({ exists: true; content: string } & FileMetadata);
+
+/** Parses the `FILE <mode> <owner> <group>` header that the read and change scripts print. */
+export function parseFileHeader(fields: string[]): FileMetadata {
+  const [mode, owner, group] = fields;
+  if (mode === undefined || owner === undefined || group === undefined || !/^[0-7]+$/.test(mode)) {
+    throw new Error(`unexpected file header: ${fields.join(" ")}`);
+  }
+  return { mode: Number.parseInt(mode, 8), owner, group };
+}
+
+/** The stat fields of `parseFileHeader`, for scripts (`%U`/`%G` fall back to ids for unknown ones). */
+export const STAT_FORMAT = "'%a %U %G'";
+
+export async function readRemoteFile(runner: CommandRunner, path: string): Promise<RemoteFile> {
+  const target = shellQuote(path);
+  // The header comes from the same shell that then cats the file; cat's bytes are all the rest.
+  const script = [
+    `if [ ! -e ${target} ] && [ ! -L ${target} ]; then echo ABSENT; exit 0; fi`,
+    `[ -f ${target} ] || { echo "not a regular file" >&2; exit 2; }`,
+    `header=$(stat -L -c ${STAT_FORMAT} ${target}) || exit 2`,
+    `printf 'FILE %s\\n' "$header"`,
+    `exec cat ${target}`,
+  ].join("\n");
+  const result = await runner.run(script);
+  if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
+  const newline = result.stdout.indexOf("\n");
+  const header = result.stdout.slice(0, newline).split(" ");
+  if (header[0] === "ABSENT") return { exists: false };
+  if (header[0] !== "FILE") {
+    throw new RemoteError({ code: "command-failed", host: runner.label, command: script, summary: `unexpected answer reading ${path}`, stdout: result.stdout });
+  }
+  return { exists: true, content: result.stdout.slice(newline + 1), ...parseFileHeader(header.slice(1)) };
+}

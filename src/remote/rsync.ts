@@ -1,0 +1,84 @@
+/** rsync daemon specifics: rsyncd.conf changes, the port-873 conflict, and its log for diagnostics. */
+import { parseRsyncdDocument, renderRsyncdDocument, rsyncdSemantics, rsyncdValue, type RsyncdDocument } from "../formats";
+import { changeRemoteFile, type ChangeFileOptions, type FileChange } from "./change-file";
+import { RemoteError, commandFailedError } from "./errors";
+import { readRemoteFile } from "./read-file";
+import { shellQuote } from "./shell";
+import type { CommandRunner } from "./transport";
+
+export const RSYNC_PORT = 873;
+const LOG_TAIL_LINES = 20;
+
+/**
+ * Edits an rsyncd.conf as a document. No reload follows: rsync re-reads the file for every
+ * connection. When the host's rsync rejects the candidate, the error also carries the tail of the
+ * live daemon's log.
+ */
+export async function changeRsyncdConfig(
+  runner: CommandRunner,
+  path: string,
+  edit: (current: RsyncdDocument | undefined) => RsyncdDocument | undefined,
+  options: Omit<ChangeFileOptions, "validate"> = {},
+): Promise<FileChange> {
+  try {
+    return await changeRemoteFile(runner, path, (current) => {
+      const next = edit(current === undefined ? undefined : parseRsyncdDocument(current));
+      return next === undefined ? undefined : renderRsyncdDocument(next);
+    }, { ...options, validate: "rsyncd" });
+  } catch (error) {
+    if (!(error instanceof RemoteError) || error.code !== "command-failed") throw error;
+    const diagnostics = await rsyncDiagnostics(runner, path).catch(() => undefined);
+    if (!diagnostics) throw error;
+    throw new RemoteError({
+      code: error.code, host: error.host, command: error.command,
+      summary: error.shortMessage.slice(error.host.length + 2),
+      ...(error.stdout === undefined ? {} : { stdout: error.stdout }),
+      stderr: `${error.stderr ?? ""}\n${diagnostics}`.trim(),
+    });
+  }
+}
+
+/**
+ * The last lines rsync logged for the daemon that reads `configPath`: its `log file` when the
+ * configuration names one, else rsyncd's lines in syslog. Undefined when there are none.
+ */
+export async function rsyncDiagnostics(runner: CommandRunner, configPath: string): Promise<string | undefined> {
+  const config = await readRemoteFile(runner, configPath);
+  const logFile = config.exists ? rsyncdValue(rsyncdSemantics(parseRsyncdDocument(config.content)), "log file") : undefined;
+  const script = logFile
+    ? `tail -n ${LOG_TAIL_LINES} ${shellQuote(logFile)} 2>/dev/null`
+    : `for log in /var/log/syslog /var/log/messages; do [ -r "$log" ] && grep 'rsyncd\\[' "$log" | tail -n ${LOG_TAIL_LINES} && break; done; true`;
+  const result = await runner.run(script);
+  const lines = result.stdout.trimEnd();
+  if (!lines) return undefined;
+  return `last lines of ${logFile ?? "syslog"} (rsync daemon of ${configPath}):\n${lines}`;
+}
+
+export interface PortHolder {
+  command: string;
+  pid: number;
+}
+
+/**
+ * The process other than xinetd listening on the rsync port, if any: a standalone rsync daemon
+ * there means the xinetd-managed rsync service cannot bind. One round trip.
+ */
+export async function findRsyncPortConflict(runner: CommandRunner, port = RSYNC_PORT): Promise<PortHolder | undefined> {
+  const script = `ss -Hltnp ${shellQuote(`sport = :${port}`)}`;
+  const result = await runner.run(script);
+  if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
+  for (const match of result.stdout.matchAll(/\("([^"]+)",pid=(\d+)/g)) {
+    if (match[1] !== "xinetd") return { command: match[1]!, pid: Number(match[2]) };
+  }
+  return undefined;
+}
+
+/** The operator's next step when `holder` keeps an xinetd service from its port. */
+export function describePortConflict(service: string, port: number, holder: string, pid?: number): string {
+  const who = `${holder}${pid === undefined ? "" : ` (pid ${pid})`}`;
+  if (holder === "rsync") {
+    return `port ${port} of service ${service} is held by a standalone rsync daemon (${pid === undefined ? "pid unknown" : `pid ${pid}`}), but rsync is meant to run under xinetd: ` +
+      "stop and disable the standalone daemon (`systemctl disable --now rsync`, or `service rsync stop` and `update-rc.d rsync disable`)";
+  }
+  return `port ${port} of service ${service} is held by ${who}, not xinetd`;
+}

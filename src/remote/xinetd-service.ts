@@ -1,0 +1,273 @@
+/**
+ * Changing xinetd service files with one reload per burst: every change to a host joins that
+ * host's batch; when no change to the host is still in flight (plus a short settle delay), xinetd
+ * is reloaded once, the batch's services are verified, failing files are rolled back, and every
+ * waiting operation gets its own outcome.
+ */
+import { posix } from "node:path";
+
+import type { XinetdServiceModel } from "../formats";
+import { changeRemoteFile, companionPaths, type ChangeFileOptions, type EditResult, type FileChange } from "./change-file";
+import { RemoteError } from "./errors";
+import {
+  detectXinetdHost, reloadAndObserve, reloadCommand, startCommand, type ReloadObservation, type ReloadStrategy,
+  type ServiceCheck, type ServiceProbe, type XinetdHostFacts,
+} from "./reload";
+import { describePortConflict, rsyncDiagnostics } from "./rsync";
+import { shellQuote } from "./shell";
+import type { CommandRunner } from "./transport";
+import { xinetdServicesOf } from "./validation";
+
+export interface XinetdReloaderOptions {
+  /** Default: detected on the host (systemctl, else service, else a HUP to xinetd's pid). */
+  strategy?: ReloadStrategy;
+  /** How long the host must be quiet before the batch is reloaded. Default: 100 ms. */
+  settleMs?: number;
+}
+
+export interface ReloadOutcome {
+  /** What reloaded xinetd; `none` when the strategy is `none`. */
+  strategy: string;
+  /** How many changed files this one reload covered. */
+  batchSize: number;
+  /** The checks of this operation's services (empty with strategy `none`). */
+  services: ServiceCheck[];
+}
+
+export interface XinetdServiceChange {
+  change: FileChange;
+  /** Undefined when the file did not change (no reload needed). */
+  reload?: ReloadOutcome;
+}
+
+interface PendingChange {
+  path: string;
+  change: FileChange;
+  resolve: (outcome: ReloadOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+const DEFAULT_SETTLE_MS = 100;
+const EXPLAINING_LOG_LINES = 15;
+
+export class XinetdReloader {
+  private inFlight = 0;
+  private pending: PendingChange[] = [];
+  private flushing = false;
+  private timer: NodeJS.Timeout | undefined;
+  private facts: Promise<XinetdHostFacts> | undefined;
+
+  constructor(private readonly runner: CommandRunner, private readonly options: XinetdReloaderOptions = {}) {}
+
+  /**
+   * Changes the service file at `path` (validated by xinetd on the host) and, when it changed,
+   * waits for the batch's reload and its verification. Rejects with a RemoteError carrying
+   * xinetd's log lines when the service did not come up; the file is then back as it was.
+   */
+  async changeService(
+    path: string,
+    edit: (current: string | undefined) => EditResult,
+    options: Omit<ChangeFileOptions, "validate"> = {},
+  ): Promise<XinetdServiceChange> {
+    this.inFlight++;
+    let outcome: Promise<ReloadOutcome> | undefined;
+    let change: FileChange;
+    try {
+      change = await changeRemoteFile(this.runner, path, edit, { ...options, validate: "xinetd-service" });
+      if (change.changed) {
+        outcome = new Promise((resolve, reject) => this.pending.push({ path, change, resolve, reject }));
+      }
+    } finally {
+      this.inFlight--;
+      this.schedule();
+    }
+    return outcome ? { change, reload: await outcome } : { change };
+  }
+
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.inFlight > 0 || this.flushing || this.pending.length === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.inFlight > 0 || this.flushing) return;
+      const batch = this.pending.splice(0);
+      this.flushing = true;
+      void this.flush(batch).finally(() => {
+        this.flushing = false;
+        this.schedule();
+      });
+    }, this.options.settleMs ?? DEFAULT_SETTLE_MS);
+  }
+
+  private async flush(batch: PendingChange[]): Promise<void> {
+    try {
+      const strategy = this.options.strategy ?? (await this.hostFacts()).strategy;
+      if (strategy === "none") {
+        for (const entry of batch) entry.resolve({ strategy: "none", batchSize: batch.length, services: [] });
+        return;
+      }
+      const { logSource } = await this.hostFacts();
+      const probesByPath = new Map(batch.map((entry) => [entry.path, probesOf(entry.change.content)]));
+      const observation = await reloadAndObserve(this.runner, reloadCommand(strategy), logSource, [...probesByPath.values()].flat());
+      const failing = batch.filter((entry) => !observation.xinetdRunning || failedChecks(observation, probesByPath.get(entry.path)!).length > 0);
+      const strategyName = typeof strategy === "object" ? strategy.command : strategy;
+      for (const entry of batch) {
+        if (failing.includes(entry)) continue;
+        entry.resolve({ strategy: strategyName, batchSize: batch.length, services: checksOf(observation, probesByPath.get(entry.path)!) });
+      }
+      if (failing.length === 0) return;
+
+      const rollback = await this.rollBack(failing, strategy, logSource);
+      for (const entry of failing) {
+        entry.reject(await this.failure(entry, observation, probesByPath.get(entry.path)!, rollback));
+      }
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
+  }
+
+  private hostFacts(): Promise<XinetdHostFacts> {
+    this.facts ??= detectXinetdHost(this.runner).catch((error: unknown) => {
+      this.facts = undefined;
+      throw error;
+    });
+    return this.facts;
+  }
+
+  /** Puts the previous files back (only where nobody changed them since), reloads, restarts a dead xinetd. */
+  private async rollBack(failing: PendingChange[], strategy: Exclude<ReloadStrategy, "none">, logSource: XinetdHostFacts["logSource"]): Promise<string> {
+    const notes: string[] = [];
+    for (const entry of failing) {
+      const restored = await restorePrevious(this.runner, entry.path, entry.change);
+      notes.push(restored ? `${entry.path} restored` : `${entry.path} changed again since; left as it is`);
+    }
+    let after = await reloadAndObserve(this.runner, reloadCommand(strategy), logSource, []);
+    const start = startCommand(strategy);
+    if (!after.xinetdRunning && start) after = await reloadAndObserve(this.runner, start, logSource, []);
+    notes.push(after.xinetdRunning ? "xinetd reloaded with the restored files" : "xinetd is NOT running after the rollback");
+    return notes.join("; ");
+  }
+
+  private async failure(entry: PendingChange, observation: ReloadObservation, probes: ServiceProbe[], rollback: string): Promise<RemoteError> {
+    const reasons = observation.xinetdRunning
+      ? failedChecks(observation, probes).map(describeCheck)
+      : ["xinetd stopped running after the reload"];
+    const services = xinetdServicesOf(entry.change.content ?? "");
+    const names = services.map((service) => service.name);
+    const logLines = explainingLines(observation.log, entry.path, names);
+    const rsync = services.find(runsRsync);
+    const rsyncLog = rsync ? await rsyncDiagnostics(this.runner, rsyncConfigOf(rsync)).catch(() => undefined) : undefined;
+    const summary = `reloading xinetd with ${entry.path} failed verification: ${reasons.join("; ")}; rolled back (${rollback})`;
+    // Multi-line details travel as stderr, which RemoteError's message shows line by line.
+    const details = [
+      logLines ? `xinetd's log:\n${logLines}` : "xinetd logged nothing about it",
+      ...(observation.reloadOutput ? [`reload command said:\n${observation.reloadOutput}`] : []),
+      ...(rsyncLog ? [rsyncLog] : []),
+    ].join("\n");
+    return new RemoteError({ code: "command-failed", host: this.runner.label, command: "reload xinetd", summary, stdout: observation.log, stderr: details });
+  }
+}
+
+// Keyed by label (`user@host:port`), not by runner object: every resource opens its own runner.
+const reloaders = new Map<string, XinetdReloader>();
+
+/**
+ * The reloader shared by every operation in this process on the host behind `runner`, so their
+ * reloads coalesce. Options apply when it is first created.
+ */
+export function xinetdReloaderFor(runner: CommandRunner, options: XinetdReloaderOptions = {}): XinetdReloader {
+  let reloader = reloaders.get(runner.label);
+  if (!reloader) {
+    reloader = new XinetdReloader(runner, options);
+    reloaders.set(runner.label, reloader);
+  }
+  return reloader;
+}
+
+/** Changes one xinetd service file through the host's shared reloader. */
+export function changeXinetdService(
+  runner: CommandRunner,
+  path: string,
+  edit: (current: string | undefined) => EditResult,
+  options: Omit<ChangeFileOptions, "validate"> & XinetdReloaderOptions = {},
+): Promise<XinetdServiceChange> {
+  const { strategy, settleMs, ...fileOptions } = options;
+  const reloaderOptions = { ...(strategy === undefined ? {} : { strategy }), ...(settleMs === undefined ? {} : { settleMs }) };
+  return xinetdReloaderFor(runner, reloaderOptions).changeService(path, edit, fileOptions);
+}
+
+function probesOf(content: string | undefined): ServiceProbe[] {
+  return xinetdServicesOf(content ?? "")
+    .filter((service) => service.disable !== true && !(service.type ?? []).some((type) => type.toUpperCase() === "RPC"))
+    .map((service) => ({
+      name: service.name,
+      protocol: service.protocol ?? (service.socketType === "dgram" ? "udp" : service.socketType === "stream" ? "tcp" : service.socketType ?? "tcp"),
+      ...(service.port === undefined ? {} : { port: service.port }),
+    }));
+}
+
+function checksOf(observation: ReloadObservation, probes: ServiceProbe[]): ServiceCheck[] {
+  // Several entries may share a name (`service echo` with different ids): the port tells them apart.
+  return probes.flatMap((probe) => observation.services.filter((check) =>
+    check.name === probe.name && check.protocol === probe.protocol && (probe.port === undefined || check.port === probe.port)));
+}
+
+function failedChecks(observation: ReloadObservation, probes: ServiceProbe[]): ServiceCheck[] {
+  return checksOf(observation, probes).filter((check) => check.state === "missing" || check.state === "held" || check.state === "unknown-port");
+}
+
+function describeCheck(check: ServiceCheck): string {
+  const port = check.port ?? "?";
+  switch (check.state) {
+    case "held":
+      return describePortConflict(check.name, check.port ?? 0, check.holder, check.pid);
+    case "unknown-port":
+      return `service ${check.name} has no port in /etc/services for ${check.protocol}`;
+    default:
+      return `service ${check.name} is not listening on ${check.protocol} port ${port}`;
+  }
+}
+
+/** The lines that explain a failure: errors and warnings, and any line naming the file or a service. */
+function explainingLines(log: string, path: string, services: string[]): string {
+  const lines = log.split("\n").filter((line) =>
+    /\b(ERROR|WARNING|CRITICAL)\b/.test(line) || line.includes(path) || services.some((name) => line.includes(name)),
+  );
+  // xinetd retries a failed bind many times in a second: one line per distinct message is enough.
+  const messageOf = (line: string) => line.replace(/^\S+ xinetd\[\d+\]: /, "");
+  const distinct = lines.filter((line, index) => index === 0 || messageOf(line) !== messageOf(lines[index - 1]!));
+  return distinct.slice(-EXPLAINING_LOG_LINES).join("\n");
+}
+
+function runsRsync(service: XinetdServiceModel): boolean {
+  return posix.basename(service.server ?? "") === "rsync" || (service.serverArgs ?? []).includes("--daemon");
+}
+
+function rsyncConfigOf(service: XinetdServiceModel): string {
+  const option = (service.serverArgs ?? []).find((arg) => arg.startsWith("--config="));
+  return option ? option.slice("--config=".length) : "/etc/rsyncd.conf";
+}
+
+/**
+ * Undoes one change under the file's lock, but only while the file still holds what that change
+ * wrote (compared on the host with `cmp`), so a later change is never reverted. One round trip.
+ */
+async function restorePrevious(runner: CommandRunner, path: string, change: FileChange): Promise<boolean> {
+  const { lock, previous } = companionPaths(path);
+  const target = shellQuote(path);
+  const still = change.content === undefined ? `[ ! -e ${target} ]` : `cmp -s - ${target}`;
+  const restore = change.previous === undefined ? `rm -f -- ${target}` : `mv -f -- ${shellQuote(previous)} ${target}`;
+  const script = [
+    `exec 9>>${shellQuote(lock)} && flock 9 || exit 2`,
+    `${still} || { echo CHANGED; exit 0; }`,
+    `${restore} || exit 2`,
+    `sync ${shellQuote(posix.dirname(path))} 2>/dev/null || sync`,
+    "echo RESTORED",
+  ].join("\n");
+  const result = await runner.run(script, { stdin: change.content ?? "" });
+  if (result.exitCode !== 0) {
+    throw new RemoteError({ code: "command-failed", host: runner.label, command: script, summary: `could not roll back ${path}`, stderr: result.stderr, exitCode: result.exitCode });
+  }
+  return result.stdout.includes("RESTORED");
+}
