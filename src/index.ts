@@ -1,2 +1,3 @@
-/** pulumi-xinetd: the public entry point. The resources arrive on top of the format layer. */
+/** pulumi-xinetd: Pulumi resources for xinetd services and rsync daemon modules, over the format layer. */
 export * from "./formats";
+export * from "./resources";

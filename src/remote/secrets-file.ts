@@ -1,0 +1,48 @@
+/**
+ * Inspecting an rsync secrets file without its passwords leaving the host: the host answers with
+ * the file's checksum, metadata and user names only.
+ */
+import { companionPaths } from "./change-file";
+import { commandFailedError, RemoteError } from "./errors";
+import { parseFileHeader, STAT_FORMAT, type FileMetadata } from "./read-file";
+import { shellQuote } from "./shell";
+import type { CommandRunner } from "./transport";
+
+export type SecretsFileSummary =
+  | { exists: false }
+  | ({ exists: true; /** sha256 of the content, hex. */ checksum: string; userNames: string[] } & FileMetadata);
+
+export async function inspectSecretsFile(runner: CommandRunner, path: string): Promise<SecretsFileSummary> {
+  const target = shellQuote(path);
+  const script = [
+    `if [ ! -e ${target} ] && [ ! -L ${target} ]; then echo ABSENT; exit 0; fi`,
+    `[ -f ${target} ] || { echo "not a regular file" >&2; exit 2; }`,
+    `header=$(stat -L -c ${STAT_FORMAT} ${target}) || exit 2`,
+    `sum=$(sha256sum <${target}) || exit 2`,
+    `printf 'FILE %s %s\\n' "$header" "\${sum%% *}"`,
+    // Only what precedes the first `:` of each entry line: the user names.
+    `grep -v '^[[:space:]]*#' ${target} | sed -n 's/^\\([^:]*\\):.*/\\1/p'`,
+  ].join("\n");
+  const result = await runner.run(script);
+  const [header = "", ...names] = result.stdout.split("\n");
+  if (result.exitCode !== 0 || !(header === "ABSENT" || header.startsWith("FILE "))) {
+    // stdout holds no secrets by construction; stderr could quote a line, so neither is passed on.
+    throw new RemoteError({
+      code: "command-failed", host: runner.label, command: script, summary: `could not inspect the secrets file ${path}`, exitCode: result.exitCode,
+    });
+  }
+  if (header === "ABSENT") return { exists: false };
+  const fields = header.split(" ").slice(1);
+  return { exists: true, checksum: fields[3] ?? "", userNames: names.filter((name) => name !== ""), ...parseFileHeader(fields.slice(0, 3)) };
+}
+
+/**
+ * Removes the previous version `changeRemoteFile` keeps beside a file it swapped or deleted (under
+ * the file's lock, so never during a change): for a secrets file it is a copy of old passwords.
+ */
+export async function discardPreviousVersion(runner: CommandRunner, path: string): Promise<void> {
+  const { lock, previous } = companionPaths(path);
+  const script = `exec 9>>${shellQuote(lock)} && flock 9 && rm -f -- ${shellQuote(previous)}`;
+  const result = await runner.run(script);
+  if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
+}
