@@ -1,0 +1,128 @@
+/**
+ * The provider of `RsyncSecrets`: an rsync secrets file (`user:password` lines), root-owned 0600.
+ * Passwords travel to the host on stdin only, and never come back: the state keeps the user
+ * names and the content's checksum, and reads ask the host for exactly those.
+ */
+import { posix } from "node:path";
+
+import { changeRemoteFile } from "../remote";
+import { discardPreviousVersion, inspectSecretsFile } from "../remote/secrets-file";
+import {
+  alreadyExistsError, connectionFailures, diffProperties, inputsOf, partialFailure, resourceId, runnerFor, sameHost, SCHEMA_VERSION,
+  settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
+  type CheckFailure, type CheckResult, type DiffResult, type Props,
+} from "./state";
+
+const KIND = "RsyncSecrets";
+const INPUT_KEYS = new Set(["connection", "sudo", "adopt", "path", "users"]);
+const DIFF_KEYS = ["connection", "sudo", "path"];
+const FILE_OPTIONS = { mode: 0o600, owner: "root", group: "root", validate: "none" } as const;
+/** Mode and owners the file must keep; read reports others, so refresh shows a chmod as drift. */
+const PERMISSIONS = "600 root:root";
+
+/** The file's text: one `name:password` line per user, sorted so the checksum is stable. */
+export function secretsFileContent(users: Record<string, string>): string {
+  return Object.keys(users).sort().map((name) => `${name}:${users[name]}\n`).join("");
+}
+
+/** Failures that name users but never quote a password. */
+function usersFailures(users: unknown): CheckFailure[] {
+  if (typeof users !== "object" || users === null || Array.isArray(users)) {
+    return [{ property: "users", reason: "`users` must map user names to passwords." }];
+  }
+  const failures: CheckFailure[] = [];
+  for (const [name, password] of Object.entries(users)) {
+    if (name === "" || /[:\r\n]/.test(name) || /^[#\s]/.test(name) || /\s$/.test(name)) {
+      failures.push({ property: "users", reason: `user name ${JSON.stringify(name)} cannot be written: no \`:\`, line breaks, outer blanks or leading \`#\`.` });
+    }
+    if (typeof password !== "string" || password === "" || /[\r\n]/.test(password)) {
+      failures.push({ property: `users.${name}`, reason: `the password of \`${name}\` must be a non-empty string on one line.` });
+    }
+  }
+  return failures;
+}
+
+export function check(_olds: Props, news: Props): CheckResult {
+  const inputs = inputsOf(news);
+  const unknown = unknownPropertiesOf(inputs);
+  const failures: CheckFailure[] = [...connectionFailures(inputs.connection), ...settingFailures(inputs)];
+  for (const key of Object.keys(inputs)) {
+    if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
+  }
+  if (!unknown.has("path") && !(typeof inputs.path === "string" && posix.isAbsolute(inputs.path) && !inputs.path.endsWith("/"))) {
+    failures.push({ property: "path", reason: "`path` must be an absolute file path." });
+  }
+  if (!unknown.has("users")) failures.push(...usersFailures(inputs.users));
+  return { inputs, failures };
+}
+
+export function diff(_id: string, olds: Props, news: Props): DiffResult {
+  const old = upgradeState(olds, KIND);
+  const { changed, replaces } = diffProperties(old, news, DIFF_KEYS, ["path"]);
+  // The state has no passwords: the content's checksum stands for them.
+  const usersChanged = typeof news.users !== "object" || news.users === null ||
+    sha256(secretsFileContent(news.users as Record<string, string>)) !== old.checksum;
+  const sameFile = sameHost(old.connection, news.connection) && old.path === news.path;
+  const permissionsChanged = old.permissions !== PERMISSIONS;
+  return { changes: changed.length > 0 || usersChanged || permissionsChanged, replaces, deleteBeforeReplace: replaces.length > 0 && sameFile };
+}
+
+/** The inputs without the passwords, plus what stands for them. */
+function outputsOf(inputs: Props, userNames: string[], checksum: string, permissions: string): Props {
+  const { users: _passwords, ...rest } = inputsOf(inputs);
+  return withoutUndefined({ ...rest, userNames, checksum, permissions, schemaVersion: SCHEMA_VERSION });
+}
+
+async function apply(inputs: Props, creating: boolean): Promise<{ id: string; outs: Props }> {
+  const runner = runnerFor(inputs);
+  const path = String(inputs.path);
+  const id = resourceId(inputs.connection, path);
+  const users = inputs.users as Record<string, string>;
+  const content = secretsFileContent(users);
+  let refused = false;
+  try {
+    await changeRemoteFile(runner, path, (current) => {
+      if (creating && current !== undefined && inputs.adopt !== true) {
+        refused = true;
+        throw alreadyExistsError(`the secrets file ${path}`, runner.label);
+      }
+      return content;
+    }, FILE_OPTIONS);
+    // The swap keeps the old file as a companion; for this file that is a copy of old passwords.
+    await discardPreviousVersion(runner, path);
+    return { id, outs: outputsOf(inputs, Object.keys(users).sort(), sha256(content), PERMISSIONS) };
+  } catch (error) {
+    if (refused) throw error;
+    const now = await readHost(id, inputs).catch(() => undefined);
+    if (now?.id) throw partialFailure(error, id, now.props, inputs);
+    throw error;
+  }
+}
+
+export function create(inputs: Props): Promise<{ id: string; outs: Props }> {
+  return apply(inputs, true);
+}
+
+export async function update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+  upgradeState(olds, KIND);
+  const { outs } = await apply(news, false);
+  return { outs };
+}
+
+export function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
+  return readHost(id, upgradeState(props, KIND));
+}
+
+async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
+  const summary = await inspectSecretsFile(runnerFor(props), String(props.path));
+  if (!summary.exists) return { id: "", props: {} };
+  const settings = { connection: props.connection, sudo: props.sudo, adopt: props.adopt, path: props.path };
+  return { id, props: outputsOf(settings, summary.userNames, summary.checksum, `${summary.mode.toString(8)} ${summary.owner}:${summary.group}`) };
+}
+
+export async function remove(_id: string, props: Props): Promise<void> {
+  const state = upgradeState(props, KIND);
+  const runner = runnerFor(state);
+  await changeRemoteFile(runner, String(state.path), () => ({ delete: true }), FILE_OPTIONS);
+  await discardPreviousVersion(runner, String(state.path));
+}

@@ -1,0 +1,65 @@
+/** What the RsyncModule and RsyncdConfig providers share: parameter keys, problem naming, file edits. */
+import {
+  lookupRsyncParameter, parseRsyncdDocument, renderRsyncdDocument, RSYNC_PARAMETERS, type Problem, type RsyncdDocument,
+} from "../formats";
+import { findWalkedModule, walkRsyncdDocument, type EntryContext } from "../formats/rsyncd/sections";
+import { normalizeRsyncPath } from "../formats/rsyncd/values";
+import { changeRemoteFile, changeRsyncdConfig, type CommandRunner, type FileChange } from "../remote";
+import type { Props } from "./state";
+
+export const DEFAULT_CONFIG_PATH = "/etc/rsyncd.conf";
+
+/** camelCase keys of the parameters a module section takes (`name` is `moduleName` instead). */
+export const MODULE_PARAMETER_KEYS: readonly string[] = RSYNC_PARAMETERS.filter((p) => p.scope === "module" && p.name !== "name").map((p) => p.key);
+/** camelCase keys of the parameters the global part takes: global-only ones and module defaults. */
+export const GLOBAL_PARAMETER_KEYS: readonly string[] = RSYNC_PARAMETERS.filter((p) => p.name !== "name").map((p) => p.key);
+
+/** Typed fields of a model from the inputs, path parameters without the trailing `/` rsync drops. */
+export function parameterFields(inputs: Props, keys: readonly string[]): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = inputs[key];
+    if (value === undefined) continue;
+    const param = RSYNC_PARAMETERS.find((p) => p.key === key);
+    fields[key] = param?.path && typeof value === "string" ? normalizeRsyncPath(value) : value;
+  }
+  return fields;
+}
+
+/** The property a problem is about: `extra.<name>` when it came from `extra`, else the parameter's camelCase key. */
+export function rsyncPropertyOf(extra: unknown, problem: Problem, moduleNameProperty: string): string {
+  if (problem.field === "module name") return moduleNameProperty;
+  const fromExtra = Object.keys((extra ?? {}) as object).find((name) => (lookupRsyncParameter(name)?.name ?? name) === problem.field);
+  if (fromExtra !== undefined) return `extra.${fromExtra}`;
+  return lookupRsyncParameter(problem.field)?.key ?? problem.field;
+}
+
+/** The text of the entries read in one context (a module's sections, or the global parameters), as written. */
+export function contextText(doc: RsyncdDocument, context: EntryContext, onlyParameters = false): string {
+  const { contexts } = walkRsyncdDocument(doc);
+  return doc.entries
+    .filter((entry, index) => contexts[index] === context && (!onlyParameters || entry.kind === "parameter"))
+    .map((entry) => entry.raw)
+    .join("");
+}
+
+/** The text of a module's sections as written; undefined when rsync would not find the module. */
+export function moduleSectionText(doc: RsyncdDocument, name: string): string | undefined {
+  const index = findWalkedModule(walkRsyncdDocument(doc), name);
+  return index < 0 ? undefined : contextText(doc, index);
+}
+
+/** Edits rsyncd.conf (validated by rsync on the host); a document edited down to nothing removes the file. */
+export async function editRsyncdConfig(
+  runner: CommandRunner,
+  path: string,
+  edit: (current: RsyncdDocument) => RsyncdDocument,
+  options: { deleteWhenEmpty: boolean },
+): Promise<FileChange> {
+  if (!options.deleteWhenEmpty) return changeRsyncdConfig(runner, path, (current) => edit(current ?? parseRsyncdDocument("")));
+  return changeRemoteFile(runner, path, (current) => {
+    if (current === undefined) return undefined;
+    const text = renderRsyncdDocument(edit(parseRsyncdDocument(current)));
+    return text.trim() === "" ? { delete: true } : text;
+  }, { validate: "rsyncd" });
+}

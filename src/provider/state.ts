@@ -1,0 +1,184 @@
+/**
+ * What every resource kind's provider shares: the state's schema version, the engine's unknown
+ * placeholder, property comparison, the connection, and partial-failure errors. Pulumi-free: the
+ * engine talks to these functions through the dynamic-provider host, which passes plain values.
+ */
+import { createHash } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
+
+import { errorsOf, type Problem } from "../formats";
+import { RemoteError, type CommandRunner, type ConnectionArgs } from "../remote";
+import { openHost } from "../remote/ssh";
+import { DEFAULT_PORT, DEFAULT_USER, resolveConnection } from "../remote/ssh/target";
+
+/** Written into every state; `upgradeState` reads every version this code has ever written. */
+export const SCHEMA_VERSION = 1;
+
+/** What the engine sends during preview for a value not known yet. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export type Props = Record<string, unknown>;
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+export interface CheckResult {
+  inputs: Props;
+  failures: CheckFailure[];
+}
+
+export interface DiffResult {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+}
+
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/** A copy without `undefined` anywhere: the host cannot encode it ("Unexpected struct type"). */
+export function withoutUndefined<T>(value: T): T {
+  if (Array.isArray(value)) return value.filter((item) => item !== undefined).map(withoutUndefined) as T;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value).filter(([, item]) => item !== undefined);
+    return Object.fromEntries(entries.map(([key, item]) => [key, withoutUndefined(item)])) as T;
+  }
+  return value;
+}
+
+export function sameProperty(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(withoutUndefined(a), withoutUndefined(b));
+}
+
+export function sha256(content: string): string {
+  return createHash("sha256").update(content, "utf8").digest("hex");
+}
+
+/**
+ * The state as this version understands it. Only version 1 exists; a state without a version
+ * cannot come from this library, and a newer one needs newer code.
+ */
+export function upgradeState(props: Props, kind: string): Props {
+  const version = props.schemaVersion;
+  if (version === SCHEMA_VERSION) return props;
+  throw new Error(`the state of this ${kind} has schema version ${JSON.stringify(version)}; this pulumi-xinetd reads version ${SCHEMA_VERSION}: upgrade the package`);
+}
+
+/** Host, port and user: a change of any of them means another machine or account, so a replacement. */
+function connectionIdentity(connection: unknown): unknown {
+  const c = (connection ?? {}) as Partial<ConnectionArgs>;
+  return [c.host, c.port ?? DEFAULT_PORT, c.user ?? DEFAULT_USER];
+}
+
+/** The connection with its defaults written out, so `port: 22` equals no port. */
+function withConnectionDefaults(connection: unknown): unknown {
+  if (typeof connection !== "object" || connection === null) return connection;
+  const c = connection as Partial<ConnectionArgs>;
+  return { ...c, port: c.port ?? DEFAULT_PORT, user: c.user ?? DEFAULT_USER };
+}
+
+export function sameConnectionIdentity(a: unknown, b: unknown): boolean {
+  return sameProperty(connectionIdentity(a), connectionIdentity(b));
+}
+
+/** The same host (host and port, whoever logs in): where two resources could touch one file. */
+export function sameHost(a: unknown, b: unknown): boolean {
+  const [hostA, portA] = connectionIdentity(a) as unknown[];
+  const [hostB, portB] = connectionIdentity(b) as unknown[];
+  return hostA === hostB && portA === portB;
+}
+
+/**
+ * The top-level properties that differ, and which of them force a replacement: the connection
+ * only when its identity changes, `replaceKeys` always.
+ */
+export function diffProperties(olds: Props, news: Props, keys: readonly string[], replaceKeys: readonly string[]): { changed: string[]; replaces: string[] } {
+  const comparable = (props: Props, key: string) => (key === "connection" ? withConnectionDefaults(props.connection) : props[key]);
+  const changed = keys.filter((key) => !sameProperty(comparable(olds, key), comparable(news, key)));
+  const replaces = changed.filter((key) => replaceKeys.includes(key) || (key === "connection" && !sameConnectionIdentity(olds.connection, news.connection)));
+  return { changed, replaces };
+}
+
+/** Failures of the connection argument; none while any of it is unknown. Never quotes a secret. */
+export function connectionFailures(connection: unknown): CheckFailure[] {
+  if (containsUnknown(connection)) return [];
+  if (typeof connection !== "object" || connection === null) return [{ property: "connection", reason: "`connection` is required: an object with at least `host` and a credential." }];
+  try {
+    resolveConnection(connection as ConnectionArgs);
+    return [];
+  } catch (error) {
+    const reason = error instanceof RemoteError ? error.shortMessage : "the connection arguments are invalid";
+    return [{ property: "connection", reason }];
+  }
+}
+
+/** Failures for `sudo` and `adopt`, which must be booleans when given. */
+export function settingFailures(news: Props): CheckFailure[] {
+  return (["sudo", "adopt"] as const).flatMap((key) =>
+    news[key] === undefined || news[key] === UNKNOWN || typeof news[key] === "boolean"
+      ? []
+      : [{ property: key, reason: `\`${key}\` must be true or false.` }]);
+}
+
+/**
+ * Format-layer errors (not warnings) as failures, each under the property `propertyOf` names.
+ * While some properties are unknown (preview), failures about them are not decidable, nor are
+ * those of `crossFieldRules`, which weigh several properties against each other.
+ */
+export function problemFailures(
+  problems: readonly Problem[],
+  propertyOf: (problem: Problem) => string,
+  unknownProperties: ReadonlySet<string> = new Set(),
+  crossFieldRules: readonly string[] = [],
+): CheckFailure[] {
+  return errorsOf(problems)
+    .filter((problem) => unknownProperties.size === 0 || !crossFieldRules.includes(problem.rule))
+    .map((problem) => ({ property: propertyOf(problem), reason: problem.message }))
+    .filter((failure) => !unknownProperties.has(failure.property.split(".")[0]!));
+}
+
+/** The top-level properties whose value is (or holds) an unknown. */
+export function unknownPropertiesOf(news: Props): Set<string> {
+  return new Set(Object.keys(news).filter((key) => containsUnknown(news[key])));
+}
+
+export function runnerFor(props: Props): CommandRunner {
+  return openHost({ connection: props.connection as ConnectionArgs, sudo: props.sudo === true });
+}
+
+/** A stable id: where the managed thing lives. */
+export function resourceId(connection: unknown, location: string): string {
+  const [host, port] = connectionIdentity(connection) as [string, number];
+  return `${host}:${port}:${location}`;
+}
+
+/**
+ * The error for a create or update that failed after something was (or may have been) written:
+ * it carries what the host has now, so the engine records the resource instead of forgetting it.
+ * `__provider` is kept because the engine stores these properties as they are, and later calls
+ * look the provider up in them.
+ */
+export function partialFailure(error: unknown, id: string, outputs: Props, inputs: Props): Error {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  const carrier = failure as Error & { id?: string; properties?: Props };
+  carrier.id = id;
+  carrier.properties = withoutUndefined({ ...outputs, __provider: inputs.__provider });
+  return failure;
+}
+
+/** The error for a create that finds what it would manage already there. */
+export function alreadyExistsError(what: string, host: string): Error {
+  return new Error(`${host}: ${what} already exists and is not managed by this stack; refusing to take it over. To manage it from now on, set \`adopt: true\` on the resource (its content is then replaced by the resource's).`);
+}
+
+/** The inputs as given, minus what the engine adds and undefined values. */
+export function inputsOf(news: Props): Props {
+  const { __provider: _provider, ...rest } = news;
+  return withoutUndefined(rest);
+}

@@ -1,0 +1,150 @@
+/** The provider of `XinetdService`: one xinetd service entry in its own file under `configDir`. */
+import { posix } from "node:path";
+
+import {
+  applyXinetdService, ATTRIBUTE_KEYS, attributeByName, parseXinetdDocument, readXinetdService, renderXinetdDocument,
+  renderXinetdService, validateXinetdService, findServiceBlock, type Problem, type XinetdServiceModel,
+} from "../formats";
+import { changeXinetdService, readRemoteFile, type ReloadStrategy, type XinetdReloaderOptions } from "../remote";
+import {
+  alreadyExistsError, connectionFailures, diffProperties, inputsOf, partialFailure, problemFailures, resourceId, runnerFor, sameHost,
+  SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
+  type CheckFailure, type CheckResult, type DiffResult, type Props,
+} from "./state";
+
+const KIND = "XinetdService";
+export const DEFAULT_CONFIG_DIR = "/etc/xinetd.d";
+const RELOAD_NAMES = ["auto", "systemctl", "service", "signal", "none"] as const;
+export type ReloadSetting = (typeof RELOAD_NAMES)[number] | { command: string };
+
+const SETTING_KEYS = ["connection", "sudo", "adopt", "serviceName", "configDir", "reload", "extra"] as const;
+const INPUT_KEYS = new Set<string>([...SETTING_KEYS, ...ATTRIBUTE_KEYS]);
+/** What the file says and how it is applied; `adopt` only matters to create. */
+const DIFF_KEYS = ["connection", "sudo", "reload", "serviceName", "configDir", ...ATTRIBUTE_KEYS, "extra"];
+const REPLACE_KEYS = ["serviceName", "configDir"];
+/** Rules that weigh several attributes against each other: undecidable while one is unknown. */
+const CROSS_FIELD_RULES = ["mandatory", "dgram-needs-wait", "traffic-needs-redirect", "no-such-internal-service"];
+
+function pathOf(props: Props): string {
+  return posix.join(String(props.configDir ?? DEFAULT_CONFIG_DIR), String(props.serviceName));
+}
+
+/** The format layer's model of the service the inputs describe (the model is camelCase already). */
+export function modelOf(inputs: Props): XinetdServiceModel {
+  const model: Record<string, unknown> = { name: inputs.serviceName };
+  for (const key of ATTRIBUTE_KEYS) if (inputs[key] !== undefined) model[key] = inputs[key];
+  if (inputs.extra !== undefined) model.extra = inputs.extra;
+  return model as unknown as XinetdServiceModel;
+}
+
+/** The property a problem is about: an attribute's camelCase key, `extra.<name>`, or `serviceName`. */
+function propertyOf(model: XinetdServiceModel, problem: Problem): string {
+  if (model.extra && Object.hasOwn(model.extra, problem.field)) return `extra.${problem.field}`;
+  if (problem.field === "service" || problem.field === "file name") return "serviceName";
+  return attributeByName(problem.field)?.key ?? problem.field;
+}
+
+function reloadFailures(reload: unknown): CheckFailure[] {
+  const valid = (RELOAD_NAMES as readonly unknown[]).includes(reload) ||
+    (typeof reload === "object" && reload !== null && Object.keys(reload).join() === "command" &&
+      typeof (reload as { command: unknown }).command === "string" && (reload as { command: string }).command.trim() !== "");
+  return valid ? [] : [{ property: "reload", reason: `\`reload\` must be one of ${RELOAD_NAMES.map((n) => `"${n}"`).join(", ")} or { command: "..." }.` }];
+}
+
+export function check(_olds: Props, news: Props): CheckResult {
+  const inputs = inputsOf({ configDir: DEFAULT_CONFIG_DIR, reload: "auto", ...news });
+  const unknown = unknownPropertiesOf(inputs);
+  const failures: CheckFailure[] = [...connectionFailures(inputs.connection), ...settingFailures(inputs)];
+  for (const key of Object.keys(inputs)) {
+    if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
+  }
+  if (!unknown.has("configDir") && !(typeof inputs.configDir === "string" && posix.isAbsolute(inputs.configDir))) {
+    failures.push({ property: "configDir", reason: "`configDir` must be an absolute directory path." });
+  }
+  if (!unknown.has("reload")) failures.push(...reloadFailures(inputs.reload));
+  if (typeof inputs.serviceName !== "string" && !unknown.has("serviceName")) {
+    failures.push({ property: "serviceName", reason: "`serviceName` is required: the service's name and its file's name." });
+  } else {
+    const known = Object.fromEntries(Object.entries(inputs).filter(([key]) => !unknown.has(key)));
+    const model = modelOf({ ...known, serviceName: unknown.has("serviceName") ? "unknown" : inputs.serviceName });
+    const problems = validateXinetdService(model, unknown.has("serviceName") ? {} : { fileName: model.name });
+    failures.push(...problemFailures(problems, (problem) => propertyOf(model, problem), unknown, CROSS_FIELD_RULES));
+  }
+  return { inputs, failures };
+}
+
+export function diff(_id: string, olds: Props, news: Props): DiffResult {
+  const old = upgradeState(olds, KIND);
+  const { changed, replaces } = diffProperties(old, news, DIFF_KEYS, REPLACE_KEYS);
+  // Same host, same file: the new resource's create would find the old one's file.
+  const sameFile = sameHost(old.connection, news.connection) && pathOf(old) === pathOf(news);
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && sameFile };
+}
+
+function reloadOptions(reload: unknown): XinetdReloaderOptions {
+  return reload === undefined || reload === "auto" ? {} : { strategy: reload as ReloadStrategy };
+}
+
+function outputsOf(inputs: Props, content: string): Props {
+  return withoutUndefined({ ...inputsOf(inputs), path: pathOf(inputs), content, checksum: sha256(content), schemaVersion: SCHEMA_VERSION });
+}
+
+/** The file's text once it expresses `model`, keeping everything else in it (comments, other entries). */
+function contentFor(current: string | undefined, model: XinetdServiceModel): string {
+  return current === undefined ? renderXinetdService(model) : renderXinetdDocument(applyXinetdService(parseXinetdDocument(current), model));
+}
+
+/** Writes the file, reloads and verifies; after a failure, reports what the host has then. */
+async function apply(inputs: Props, creating: boolean): Promise<{ id: string; outs: Props }> {
+  const runner = runnerFor(inputs);
+  const path = pathOf(inputs);
+  const id = resourceId(inputs.connection, path);
+  const model = modelOf(inputs);
+  let refused = false;
+  try {
+    const { change } = await changeXinetdService(runner, path, (current) => {
+      if (creating && current !== undefined && inputs.adopt !== true) {
+        refused = true;
+        throw alreadyExistsError(`the xinetd service file ${path}`, runner.label);
+      }
+      return contentFor(current, model);
+    }, reloadOptions(inputs.reload));
+    return { id, outs: outputsOf(inputs, change.content ?? "") };
+  } catch (error) {
+    if (refused) throw error;
+    const now = await readHost(id, inputs).catch(() => undefined);
+    if (now?.id) throw partialFailure(error, id, now.props, inputs);
+    throw error;
+  }
+}
+
+export function create(inputs: Props): Promise<{ id: string; outs: Props }> {
+  return apply(inputs, true);
+}
+
+export async function update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+  upgradeState(olds, KIND);
+  const { outs } = await apply(news, false);
+  return { outs };
+}
+
+/** What the host has: the service entry's attributes as xinetd reads them; gone when file or entry is. */
+export function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
+  return readHost(id, upgradeState(props, KIND));
+}
+
+async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
+  const path = pathOf(props);
+  const file = await readRemoteFile(runnerFor(props), path);
+  if (!file.exists) return { id: "", props: {} };
+  const doc = parseXinetdDocument(file.content);
+  if (!findServiceBlock(doc, String(props.serviceName))) return { id: "", props: {} };
+  const { name, ...attributes } = readXinetdService(doc, String(props.serviceName)).model;
+  const settings = { connection: props.connection, sudo: props.sudo, adopt: props.adopt, reload: props.reload, configDir: props.configDir };
+  return { id, props: outputsOf({ ...settings, serviceName: name, ...attributes }, file.content) };
+}
+
+export async function remove(_id: string, props: Props): Promise<void> {
+  const state = upgradeState(props, KIND);
+  await changeXinetdService(runnerFor(state), pathOf(state), () => ({ delete: true }), reloadOptions(state.reload));
+}

@@ -1,0 +1,42 @@
+/** `RsyncSecrets`: an rsync secrets file (`user:password` lines), root-owned, mode 0600. */
+import * as pulumi from "@pulumi/pulumi";
+
+import { withSecretOutputs, type ConnectionArgs } from "./connection";
+import { providerShim } from "./provider-shim";
+
+export interface RsyncSecretsArgs {
+  /** How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the state. */
+  connection: pulumi.Input<ConnectionArgs>;
+  /** Run every command through `sudo -n` (for a non-root `connection.user` with passwordless sudo). Default: `false`. */
+  sudo?: pulumi.Input<boolean>;
+  /** Take over a file that already exists instead of refusing to. Default: `false`. */
+  adopt?: pulumi.Input<boolean>;
+  /** The file's absolute path, e.g. `/etc/rsyncd.secrets`. Required; a change replaces. */
+  path: pulumi.Input<string>;
+  /** User name → password. Required; kept secret: the state holds user names and a checksum only. */
+  users: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export class RsyncSecrets extends pulumi.dynamic.Resource {
+  declare readonly path: pulumi.Output<string>;
+  /** The users in the file, sorted. */
+  declare readonly userNames: pulumi.Output<string[]>;
+  /** sha256 of the file's content (secret: it would let a guess of the passwords be confirmed). */
+  declare readonly checksum: pulumi.Output<string>;
+  /** Mode and owners as last found, e.g. `600 root:root`. */
+  declare readonly permissions: pulumi.Output<string>;
+  declare readonly schemaVersion: pulumi.Output<number>;
+
+  constructor(name: string, args: RsyncSecretsArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      ...args,
+      connection: pulumi.secret(args.connection),
+      users: pulumi.secret(args.users),
+      userNames: undefined,
+      checksum: undefined,
+      permissions: undefined,
+      schemaVersion: undefined,
+    };
+    super(providerShim("rsyncSecrets"), name, props, withSecretOutputs(opts, ["connection", "checksum"]), "pulumi-xinetd", "RsyncSecrets");
+  }
+}

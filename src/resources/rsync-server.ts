@@ -1,0 +1,88 @@
+/**
+ * `RsyncServer`: an rsync daemon run by xinetd on one host, from its rsyncd.conf (global part and
+ * modules) and secrets file to the xinetd service, checked from the host once everything applied.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+import type { ConnectionArgs } from "./connection";
+import { RsyncListing } from "./rsync-listing";
+import { RsyncModule, type RsyncModuleParameterArgs } from "./rsync-module";
+import { RsyncSecrets } from "./rsync-secrets";
+import { RsyncdConfig, type RsyncdConfigArgs } from "./rsyncd-config";
+import { XinetdService, type XinetdServiceArgs } from "./xinetd-service";
+
+const DEFAULT_CONFIG_PATH = "/etc/rsyncd.conf";
+/** `service rsync` is in /etc/services at 873; xinetd listens there whatever rsyncd.conf says. */
+const RSYNC_SERVICE_PORT = 873;
+
+export interface RsyncServerArgs {
+  /** How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the state. */
+  connection: pulumi.Input<ConnectionArgs>;
+  /** Run every command through `sudo -n`. Default: `false`. */
+  sudo?: pulumi.Input<boolean>;
+  /** The rsyncd.conf the daemon reads (passed as `--config=`). Default: `/etc/rsyncd.conf`. */
+  configPath?: pulumi.Input<string>;
+  /** The global part of rsyncd.conf. Default: none (no RsyncdConfig child; the global part is left alone). */
+  global?: Omit<RsyncdConfigArgs, "connection" | "sudo" | "configPath">;
+  /** Module name → its parameters (`path` at least). Default: none. */
+  modules?: Record<string, RsyncModuleParameterArgs & { adopt?: pulumi.Input<boolean> }>;
+  /** The secrets file for `authUsers`. Default: none. */
+  secrets?: { path: pulumi.Input<string>; users: pulumi.Input<Record<string, pulumi.Input<string>>>; adopt?: pulumi.Input<boolean> };
+  /**
+   * Overrides for the xinetd service. Default: `service rsync`, `disable = no`, `socket_type =
+   * stream`, `wait = no`, `user = root`, `server = /usr/bin/rsync`, `server_args = --daemon
+   * --config=<configPath>`, `log_on_failure += USERID`.
+   */
+  xinetd?: Partial<Omit<XinetdServiceArgs, "connection" | "sudo">>;
+}
+
+export class RsyncServer extends pulumi.ComponentResource {
+  readonly config?: RsyncdConfig;
+  readonly secrets?: RsyncSecrets;
+  readonly moduleResources: Record<string, RsyncModule>;
+  readonly service: XinetdService;
+  /** The modules `rsync rsync://localhost:<port>/` lists on the host once everything applied. */
+  readonly modules: pulumi.Output<string[]>;
+
+  constructor(name: string, args: RsyncServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pulumi-xinetd:index:RsyncServer", name, {}, opts);
+    const host = { connection: args.connection, sudo: args.sudo ?? false };
+    const configPath = args.configPath ?? DEFAULT_CONFIG_PATH;
+    const child = { parent: this };
+
+    this.config = args.global ? new RsyncdConfig(`${name}-config`, { ...args.global, ...host, configPath }, child) : undefined;
+    this.secrets = args.secrets ? new RsyncSecrets(`${name}-secrets`, { ...args.secrets, ...host }, child) : undefined;
+    const files = [this.config, this.secrets].filter((r): r is RsyncdConfig | RsyncSecrets => r !== undefined);
+    this.moduleResources = Object.fromEntries(Object.entries(args.modules ?? {}).map(([moduleName, module]) => [
+      moduleName,
+      // After the global part: a new file starts with it, not with the first module.
+      new RsyncModule(`${name}-${moduleName}`, { ...module, ...host, configPath, moduleName }, { ...child, dependsOn: files }),
+    ]));
+    const modules = Object.values(this.moduleResources);
+
+    this.service = new XinetdService(`${name}-xinetd`, {
+      serviceName: "rsync",
+      disable: false,
+      socketType: "stream",
+      wait: false,
+      user: "root",
+      server: "/usr/bin/rsync",
+      serverArgs: pulumi.output(configPath).apply((path) => ["--daemon", `--config=${path}`]),
+      logOnFailure: { add: ["USERID"] },
+      ...args.xinetd,
+      ...host,
+    }, { ...child, dependsOn: [...files, ...modules] });
+
+    const listable = Object.entries(args.modules ?? {}).map(([moduleName, module]) =>
+      pulumi.output(module.list).apply((list) => (list === false ? [] : [moduleName])));
+    const listing = new RsyncListing(`${name}-listing`, {
+      ...host,
+      port: pulumi.output(args.xinetd?.port).apply((port) => port ?? RSYNC_SERVICE_PORT),
+      configPath,
+      expectedModules: pulumi.all(listable).apply((lists) => lists.flat()),
+      revision: [...files, ...modules, this.service].map((resource) => resource.checksum),
+    }, { ...child, dependsOn: [this.service] });
+    this.modules = listing.modules;
+    this.registerOutputs({ modules: this.modules });
+  }
+}

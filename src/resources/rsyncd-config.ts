@@ -1,0 +1,62 @@
+/** `RsyncdConfig`: the global part of an rsyncd.conf; every module section is left as it is. */
+import * as pulumi from "@pulumi/pulumi";
+
+import { withSecretOutputs, type ConnectionArgs } from "./connection";
+import { providerShim } from "./provider-shim";
+import type { RsyncModuleParameterArgs } from "./rsync-module";
+
+/**
+ * The global parameters. Module parameters set here (`uid`, `useChroot`, `maxConnections`, ...)
+ * are defaults for every module. The global part holds exactly these: lines added by hand are
+ * reported by refresh and removed by the next update.
+ */
+export interface RsyncdConfigArgs extends RsyncModuleParameterArgs {
+  /** How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the state. */
+  connection: pulumi.Input<ConnectionArgs>;
+  /** Run every command through `sudo -n` (for a non-root `connection.user` with passwordless sudo). Default: `false`. */
+  sudo?: pulumi.Input<boolean>;
+  /** Take over a global part that already has parameters instead of refusing to. Default: `false`. */
+  adopt?: pulumi.Input<boolean>;
+  /** The rsyncd.conf. Default: `/etc/rsyncd.conf`. A change replaces. */
+  configPath?: pulumi.Input<string>;
+  /** Address the standalone daemon binds to (ignored under xinetd) (`address`). Default: unset. */
+  address?: pulumi.Input<string>;
+  /** Directory the daemon chroots to before serving (`daemon chroot`). Default: unset. */
+  daemonChroot?: pulumi.Input<string>;
+  /** Group the daemon runs as (`daemon gid`). Default: unset. */
+  daemonGid?: pulumi.Input<string>;
+  /** User the daemon runs as (`daemon uid`). Default: unset. */
+  daemonUid?: pulumi.Input<string>;
+  /** Listen backlog of the standalone daemon (`listen backlog`). Default: unset (rsync uses `5`). */
+  listenBacklog?: pulumi.Input<number>;
+  /** File whose text clients see before the module list (`motd file`). Default: unset. */
+  motdFile?: pulumi.Input<string>;
+  /** File the standalone daemon writes its pid to (`pid file`). Default: unset. */
+  pidFile?: pulumi.Input<string>;
+  /** Port the standalone daemon listens on (under xinetd, xinetd's port counts) (`port`). Default: unset (rsync uses `873`). */
+  port?: pulumi.Input<number>;
+  /** Expect a PROXY protocol header on each connection (`proxy protocol`). Default: unset (rsync uses `false`). */
+  proxyProtocol?: pulumi.Input<boolean>;
+  /** Hosts allowed to send a PROXY protocol header (`proxy protocol hosts`). Default: unset. */
+  proxyProtocolHosts?: pulumi.Input<string>;
+  /** setsockopt options for the daemon's sockets (`socket options`). Default: unset. */
+  socketOptions?: pulumi.Input<string>;
+}
+
+export class RsyncdConfig extends pulumi.dynamic.Resource {
+  declare readonly configPath: pulumi.Output<string>;
+  /** The global part's parameter lines as written (or as found by the last refresh). */
+  declare readonly content: pulumi.Output<string>;
+  /** sha256 of `content`, hex. */
+  declare readonly checksum: pulumi.Output<string>;
+  /** rsync's names of the parameters this resource set: what delete takes out. */
+  declare readonly managedParameters: pulumi.Output<string[]>;
+  declare readonly schemaVersion: pulumi.Output<number>;
+
+  constructor(name: string, args: RsyncdConfigArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      ...args, connection: pulumi.secret(args.connection), content: undefined, checksum: undefined, managedParameters: undefined, schemaVersion: undefined,
+    };
+    super(providerShim("rsyncdConfig"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "RsyncdConfig");
+  }
+}

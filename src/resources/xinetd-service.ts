@@ -1,0 +1,138 @@
+/** `XinetdService`: one xinetd service entry, in its own file under `/etc/xinetd.d`. */
+import * as pulumi from "@pulumi/pulumi";
+
+import type { EnvValue, ListValue, LogType, ResourceLimit, SocketType } from "../formats";
+import { withSecretOutputs, type ConnectionArgs } from "./connection";
+import { providerShim } from "./provider-shim";
+
+/** A list xinetd lets you extend: an array sets it (`=`); `{ add, remove }` writes `+=` / `-=` lines. */
+export type ListInput = pulumi.Input<string>[] | { add?: pulumi.Input<string>[]; remove?: pulumi.Input<string>[] };
+
+/**
+ * How xinetd is told about a change. `auto` detects it on the host (systemctl, else `service`,
+ * else a HUP to the pid in /run/xinetd.pid); `none` writes the file only. Every service changed
+ * on one host within a burst shares one reload.
+ */
+export type XinetdReload = "auto" | "systemctl" | "service" | "signal" | "none" | { command: string };
+
+export interface XinetdServiceArgs {
+  /** How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the state. */
+  connection: pulumi.Input<ConnectionArgs>;
+  /** Run every command through `sudo -n` (for a non-root `connection.user` with passwordless sudo). Default: `false`. */
+  sudo?: pulumi.Input<boolean>;
+  /** Take over a service file that already exists on the host instead of refusing to. Default: `false`. */
+  adopt?: pulumi.Input<boolean>;
+  /** The `service` name, and the file's name (no `.`, no trailing `~`: xinetd skips those). Required; a change replaces. */
+  serviceName: pulumi.Input<string>;
+  /** Directory of the service file. Default: `/etc/xinetd.d`. A change replaces. */
+  configDir?: pulumi.Input<string>;
+  /** How xinetd is reloaded after a change. Default: `"auto"`. The first resource on a host decides for that host's batch. */
+  reload?: pulumi.Input<XinetdReload>;
+  /** `disable`. Default: unset (xinetd: enabled). */
+  disable?: pulumi.Input<boolean>;
+  /** `type`: RPC, INTERNAL, UNLISTED, SPECIAL, TCPMUX, TCPMUXPLUS. Default: unset (listed in /etc/services). */
+  type?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `id`, to tell apart entries with one service name. Default: unset (the service name). */
+  id?: pulumi.Input<string>;
+  /** `flags` (REUSE, IPv4, IPv6, NODELAY, KEEPALIVE, ...). Default: unset. */
+  flags?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `socket_type`. Required by xinetd (the resource has no default). */
+  socketType?: pulumi.Input<SocketType>;
+  /** `protocol`. Default: unset (from /etc/services). */
+  protocol?: pulumi.Input<string>;
+  /** `port`. Default: unset (from /etc/services; required with UNLISTED). */
+  port?: pulumi.Input<number>;
+  /** `wait`: `true` for single-threaded services. Required by xinetd (the resource has no default). */
+  wait?: pulumi.Input<boolean>;
+  /** `user` the server runs as. Required by xinetd unless INTERNAL. */
+  user?: pulumi.Input<string>;
+  /** `group` the server runs as. Default: unset (the user's group). */
+  group?: pulumi.Input<string>;
+  /** `groups`: give the server the user's supplementary groups. Default: unset (xinetd: no). */
+  groups?: pulumi.Input<boolean>;
+  /** `server` program. Required by xinetd unless INTERNAL or `redirect`. */
+  server?: pulumi.Input<string>;
+  /** `server_args`, one token per element (xinetd has no quoting). Default: unset. */
+  serverArgs?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `redirect` connections to another host and port. Default: unset. */
+  redirect?: pulumi.Input<{ host: pulumi.Input<string>; port: pulumi.Input<number> }>;
+  /** `instances`: simultaneous servers. Default: unset (xinetd's defaults section, else no limit). */
+  instances?: pulumi.Input<number | "UNLIMITED">;
+  /** `per_source`: simultaneous servers per client address. Default: unset (defaults section). */
+  perSource?: pulumi.Input<number | "UNLIMITED">;
+  /** `cps`: [connections per second, seconds disabled after]. Default: unset (xinetd: [50, 10]). */
+  cps?: pulumi.Input<[number, number]>;
+  /** `max_load`: refuse connections above this load average. Default: unset. */
+  maxLoad?: pulumi.Input<number>;
+  /** `log_type`: SYSLOG facility [level] or FILE path [limits]. Default: unset (defaults section). */
+  logType?: pulumi.Input<LogType>;
+  /** `log_on_success` (PID, HOST, USERID, EXIT, DURATION, TRAFFIC). Default: unset (defaults section). */
+  logOnSuccess?: pulumi.Input<ListInput>;
+  /** `log_on_failure` (HOST, USERID, ATTEMPT); `{ add: ["USERID"] }` writes `+= USERID`. Default: unset (defaults section). */
+  logOnFailure?: pulumi.Input<ListInput>;
+  /** `only_from`: clients allowed. Default: unset (defaults section, else everyone). */
+  onlyFrom?: pulumi.Input<ListInput>;
+  /** `no_access`: clients refused. Default: unset (defaults section). */
+  noAccess?: pulumi.Input<ListInput>;
+  /** `access_times`: hh:mm-hh:mm intervals when the service is available. Default: unset (always). */
+  accessTimes?: pulumi.Input<pulumi.Input<string>[]>;
+  /** `bind` (alias `interface`): address to listen on. Default: unset (all addresses). */
+  bind?: pulumi.Input<string>;
+  /** `v6only`. Default: unset (xinetd: no). */
+  v6only?: pulumi.Input<boolean>;
+  /** `env`: NAME=value entries for the server; `{ add }` writes `+=` (no `-=`). Default: unset. */
+  env?: pulumi.Input<pulumi.Input<string>[] | { add?: pulumi.Input<string>[] }>;
+  /** `passenv`: variables passed through from xinetd's environment. Default: unset. */
+  passenv?: pulumi.Input<ListInput>;
+  /** `nice` of the server. Default: unset. */
+  nice?: pulumi.Input<number>;
+  /** `umask` of the server, octal text such as `"022"`. Default: unset (defaults section). */
+  umask?: pulumi.Input<string>;
+  /** `rlimit_as`: bytes, `"64M"`, or `"UNLIMITED"`. Default: unset. */
+  rlimitAs?: pulumi.Input<ResourceLimit>;
+  /** `rlimit_cpu`: seconds, or `"UNLIMITED"`. Default: unset. */
+  rlimitCpu?: pulumi.Input<number | "UNLIMITED">;
+  /** `rlimit_data`. Default: unset. */
+  rlimitData?: pulumi.Input<ResourceLimit>;
+  /** `rlimit_files`. Default: unset. */
+  rlimitFiles?: pulumi.Input<ResourceLimit>;
+  /** `rlimit_rss`. Default: unset. */
+  rlimitRss?: pulumi.Input<ResourceLimit>;
+  /** `rlimit_stack`. Default: unset. */
+  rlimitStack?: pulumi.Input<ResourceLimit>;
+  /** `deny_time`: minutes a SENSOR-flagged client stays refused, `"FOREVER"` or `"NEVER"`. Default: unset. */
+  denyTime?: pulumi.Input<number | "FOREVER" | "NEVER">;
+  /** `banner`: file shown to every client. Default: unset. */
+  banner?: pulumi.Input<string>;
+  /** `banner_success`: file shown to accepted clients. Default: unset. */
+  bannerSuccess?: pulumi.Input<string>;
+  /** `banner_fail`: file shown to refused clients. Default: unset. */
+  bannerFail?: pulumi.Input<string>;
+  /** `rpc_version` of an RPC service. Default: unset. */
+  rpcVersion?: pulumi.Input<string>;
+  /** `rpc_number` of an unlisted RPC service. Default: unset. */
+  rpcNumber?: pulumi.Input<number>;
+  /** `libwrap` service name for TCP wrappers. Default: unset (the service name). */
+  libwrap?: pulumi.Input<string>;
+  /** Attributes this library does not model, by name as xinetd spells them; validated like the rest. Default: none. */
+  extra?: pulumi.Input<Record<string, pulumi.Input<EnvValue | ListValue>>>;
+}
+
+export class XinetdService extends pulumi.dynamic.Resource {
+  declare readonly serviceName: pulumi.Output<string>;
+  declare readonly configDir: pulumi.Output<string>;
+  /** The service file's path on the host. */
+  declare readonly path: pulumi.Output<string>;
+  /** The whole file as written (or as found by the last refresh). */
+  declare readonly content: pulumi.Output<string>;
+  /** sha256 of `content`, hex. */
+  declare readonly checksum: pulumi.Output<string>;
+  declare readonly schemaVersion: pulumi.Output<number>;
+
+  constructor(name: string, args: XinetdServiceArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      ...args, connection: pulumi.secret(args.connection), path: undefined, content: undefined, checksum: undefined, schemaVersion: undefined,
+    };
+    super(providerShim("xinetdService"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "XinetdService");
+  }
+}
