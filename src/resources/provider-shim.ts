@@ -11,12 +11,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ResourceKind } from "../provider";
 
 export function providerShim(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  // Serialized by value with the methods below: a few lines, no library code.
+  const implementation = () => require("module").createRequire(`${process.cwd()}/`)("pulumi-xinetd/provider")[kind];
   return {
-    check: async (olds, news) => require("module").createRequire(`${process.cwd()}/`)("pulumi-xinetd/provider")[kind].check(olds, news),
-    diff: async (id, olds, news) => require("module").createRequire(`${process.cwd()}/`)("pulumi-xinetd/provider")[kind].diff(id, olds, news),
-    create: async (inputs) => require("module").createRequire(`${process.cwd()}/`)("pulumi-xinetd/provider")[kind].create(inputs),
-    read: async (id, props) => require("module").createRequire(`${process.cwd()}/`)("pulumi-xinetd/provider")[kind].read(id, props),
-    update: async (id, olds, news) => require("module").createRequire(`${process.cwd()}/`)("pulumi-xinetd/provider")[kind].update(id, olds, news),
-    delete: async (id, props) => require("module").createRequire(`${process.cwd()}/`)("pulumi-xinetd/provider")[kind].delete(id, props),
+    check: async (olds, news) => implementation().check(olds, news),
+    diff: async (id, olds, news) => implementation().diff(id, olds, news),
+    create: async (inputs) => implementation().create(inputs),
+    read: async (id, props) => implementation().read(id, props),
+    update: async (id, olds, news) => implementation().update(id, olds, news),
+    delete: async (id, props) => implementation().delete(id, props),
   };
 }
