@@ -17,6 +17,7 @@
  * request looks like the engine's.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,8 +28,8 @@ import * as statusProto from "@pulumi/pulumi/proto/status_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 
-/** Default project root: the host must run where `node_modules/@pulumi/pulumi` resolves. */
-export const PROJECT_ROOT = "/work/main";
+/** Default project root (this checkout): the host must run where `node_modules/@pulumi/pulumi` resolves. */
+export const PROJECT_ROOT = resolve(__dirname, "../..");
 const HOST_SCRIPT = "node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js";
 /** The host only checks that an engine address argument is present; it never dials it. */
 const UNUSED_ENGINE_ADDRESS = "127.0.0.1:1";
