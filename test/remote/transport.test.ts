@@ -161,6 +161,17 @@ describe("ssh transport on a lab of 3 hosts", { skip }, () => {
     assert.equal(pool.stats(labelOf(connection)).dials, 1);
   });
 
+  test("a wrong key fails even while a connection made with the right key is open and pooled", async () => {
+    const pool = newPool();
+    const good = asRoot(first);
+    const runner = openHost({ connection: good }, pool);
+    const held = runner.run("sleep 0.5");
+    assert.equal((await runner.run("id -u")).stdout, "0\n");
+    await rejectsWith(openHost({ connection: asRoot(first, { privateKey: lab.noSudoUser.privateKey }) }, pool).run("true"), "auth-failed");
+    await held;
+    assert.equal(pool.stats(labelOf(good)).dials, 2, "the wrong key dialed its own connection");
+  });
+
   test("password authentication works, and a wrong password fails without showing either", async () => {
     const pool = newPool();
     const connection = {

@@ -71,7 +71,7 @@ export function resolveConnection(args: ConnectionArgs | Omit<ConnectionArgs, "p
     port,
     user,
     label,
-    key: connectionKey({ host: args.host, port, user, proxy }),
+    key: connectionKey({ host: args.host, port, user, proxy, credentials: credentialsDigest(args) }),
     ...(args.password !== undefined && { password: args.password }),
     ...(args.privateKey !== undefined && { privateKey: args.privateKey }),
     ...(args.privateKeyPassword !== undefined && { privateKeyPassword: args.privateKeyPassword }),
@@ -84,15 +84,25 @@ export function resolveConnection(args: ConnectionArgs | Omit<ConnectionArgs, "p
   };
 }
 
-/** The pool key of a connection: host, port, user, and the same for its proxy. */
+/**
+ * The pool key of a connection: host, port, user, a digest of the credentials, and the same for its
+ * proxy. The digest keeps a wrong or revoked key from riding on a login another resource made.
+ */
 export function connectionKey(connection: {
   host: string;
   port?: number;
   user?: string;
+  credentials?: string;
   proxy?: { key: string } | undefined;
 }): string {
-  const own = `${connection.user ?? DEFAULT_USER}@${connection.host}:${connection.port ?? DEFAULT_PORT}`;
+  const own = `${connection.user ?? DEFAULT_USER}@${connection.host}:${connection.port ?? DEFAULT_PORT}#${connection.credentials ?? ""}`;
   return connection.proxy ? `${own} via ${connection.proxy.key}` : own;
+}
+
+/** A short digest of what authenticates a connection; never shown, only compared. */
+function credentialsDigest(args: Pick<ConnectionArgs, "password" | "privateKey" | "privateKeyPassword" | "agentSocketPath">): string {
+  const parts = [args.password, args.privateKey, args.privateKeyPassword, args.agentSocketPath].map((part) => part ?? "");
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);
 }
 
 /** `ssh-ed25519 AAAA… [comment]` → type, key blob and SHA256 fingerprint; undefined if malformed. */
