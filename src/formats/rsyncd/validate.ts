@@ -46,6 +46,10 @@ function checkText(param: RsyncParameter | undefined, field: string, text: strin
   if (param.path && normalizeRsyncPath(text) !== text) {
     problems.push(problem(field, "path-trailing-slash", `\`${field}\` = \`${text}\` ends with \`/\`; rsync drops it.`, { severity: "warning" }));
   }
+  if (param.path && !text.startsWith("/")) {
+    // The daemon resolves a relative path against its working directory (`/`), never what was meant.
+    problems.push(problem(field, "path-not-absolute", `\`${field}\` = \`${text}\` must be an absolute path.`));
+  }
   if (param.name === "syslog facility" && !SYSLOG_FACILITIES.includes(text.toLowerCase())) {
     problems.push(problem(field, "bad-syslog-facility", `\`syslog facility\` = \`${text}\` is not one of ${SYSLOG_FACILITIES.join(", ")}.`));
   }

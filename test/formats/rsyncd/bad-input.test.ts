@@ -39,6 +39,8 @@ const moduleCases: Array<[string, RsyncModuleModel, string, string]> = [
   ["outer blanks in a value", { ...ok, comment: "hi " }, "comment", "value-outer-blanks"],
   ["trailing backslash", { ...ok, comment: "C:\\" }, "comment", "value-continuation"],
   ["path with trailing slash", { ...ok, path: "/srv/backup/" }, "path", "path-trailing-slash"],
+  ["relative path", { ...ok, path: "srv/backup" }, "path", "path-not-absolute"],
+  ["empty path", { ...ok, path: "" }, "path", "path-not-absolute"],
   ["auth users without secrets file", { ...ok, authUsers: ["bob"] }, "auth users", "auth-users-without-secrets"],
   ["list entry with a blank", { ...ok, refuseOptions: ["delete x"] }, "refuse options", "list-entry"],
   ["list entry with a comma", { ...ok, hostsAllow: ["10.0.0.1,10.0.0.2"] }, "hosts allow", "list-entry"],
