@@ -6,7 +6,8 @@
 import { posix } from "node:path";
 
 import { changeRemoteFile } from "../remote";
-import { discardPreviousVersion, inspectSecretsFile } from "../remote/secrets-file";
+import { discardPreviousVersion } from "../remote";
+import { inspectSecretsFile } from "../remote/secrets-file";
 import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, partialFailure, resourceId, runnerFor, sameHost, SCHEMA_VERSION,
   settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,

@@ -5,7 +5,7 @@ import {
   applyXinetdService, ATTRIBUTE_KEYS, attributeByName, parseXinetdDocument, readXinetdService, renderXinetdDocument,
   renderXinetdService, validateXinetdService, findServiceBlock, type Problem, type XinetdServiceModel,
 } from "../formats";
-import { changeXinetdService, readRemoteFile, type ReloadStrategy, type XinetdReloaderOptions } from "../remote";
+import { changeXinetdService, discardPreviousVersion, readRemoteFile, type ReloadStrategy, type XinetdReloaderOptions } from "../remote";
 import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, partialFailure, problemFailures, resourceId, runnerFor, sameHost,
   SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
@@ -146,5 +146,8 @@ async function readHost(id: string, props: Props): Promise<{ id: string; props: 
 
 export async function remove(_id: string, props: Props): Promise<void> {
   const state = upgradeState(props, KIND);
-  await changeXinetdService(runnerFor(state), pathOf(state), () => ({ delete: true }), reloadOptions(state.reload));
+  const runner = runnerFor(state);
+  // Resolves once the reload without the service is verified; until then the copy is the rollback.
+  await changeXinetdService(runner, pathOf(state), () => ({ delete: true }), reloadOptions(state.reload));
+  await discardPreviousVersion(runner, pathOf(state));
 }

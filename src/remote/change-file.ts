@@ -294,3 +294,15 @@ function collect(process: RemoteProcess): () => string {
   process.stderr.on("data", (chunk: Buffer | string) => chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk));
   return () => Buffer.concat(chunks).toString("utf8");
 }
+
+/**
+ * Removes the previous version `changeRemoteFile` keeps beside a file it swapped or deleted (under
+ * the file's lock, so never during a change): for a secrets file it is a copy of old
+ * passwords; after a verified delete it is a copy of a file that should be gone.
+ */
+export async function discardPreviousVersion(runner: CommandRunner, path: string): Promise<void> {
+  const { lock, previous } = companionPaths(path);
+  const script = `exec 9>>${shellQuote(lock)} && flock 9 && rm -f -- ${shellQuote(previous)}`;
+  const result = await runner.run(script);
+  if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
+}

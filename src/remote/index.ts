@@ -2,7 +2,7 @@
 export * from "./transport";
 export { RemoteError, type RemoteErrorCode } from "./errors";
 export { readRemoteFile, type FileMetadata, type RemoteFile } from "./read-file";
-export { changeRemoteFile, type ChangeFileOptions, type EditResult, type FileChange } from "./change-file";
+export { changeRemoteFile, discardPreviousVersion, type ChangeFileOptions, type EditResult, type FileChange } from "./change-file";
 export { type CandidateKind, type ValidationReport } from "./validation";
 export {
   detectXinetdHost, type ReloadStrategy, type ServiceCheck, type ServiceState, type XinetdHostFacts, type XinetdLogSource,

@@ -2,8 +2,7 @@
  * Inspecting an rsync secrets file without its passwords leaving the host: the host answers with
  * the file's checksum, metadata and user names only.
  */
-import { companionPaths } from "./change-file";
-import { commandFailedError, RemoteError } from "./errors";
+import { RemoteError } from "./errors";
 import { parseFileHeader, STAT_FORMAT, type FileMetadata } from "./read-file";
 import { shellQuote } from "./shell";
 import type { CommandRunner } from "./transport";
@@ -34,15 +33,4 @@ export async function inspectSecretsFile(runner: CommandRunner, path: string): P
   if (header === "ABSENT") return { exists: false };
   const fields = header.split(" ").slice(1);
   return { exists: true, checksum: fields[3] ?? "", userNames: names.filter((name) => name !== ""), ...parseFileHeader(fields.slice(0, 3)) };
-}
-
-/**
- * Removes the previous version `changeRemoteFile` keeps beside a file it swapped or deleted (under
- * the file's lock, so never during a change): for a secrets file it is a copy of old passwords.
- */
-export async function discardPreviousVersion(runner: CommandRunner, path: string): Promise<void> {
-  const { lock, previous } = companionPaths(path);
-  const script = `exec 9>>${shellQuote(lock)} && flock 9 && rm -f -- ${shellQuote(previous)}`;
-  const result = await runner.run(script);
-  if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
 }

@@ -2,8 +2,8 @@
 // driven over gRPC as the engine drives it, with the `__provider` text registration produces, on
 // one lab host: create → refresh shows no drift → hand edit → refresh shows exactly that field →
 // update restores the file byte for byte → a changed parameter updates with one xinetd reload →
-// delete leaves no file, section or temporary file behind (only the remote layer's `.<name>.lock`
-// and `.<name>.previous` companions). Then the seed scenario end to end, check failures, secrets.
+// delete leaves no file, section, previous version or temporary file behind (only the remote
+// layer's empty `.<name>.lock`). Then the seed scenario end to end, check failures, secrets.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -68,10 +68,10 @@ describe('resources through the real dynamic-provider host on a lab host', { ski
   };
   const exists = async (path: string) => (await target.exec(['test', '-e', path])).code === 0;
   /**
-   * The configuration directories' files, without the companions the remote layer keeps beside a
-   * target it changed: the lock and the previous version (names xinetd's includedir skips).
+   * The configuration directories' files, without the empty lock the remote layer keeps beside a
+   * target it changed (a name xinetd's includedir skips).
    */
-  const filesOnHost = async () => (await sh('ls -A /etc/xinetd.d /etc/rsyncd')).split('\n').filter((name) => !/^\..*\.(lock|previous)$/.test(name));
+  const filesOnHost = async () => (await sh('ls -A /etc/xinetd.d /etc/rsyncd')).split('\n').filter((name) => !/^\..*\.lock$/.test(name));
   const sshLogins = () => readFileSync(join(target.dir, 'var/log/sshd.log'), 'utf8').split('Accepted publickey').length - 1;
 
   before(async () => {
