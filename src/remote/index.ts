@@ -2,6 +2,7 @@
 export * from "./transport";
 export { RemoteError, type RemoteErrorCode } from "./errors";
 export { readRemoteFile, type FileMetadata, type RemoteFile } from "./read-file";
+export { changeRemoteFileBatched } from "./change-batch";
 export { changeRemoteFile, discardPreviousVersion, type ChangeFileOptions, type EditResult, type FileChange } from "./change-file";
 export { type CandidateKind, type ValidationReport } from "./validation";
 export {

@@ -1,6 +1,7 @@
 /** rsync daemon specifics: rsyncd.conf changes, the port-873 conflict, and its log for diagnostics. */
 import { parseRsyncdDocument, renderRsyncdDocument, rsyncdSemantics, rsyncdValue, type RsyncdDocument } from "../formats";
-import { changeRemoteFile, type ChangeFileOptions, type FileChange } from "./change-file";
+import { changeRemoteFileBatched } from "./change-batch";
+import { type ChangeFileOptions, type FileChange } from "./change-file";
 import { RemoteError, commandFailedError } from "./errors";
 import { readRemoteFile } from "./read-file";
 import { shellQuote } from "./shell";
@@ -21,7 +22,8 @@ export async function changeRsyncdConfig(
   options: Omit<ChangeFileOptions, "validate"> = {},
 ): Promise<FileChange> {
   try {
-    return await changeRemoteFile(runner, path, (current) => {
+    // Many RsyncModules edit one rsyncd.conf: their concurrent edits share a round trip.
+    return await changeRemoteFileBatched(runner, path, (current) => {
       const next = edit(current === undefined ? undefined : parseRsyncdDocument(current));
       return next === undefined ? undefined : renderRsyncdDocument(next);
     }, { ...options, validate: "rsyncd" });

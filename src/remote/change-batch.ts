@@ -1,0 +1,100 @@
+/**
+ * Edits of one file on one host that arrive while a change of that file is running are applied
+ * together in the next change: one locked round trip and one validation on the host for the whole
+ * batch, instead of one each queued behind the host-side lock. Ten RsyncModules of one rsyncd.conf
+ * converge in two round trips rather than ten.
+ *
+ * Each edit still succeeds or fails on its own: an edit that throws fails only its caller, and a
+ * batch the host rejects is retried one edit at a time, so one bad module cannot fail its
+ * neighbours.
+ */
+import { changeRemoteFile, type ChangeFileOptions, type EditResult, type FileChange } from "./change-file";
+import type { CommandRunner } from "./transport";
+
+interface QueuedEdit {
+  edit: (current: string | undefined) => EditResult;
+  resolve: (change: FileChange) => void;
+  reject: (error: unknown) => void;
+}
+
+interface FileQueue {
+  running: boolean;
+  waiting: QueuedEdit[];
+}
+
+const queues = new Map<string, FileQueue>();
+
+function queueKey(runner: CommandRunner, path: string, options: ChangeFileOptions): string {
+  return JSON.stringify([runner.label, path, options.validate, options.mode, options.owner, options.group]);
+}
+
+/** `changeRemoteFile`, batched with other edits of the same file made meanwhile in this process. */
+export function changeRemoteFileBatched(
+  runner: CommandRunner,
+  path: string,
+  edit: (current: string | undefined) => EditResult,
+  options: ChangeFileOptions,
+): Promise<FileChange> {
+  const key = queueKey(runner, path, options);
+  let queue = queues.get(key);
+  if (!queue) {
+    queue = { running: false, waiting: [] };
+    queues.set(key, queue);
+  }
+  const result = new Promise<FileChange>((resolve, reject) => queue.waiting.push({ edit, resolve, reject }));
+  if (!queue.running) void drain(key, queue, runner, path, options);
+  return result;
+}
+
+async function drain(key: string, queue: FileQueue, runner: CommandRunner, path: string, options: ChangeFileOptions): Promise<void> {
+  queue.running = true;
+  while (queue.waiting.length > 0) {
+    const batch = queue.waiting.splice(0);
+    await applyBatch(batch, runner, path, options);
+  }
+  queue.running = false;
+  queues.delete(key);
+}
+
+async function applyBatch(batch: QueuedEdit[], runner: CommandRunner, path: string, options: ChangeFileOptions): Promise<void> {
+  if (batch.length === 1) {
+    const [only] = batch as [QueuedEdit];
+    await changeRemoteFile(runner, path, only.edit, options).then(only.resolve, only.reject);
+    return;
+  }
+  const outcomes = new Map<QueuedEdit, { changed: boolean } | { error: unknown }>();
+  const combined = (current: string | undefined): EditResult => {
+    outcomes.clear();
+    let text = current;
+    for (const entry of batch) {
+      try {
+        const result = entry.edit(text);
+        if (result === undefined) {
+          outcomes.set(entry, { changed: false });
+          continue;
+        }
+        const next = typeof result === "string" ? result : undefined;
+        outcomes.set(entry, { changed: next !== text });
+        text = next;
+      } catch (error) {
+        outcomes.set(entry, { error });
+      }
+    }
+    if (text === current) return undefined;
+    return text === undefined ? { delete: true } : text;
+  };
+  let change: FileChange;
+  try {
+    change = await changeRemoteFile(runner, path, combined, options);
+  } catch {
+    // The host (or the format layer) refused the combined candidate: find the culprit(s) by
+    // applying each edit alone, in order, so the others still land.
+    for (const entry of batch) await changeRemoteFile(runner, path, entry.edit, options).then(entry.resolve, entry.reject);
+    return;
+  }
+  for (const entry of batch) {
+    const outcome = outcomes.get(entry);
+    if (outcome && "error" in outcome) entry.reject(outcome.error);
+    else entry.resolve({ ...change, changed: outcome?.changed ?? false });
+  }
+}
