@@ -4,7 +4,7 @@ import {
 } from "../formats";
 import { findWalkedModule, walkRsyncdDocument, type EntryContext } from "../formats/rsyncd/sections";
 import { normalizeRsyncPath } from "../formats/rsyncd/values";
-import { changeRemoteFile, changeRsyncdConfig, discardPreviousVersion, type CommandRunner, type FileChange } from "../remote";
+import { changeRemoteFileBatched, changeRsyncdConfig, discardPreviousVersion, type CommandRunner, type FileChange } from "../remote";
 import type { Props } from "./state";
 
 export const DEFAULT_CONFIG_PATH = "/etc/rsyncd.conf";
@@ -57,7 +57,7 @@ export async function editRsyncdConfig(
   options: { deleteWhenEmpty: boolean },
 ): Promise<FileChange> {
   if (!options.deleteWhenEmpty) return changeRsyncdConfig(runner, path, (current) => edit(current ?? parseRsyncdDocument("")));
-  const change = await changeRemoteFile(runner, path, (current) => {
+  const change = await changeRemoteFileBatched(runner, path, (current) => {
     if (current === undefined) return undefined;
     const text = renderRsyncdDocument(edit(parseRsyncdDocument(current)));
     return text.trim() === "" ? { delete: true } : text;
