@@ -7,7 +7,7 @@ import {
 import { readRemoteFile } from "../remote";
 import { DEFAULT_CONFIG_PATH, editRsyncdConfig, MODULE_PARAMETER_KEYS, moduleSectionText, parameterFields, rsyncPropertyOf } from "./rsyncd-file";
 import {
-  alreadyExistsError, connectionFailures, diffProperties, inputsOf, partialFailure, problemFailures, resourceId, runnerFor, sameHost,
+  alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
   SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
@@ -72,26 +72,11 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
     }, { deleteWhenEmpty: false });
     return { id, outs: outputsOf(inputs, moduleSectionText(parseRsyncdDocument(change.content ?? ""), model.name) ?? "") };
   } catch (error) {
-    if (refused) throw error;
-    const now = await readHost(id, inputs).catch(() => undefined);
-    if (now?.id) throw partialFailure(error, id, now.props, inputs);
-    throw error;
+    throw await applyFailure(error, refused, id, inputs, readHost);
   }
 }
 
-export function create(inputs: Props): Promise<{ id: string; outs: Props }> {
-  return apply(inputs, true);
-}
-
-export async function update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
-  upgradeState(olds, KIND);
-  const { outs } = await apply(news, false);
-  return { outs };
-}
-
-export function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
-  return readHost(id, upgradeState(props, KIND));
-}
+export const { create, update, read } = hostMethods({ kind: KIND, apply, readHost });
 
 /** The module's parameters as its own lines set them (not inherited ones); gone with its file or section. */
 async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {

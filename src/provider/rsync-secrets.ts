@@ -9,7 +9,7 @@ import { changeRemoteFile } from "../remote";
 import { discardPreviousVersion } from "../remote";
 import { inspectSecretsFile } from "../remote/secrets-file";
 import {
-  alreadyExistsError, connectionFailures, diffProperties, inputsOf, partialFailure, resourceId, runnerFor, sameHost, SCHEMA_VERSION,
+  alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, resourceId, runnerFor, sameHost, SCHEMA_VERSION,
   settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
@@ -93,26 +93,11 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
     await discardPreviousVersion(runner, path);
     return { id, outs: outputsOf(inputs, Object.keys(users).sort(), sha256(content), PERMISSIONS) };
   } catch (error) {
-    if (refused) throw error;
-    const now = await readHost(id, inputs).catch(() => undefined);
-    if (now?.id) throw partialFailure(error, id, now.props, inputs);
-    throw error;
+    throw await applyFailure(error, refused, id, inputs, readHost);
   }
 }
 
-export function create(inputs: Props): Promise<{ id: string; outs: Props }> {
-  return apply(inputs, true);
-}
-
-export async function update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
-  upgradeState(olds, KIND);
-  const { outs } = await apply(news, false);
-  return { outs };
-}
-
-export function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
-  return readHost(id, upgradeState(props, KIND));
-}
+export const { create, update, read } = hostMethods({ kind: KIND, apply, readHost });
 
 async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
   const summary = await inspectSecretsFile(runnerFor(props), String(props.path));

@@ -8,7 +8,7 @@ import {
 import { readRemoteFile } from "../remote";
 import { contextText, DEFAULT_CONFIG_PATH, editRsyncdConfig, GLOBAL_PARAMETER_KEYS, parameterFields, rsyncPropertyOf } from "./rsyncd-file";
 import {
-  alreadyExistsError, connectionFailures, diffProperties, inputsOf, partialFailure, problemFailures, resourceId, runnerFor, sameHost,
+  alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
   SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
@@ -77,26 +77,11 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
     }, { deleteWhenEmpty: false });
     return { id, outs: outputsOf(inputs, contextText(parseRsyncdDocument(change.content ?? ""), "global", true), managedParameters(inputs)) };
   } catch (error) {
-    if (refused) throw error;
-    const now = await readHost(id, inputs).catch(() => undefined);
-    if (now?.id) throw partialFailure(error, id, now.props, inputs);
-    throw error;
+    throw await applyFailure(error, refused, id, inputs, readHost);
   }
 }
 
-export function create(inputs: Props): Promise<{ id: string; outs: Props }> {
-  return apply(inputs, true);
-}
-
-export async function update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
-  upgradeState(olds, KIND);
-  const { outs } = await apply(news, false);
-  return { outs };
-}
-
-export function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
-  return readHost(id, upgradeState(props, KIND));
-}
+export const { create, update, read } = hostMethods({ kind: KIND, apply, readHost });
 
 /** The global parameters as the file's own lines set them; gone with the file. */
 async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {

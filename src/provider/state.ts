@@ -172,6 +172,43 @@ export function partialFailure(error: unknown, id: string, outputs: Props, input
   return failure;
 }
 
+/** How a file-backed kind writes its inputs to a host and reads them back. */
+export interface HostBinding {
+  kind: string;
+  /** Writes what the inputs describe; when `creating`, refuses to take over what exists (unless `adopt`). */
+  apply(inputs: Props, creating: boolean): Promise<{ id: string; outs: Props }>;
+  /** What the host has, as outputs; an empty id when it is gone. */
+  readHost(id: string, props: Props): Promise<{ id: string; props: Props }>;
+}
+
+/** `create`, `update` and `read` of a kind, from how it writes and reads the host. */
+export function hostMethods(binding: HostBinding) {
+  return {
+    create: (inputs: Props): Promise<{ id: string; outs: Props }> => binding.apply(inputs, true),
+    update: async (_id: string, olds: Props, news: Props): Promise<{ outs: Props }> => {
+      upgradeState(olds, binding.kind);
+      return { outs: (await binding.apply(news, false)).outs };
+    },
+    read: (id: string, props: Props): Promise<{ id: string; props: Props }> => binding.readHost(id, upgradeState(props, binding.kind)),
+  };
+}
+
+/**
+ * What to throw when writing failed: a refusal to take something over as it is; otherwise, when
+ * the host has the resource now, a partial failure so the engine keeps track of what exists.
+ */
+export async function applyFailure(
+  error: unknown,
+  refused: boolean,
+  id: string,
+  inputs: Props,
+  readHost: HostBinding["readHost"],
+): Promise<unknown> {
+  if (refused) return error;
+  const now = await readHost(id, inputs).catch(() => undefined);
+  return now?.id ? partialFailure(error, id, now.props, inputs) : error;
+}
+
 /** The error for a create that finds what it would manage already there. */
 export function alreadyExistsError(what: string, host: string): Error {
   return new Error(`${host}: ${what} already exists and is not managed by this stack; refusing to take it over. To manage it from now on, set \`adopt: true\` on the resource (its content is then replaced by the resource's).`);

@@ -7,7 +7,7 @@ import {
 } from "../formats";
 import { changeXinetdService, discardPreviousVersion, readRemoteFile, type ReloadStrategy, type XinetdReloaderOptions } from "../remote";
 import {
-  alreadyExistsError, connectionFailures, diffProperties, inputsOf, partialFailure, problemFailures, resourceId, runnerFor, sameHost,
+  alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
   SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
@@ -111,27 +111,12 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
     }, reloadOptions(inputs.reload));
     return { id, outs: outputsOf(inputs, change.content ?? "") };
   } catch (error) {
-    if (refused) throw error;
-    const now = await readHost(id, inputs).catch(() => undefined);
-    if (now?.id) throw partialFailure(error, id, now.props, inputs);
-    throw error;
+    throw await applyFailure(error, refused, id, inputs, readHost);
   }
 }
 
-export function create(inputs: Props): Promise<{ id: string; outs: Props }> {
-  return apply(inputs, true);
-}
-
-export async function update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
-  upgradeState(olds, KIND);
-  const { outs } = await apply(news, false);
-  return { outs };
-}
-
-/** What the host has: the service entry's attributes as xinetd reads them; gone when file or entry is. */
-export function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
-  return readHost(id, upgradeState(props, KIND));
-}
+/** `read`: What the host has: the service entry's attributes as xinetd reads them; gone when file or entry is. */
+export const { create, update, read } = hostMethods({ kind: KIND, apply, readHost });
 
 async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
   const path = pathOf(props);
