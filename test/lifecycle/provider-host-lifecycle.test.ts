@@ -152,6 +152,37 @@ describe('resources through the real dynamic-provider host on a lab host', { ski
     assert.equal((await host.read(last.id, service.urn, last.outputs, last.inputs)).id, '', 'a refresh now drops it');
   });
 
+  test('an update whose reload fails verification is rolled back and reported as a partial failure with what the host has', async () => {
+    const service = resource('xinetdService', 'pxpartial');
+    const inputs: PropertyBag = {
+      connection, serviceName: 'pxpartial', type: ['UNLISTED'], port: 7351, socketType: 'stream', wait: false, user: 'nobody', server: '/bin/cat',
+    };
+    assert.equal(await service.up(inputs), 'create');
+    const before = await sh('cat /etc/xinetd.d/pxpartial');
+    // Host validation runs in an empty network namespace and cannot see this listener: only the
+    // check after the real reload can.
+    const blocker = await sh('setsid rsync --daemon --no-detach --port=7352 --config=/dev/null </dev/null >/dev/null 2>&1 & echo $!');
+    try {
+      await sh('for i in $(seq 50); do ss -Hltn "sport = :7352" | grep -q 7352 && exit 0; sleep 0.05; done; exit 1');
+      const state = service.state;
+      const checked = await host.check(service.urn, state.inputs, { ...state.inputs, port: 7352 });
+      const failure = await host.update(state.id, service.urn, state.outputs, checked.inputs, { oldInputs: state.inputs }).then(
+        () => assert.fail('the update should fail'),
+        (error: unknown) => error as ProviderHostError,
+      );
+      assert.ok(failure instanceof ProviderHostError, String(failure));
+      assert.match(failure.message, /bind failed|Address already in use/);
+      assert.ok(failure.partial, 'the engine is told what exists');
+      assert.equal(failure.partial.id, state.id);
+      assert.equal(failure.partial.properties.port, 7351, 'the outputs are the rolled-back file, not the wanted one');
+      assert.equal(await sh('cat /etc/xinetd.d/pxpartial'), before, 'the previous file is back byte for byte');
+      assert.match(await sh('ss -Hltn "sport = :7351"'), /7351/, 'and the service answers again');
+    } finally {
+      await target.exec(['kill', blocker.trim()]);
+    }
+    await service.destroy();
+  });
+
   test('RsyncModule and RsyncdConfig: each its own part of one file; drift per parameter; no xinetd reload; delete leaves nothing', async () => {
     const config = resource('rsyncdConfig', 'config');
     const module = resource('rsyncModule', 'data');
