@@ -4,7 +4,7 @@ import { posix } from "node:path";
 import {
   parseRsyncdDocument, readRsyncModule, removeRsyncModule, rsyncNameKey, setRsyncModule, validateRsyncModule, type RsyncModuleModel,
 } from "../formats";
-import { readRemoteFile } from "../remote";
+import { readRemoteFileShared } from "../remote";
 import { DEFAULT_CONFIG_PATH, editRsyncdConfig, MODULE_PARAMETER_KEYS, moduleSectionText, parameterFields, rsyncPropertyOf } from "./rsyncd-file";
 import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
@@ -80,7 +80,8 @@ export const { create, update, read } = hostMethods({ kind: KIND, apply, readHos
 
 /** The module's parameters as its own lines set them (not inherited ones); gone with its file or section. */
 async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
-  const file = await readRemoteFile(runnerFor(props), String(props.configPath));
+  // Every module (and the global part) of one file refreshes from one read of it.
+  const file = await readRemoteFileShared(runnerFor(props), String(props.configPath));
   if (!file.exists) return { id: "", props: {} };
   const doc = parseRsyncdDocument(file.content);
   const model = readRsyncModule(doc, String(props.moduleName));

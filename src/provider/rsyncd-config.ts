@@ -5,7 +5,7 @@ import {
   lookupRsyncParameter, parameterByModelKey, parseRsyncdDocument, readRsyncdGlobal, setRsyncdGlobal, validateRsyncdGlobal,
   type RsyncdGlobalModel,
 } from "../formats";
-import { readRemoteFile } from "../remote";
+import { readRemoteFileShared } from "../remote";
 import { contextText, DEFAULT_CONFIG_PATH, editRsyncdConfig, GLOBAL_PARAMETER_KEYS, parameterFields, rsyncPropertyOf } from "./rsyncd-file";
 import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
@@ -85,7 +85,8 @@ export const { create, update, read } = hostMethods({ kind: KIND, apply, readHos
 
 /** The global parameters as the file's own lines set them; gone with the file. */
 async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
-  const file = await readRemoteFile(runnerFor(props), String(props.configPath));
+  // Every module (and the global part) of one file refreshes from one read of it.
+  const file = await readRemoteFileShared(runnerFor(props), String(props.configPath));
   if (!file.exists) return { id: "", props: {} };
   const doc = parseRsyncdDocument(file.content);
   const settings = { connection: props.connection, sudo: props.sudo, adopt: props.adopt, configPath: props.configPath };

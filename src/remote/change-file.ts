@@ -5,7 +5,7 @@
 import { posix } from "node:path";
 
 import { RemoteError, commandFailedError } from "./errors";
-import { parseFileHeader, STAT_FORMAT, type FileMetadata } from "./read-file";
+import { noteFileChanged, parseFileHeader, STAT_FORMAT, type FileMetadata } from "./read-file";
 import { shellQuote } from "./shell";
 import { StreamReader } from "./stream-reader";
 import type { CommandRunner, RemoteProcess, RunResult } from "./transport";
@@ -185,6 +185,7 @@ export async function changeRemoteFile(
     await settled;
     throw error;
   }
+  if (request.action !== "KEEP") noteFileChanged(runner, path);
   if (request.action === "WRITE") {
     const bytes = Buffer.from(request.content, "utf8");
     process.stdin.end(Buffer.concat([Buffer.from(`WRITE ${bytes.length} ${request.expected}\n`), bytes]));
@@ -199,6 +200,8 @@ export async function changeRemoteFile(
     return fail(error);
   }
   const done = await settled;
+  // Reads that started while the change ran may hold either version: none is shared after it.
+  if (request.action !== "KEEP") noteFileChanged(runner, path);
   if ("error" in done) throw done.error;
   if (done.result.exitCode !== 0) return fail(undefined);
   return interpret(runner, script, path, options.validate, answer, previous, request, done.result);

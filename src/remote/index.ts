@@ -1,7 +1,7 @@
 /** The remote layer: safe reads and changes of files on hosts, and xinetd reloads that verify and roll back. */
 export * from "./transport";
 export { RemoteError, type RemoteErrorCode } from "./errors";
-export { readRemoteFile, type FileMetadata, type RemoteFile } from "./read-file";
+export { readRemoteFile, readRemoteFileShared, type FileMetadata, type RemoteFile } from "./read-file";
 export { changeRemoteFileBatched } from "./change-batch";
 export { changeRemoteFile, discardPreviousVersion, type ChangeFileOptions, type EditResult, type FileChange } from "./change-file";
 export { type CandidateKind, type ValidationReport } from "./validation";

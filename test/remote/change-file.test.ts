@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import { parseRsyncdDocument, readRsyncModule, renderRsyncdDocument, setRsyncModule } from '../../src/formats';
-import { changeRemoteFile, changeRsyncdConfig, readRemoteFile, RemoteError } from '../../src/remote';
+import { changeRemoteFile, changeRsyncdConfig, readRemoteFile, readRemoteFileShared, RemoteError } from '../../src/remote';
 import { ConnectionPool, openHost } from '../../src/remote/ssh';
 import { startLab, type Lab, type LabHost } from '../lab/lab';
 import { labSkipReason } from '../lab/requirements';
@@ -105,6 +105,19 @@ describe('changing files on a lab host', { skip }, () => {
     assert.equal(runner.calls, 2, 'the first edit alone, the other 19 in one batch');
     const doc = parseRsyncdDocument((await readRemoteFile(runner, RSYNCD_CONF) as { content: string }).content);
     for (const name of names) assert.equal(readRsyncModule(doc, name)?.path, `/srv/${name}`, name);
+  });
+
+  test('concurrent shared reads of one file are one round trip; none is shared past a change', async () => {
+    await host.exec(['sh', '-c', `cat > ${RSYNCD_CONF}`], { input: ORIGINAL_RSYNCD });
+    const runner = countingRunner(sshRunner(lab, host, pool));
+    const reads = await Promise.all(Array.from({ length: 10 }, () => readRemoteFileShared(runner, RSYNCD_CONF)));
+    assert.equal(runner.calls, 1);
+    assert.ok(reads.every((read) => read.exists && read.content === ORIGINAL_RSYNCD));
+    const during = readRemoteFileShared(runner, RSYNCD_CONF);
+    await changeRemoteFile(runner, RSYNCD_CONF, (current) => `${current}[late]\n\tpath = /srv\n`, { validate: 'rsyncd' });
+    const after = await readRemoteFileShared(runner, RSYNCD_CONF);
+    assert.ok(after.exists && after.content.endsWith('[late]\n\tpath = /srv\n'), 'a read asked for after the change sees it');
+    await during;
   });
 
   test('paths with blanks, quotes, $(...) and ; are quoted everywhere', async () => {
