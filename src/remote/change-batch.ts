@@ -1,8 +1,8 @@
 /**
- * Edits of one file on one host that arrive while a change of that file is running are applied
- * together in the next change: one locked round trip and one validation on the host for the whole
- * batch, instead of one each queued behind the host-side lock. Ten RsyncModules of one rsyncd.conf
- * converge in two round trips rather than ten.
+ * Edits of one file on one host made within a short window, or while a change of that file is
+ * running, are applied together: one locked round trip and one validation on the host for the
+ * whole batch, instead of one each queued behind the host-side lock. Ten RsyncModules of one
+ * rsyncd.conf converge in one or two round trips rather than ten.
  *
  * Each edit still succeeds or fails on its own: an edit that throws fails only its caller, and a
  * batch the host rejects is retried one edit at a time, so one bad module cannot fail its
@@ -23,6 +23,11 @@ interface FileQueue {
 }
 
 const queues = new Map<string, FileQueue>();
+/**
+ * How long the first edit of a burst waits for others. The engine sends the operations of one
+ * `pulumi up` a few milliseconds apart; a round trip with validation on the host takes 50-100 ms.
+ */
+const BURST_WINDOW_MS = 15;
 
 function queueKey(runner: CommandRunner, path: string, options: ChangeFileOptions): string {
   return JSON.stringify([runner.label, path, options.validate, options.mode, options.owner, options.group]);
@@ -48,6 +53,7 @@ export function changeRemoteFileBatched(
 
 async function drain(key: string, queue: FileQueue, runner: CommandRunner, path: string, options: ChangeFileOptions): Promise<void> {
   queue.running = true;
+  await new Promise((resolve) => setTimeout(resolve, BURST_WINDOW_MS));
   while (queue.waiting.length > 0) {
     const batch = queue.waiting.splice(0);
     await applyBatch(batch, runner, path, options);
