@@ -4,8 +4,9 @@ import { posix } from "node:path";
 import {
   parseRsyncdDocument, readRsyncModule, removeRsyncModule, rsyncNameKey, setRsyncModule, validateRsyncModule, type RsyncModuleModel,
 } from "../formats";
-import { readRemoteFileShared } from "../remote";
-import { DEFAULT_CONFIG_PATH, editRsyncdConfig, MODULE_PARAMETER_KEYS, moduleSectionText, parameterFields, rsyncPropertyOf } from "./rsyncd-file";
+import {
+  DEFAULT_CONFIG_PATH, editRsyncdConfig, MODULE_PARAMETER_KEYS, moduleSectionText, parameterFields, readHostRsyncdConfig, rsyncPropertyOf,
+} from "./rsyncd-file";
 import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
   SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
@@ -80,10 +81,8 @@ export const { create, update, read } = hostMethods({ kind: KIND, apply, readHos
 
 /** The module's parameters as its own lines set them (not inherited ones); gone with its file or section. */
 async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
-  // Every module (and the global part) of one file refreshes from one read of it.
-  const file = await readRemoteFileShared(runnerFor(props), String(props.configPath));
-  if (!file.exists) return { id: "", props: {} };
-  const doc = parseRsyncdDocument(file.content);
+  const doc = await readHostRsyncdConfig(props);
+  if (doc === undefined) return { id: "", props: {} };
   const model = readRsyncModule(doc, String(props.moduleName));
   if (model === undefined) return { id: "", props: {} };
   const { name, ...parameters } = model;

@@ -5,8 +5,9 @@ import {
   lookupRsyncParameter, parameterByModelKey, parseRsyncdDocument, readRsyncdGlobal, setRsyncdGlobal, validateRsyncdGlobal,
   type RsyncdGlobalModel,
 } from "../formats";
-import { readRemoteFileShared } from "../remote";
-import { contextText, DEFAULT_CONFIG_PATH, editRsyncdConfig, GLOBAL_PARAMETER_KEYS, parameterFields, rsyncPropertyOf } from "./rsyncd-file";
+import {
+  contextText, DEFAULT_CONFIG_PATH, editRsyncdConfig, GLOBAL_PARAMETER_KEYS, parameterFields, readHostRsyncdConfig, rsyncPropertyOf,
+} from "./rsyncd-file";
 import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
   SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
@@ -85,10 +86,8 @@ export const { create, update, read } = hostMethods({ kind: KIND, apply, readHos
 
 /** The global parameters as the file's own lines set them; gone with the file. */
 async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
-  // Every module (and the global part) of one file refreshes from one read of it.
-  const file = await readRemoteFileShared(runnerFor(props), String(props.configPath));
-  if (!file.exists) return { id: "", props: {} };
-  const doc = parseRsyncdDocument(file.content);
+  const doc = await readHostRsyncdConfig(props);
+  if (doc === undefined) return { id: "", props: {} };
   const settings = { connection: props.connection, sudo: props.sudo, adopt: props.adopt, configPath: props.configPath };
   const managed = Array.isArray(props.managedParameters) ? (props.managedParameters as string[]) : managedParameters(props);
   return { id, props: outputsOf({ ...settings, ...readRsyncdGlobal(doc) }, contextText(doc, "global", true), managed) };

@@ -4,8 +4,10 @@ import {
 } from "../formats";
 import { findWalkedModule, walkRsyncdDocument, type EntryContext } from "../formats/rsyncd/sections";
 import { normalizeRsyncPath } from "../formats/rsyncd/values";
-import { changeRemoteFileBatched, changeRsyncdConfig, discardPreviousVersion, type CommandRunner, type FileChange } from "../remote";
-import type { Props } from "./state";
+import {
+  changeRemoteFileBatched, changeRsyncdConfig, discardPreviousVersion, readRemoteFileShared, type CommandRunner, type FileChange,
+} from "../remote";
+import { runnerFor, type Props } from "./state";
 
 export const DEFAULT_CONFIG_PATH = "/etc/rsyncd.conf";
 
@@ -65,4 +67,13 @@ export async function editRsyncdConfig(
   // rsyncd.conf needs no reload, so nothing can roll a deleted file back: its copy can go.
   if (change.changed && change.content === undefined) await discardPreviousVersion(runner, path);
   return change;
+}
+
+/**
+ * The host's rsyncd.conf at `props.configPath` as a document, or undefined when there is none.
+ * Every module (and the global part) of one file refreshes from one shared read of it.
+ */
+export async function readHostRsyncdConfig(props: Props): Promise<RsyncdDocument | undefined> {
+  const file = await readRemoteFileShared(runnerFor(props), String(props.configPath));
+  return file.exists ? parseRsyncdDocument(file.content) : undefined;
 }
