@@ -24,13 +24,23 @@ export function parseFileHeader(fields: string[]): FileMetadata {
 /** The stat fields of `parseFileHeader`, for scripts (`%U`/`%G` fall back to ids for unknown ones). */
 export const STAT_FORMAT = "'%a %U %G'";
 
+/**
+ * The start of a script that inspects one file: answers `ABSENT` and exits when there is none,
+ * fails on anything but a regular file, and leaves its stat fields in `$header`.
+ */
+export function fileHeaderScript(target: string): string[] {
+  return [
+    `if [ ! -e ${target} ] && [ ! -L ${target} ]; then echo ABSENT; exit 0; fi`,
+    `[ -f ${target} ] || { echo "not a regular file" >&2; exit 2; }`,
+    `header=$(stat -L -c ${STAT_FORMAT} ${target}) || exit 2`,
+  ];
+}
+
 export async function readRemoteFile(runner: CommandRunner, path: string): Promise<RemoteFile> {
   const target = shellQuote(path);
   // The header comes from the same shell that then cats the file; cat's bytes are all the rest.
   const script = [
-    `if [ ! -e ${target} ] && [ ! -L ${target} ]; then echo ABSENT; exit 0; fi`,
-    `[ -f ${target} ] || { echo "not a regular file" >&2; exit 2; }`,
-    `header=$(stat -L -c ${STAT_FORMAT} ${target}) || exit 2`,
+    ...fileHeaderScript(target),
     `printf 'FILE %s\\n' "$header"`,
     `exec cat ${target}`,
   ].join("\n");

@@ -3,7 +3,7 @@
  * the file's checksum, metadata and user names only.
  */
 import { RemoteError } from "./errors";
-import { parseFileHeader, STAT_FORMAT, type FileMetadata } from "./read-file";
+import { fileHeaderScript, parseFileHeader, type FileMetadata } from "./read-file";
 import { shellQuote } from "./shell";
 import type { CommandRunner } from "./transport";
 
@@ -14,9 +14,7 @@ export type SecretsFileSummary =
 export async function inspectSecretsFile(runner: CommandRunner, path: string): Promise<SecretsFileSummary> {
   const target = shellQuote(path);
   const script = [
-    `if [ ! -e ${target} ] && [ ! -L ${target} ]; then echo ABSENT; exit 0; fi`,
-    `[ -f ${target} ] || { echo "not a regular file" >&2; exit 2; }`,
-    `header=$(stat -L -c ${STAT_FORMAT} ${target}) || exit 2`,
+    ...fileHeaderScript(target),
     `sum=$(sha256sum <${target}) || exit 2`,
     `printf 'FILE %s %s\\n' "$header" "\${sum%% *}"`,
     // Only what precedes the first `:` of each entry line: the user names.
