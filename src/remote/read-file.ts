@@ -59,8 +59,9 @@ const readsInFlight = new Map<string, Promise<RemoteFile>>();
 /** Bumped by every change this process makes to a file, so no read started before it is shared after it. */
 const changesMade = new Map<string, number>();
 
+/** By identity, never by label: a caller whose credentials the host refuses must not get another's read. */
 function fileKey(runner: CommandRunner, path: string): string {
-  return JSON.stringify([runner.label, path]);
+  return JSON.stringify([runner.identity, path]);
 }
 
 /** Records that this process changed the file: reads under way no longer answer for it. */
@@ -70,8 +71,8 @@ export function noteFileChanged(runner: CommandRunner, path: string): void {
 }
 
 /**
- * `readRemoteFile`, shared by every caller that asks for the same file of the same host while a
- * read of it is under way: a refresh of ten modules of one rsyncd.conf reads the file once. A read
+ * `readRemoteFile`, shared by every caller that asks for the same file with the same runner
+ * identity while a read of it is under way: a refresh of ten modules of one rsyncd.conf reads the file once. A read
  * is shared only until this process changes the file; callers after that get a read of their own.
  */
 export function readRemoteFileShared(runner: CommandRunner, path: string): Promise<RemoteFile> {

@@ -12,6 +12,7 @@ export interface CountingRunner extends CommandRunner {
 export function countingRunner(runner: CommandRunner): CountingRunner {
   const counting: CountingRunner = {
     label: runner.label,
+    identity: runner.identity,
     calls: 0,
     run(script, options) {
       counting.calls++;
