@@ -30,7 +30,7 @@ export interface FleetConnection {
   port: number;
   /** Login user. Default: `root` (set `sudo` on the host for any other user). */
   user: string;
-  /** Expected host key, an OpenSSH key line (`ssh-ed25519 AAAA…`). Default: unset (not checked). */
+  /** Expected host key, an OpenSSH key line (`ssh-ed25519 AAAA…`). Default: unset (the host must be in the known_hosts files of the user running Pulumi). */
   hostKey?: string;
   /** SSH agent socket to authenticate with. Default: unset (no agent). */
   agentSocketPath?: string;

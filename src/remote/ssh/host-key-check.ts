@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 
 import { RemoteError } from "../errors";
-import { judgeHostKey, knownHostsName, knownKeyTypes, parseKnownHosts, type KnownHostEntry } from "./known-hosts";
+import { entryNamesHost, judgeHostKey, knownHostsName, knownKeyTypes, parseKnownHosts, type KnownHostEntry } from "./known-hosts";
 import { fingerprintOf, hostKeyAlgorithmsFor, type ResolvedConnection } from "./target";
 
 export type HostKeyDecision =
@@ -16,6 +16,8 @@ export interface HostKeyCheck {
   /** Host key algorithms to ask the server for: those of the keys the host is known by. Undefined: any. */
   algorithms?: string[];
   decide(key: Buffer): HostKeyDecision;
+  /** The refusal when the server offers none of `algorithms` (so no key to decide on). */
+  noKnownType?: () => RemoteError;
 }
 
 /** Reads what the target's key is checked against (the known_hosts files, once per dial) and returns the check. */
@@ -25,9 +27,18 @@ export async function hostKeyCheckFor(target: ResolvedConnection): Promise<HostK
     accepted: false,
     error: new RemoteError({ code, host: target.label, command: "connect", summary, secrets: target.secrets }),
   });
+  const noKnownType = (expected: string) => () =>
+    new RemoteError({
+      code: "host-key-mismatch",
+      host: target.label,
+      command: "connect",
+      summary: `host key mismatch: expected ${expected}, the server offers no host key of that type; ${SUSPICION}`,
+      secrets: target.secrets,
+    });
   if (trust.policy === "pinned") {
     return {
       algorithms: hostKeyAlgorithmsFor(trust.key.type),
+      noKnownType: noKnownType(`${trust.key.type} ${trust.key.fingerprint} (\`${target.fieldPrefix}hostKey\`)`),
       decide: (key) =>
         key.equals(trust.key.blob)
           ? { accepted: true }
@@ -47,8 +58,12 @@ export async function hostKeyCheckFor(target: ResolvedConnection): Promise<HostK
   if (trust.accepted) entries.push(trust.accepted.entry);
   const types = knownKeyTypes(entries, target.host, target.port);
   const name = knownHostsName(target.host, target.port);
+  const expected = entries.filter((entry) => entry.marker === undefined && entryNamesHost(entry, target.host, target.port));
   return {
-    ...(types.length > 0 && { algorithms: types.flatMap(hostKeyAlgorithmsFor) }),
+    ...(types.length > 0 && {
+      algorithms: types.flatMap(hostKeyAlgorithmsFor),
+      noKnownType: noKnownType(expected.map((entry) => `${entry.key.type} ${describeEntry(entry)}`).join(", ")),
+    }),
     decide: (key) => {
       const verdict = judgeHostKey(entries, target.host, target.port, key);
       switch (verdict.kind) {
@@ -78,9 +93,9 @@ function unknownHostSummary(target: ResolvedConnection, files: readonly string[]
   const scan = target.port === 22 ? `ssh-keyscan ${target.host}` : `ssh-keyscan -p ${target.port} ${target.host}`;
   const field = (name: string) => `\`${target.fieldPrefix}${name}\``;
   return [
-    `host key unknown: ${knownHostsName(target.host, target.port)} is in none of the known_hosts files (${files.join(", ") || "none given"}); the server presented ${line} (${fingerprintOf(key)})`,
+    `host key unknown: ${knownHostsName(target.host, target.port)} is in none of the known_hosts files (${files.join(", ") || "none given"}); the server presented ${line} (${fingerprintOf(key)}).`,
     ...(authorities.length > 0
-      ? [`(${authorities.map((entry) => entry.source).join(", ")} trust a certificate authority for this host: host certificates are not supported)`]
+      ? [`${authorities.map((entry) => entry.source).join(", ")} trust a certificate authority for this host: host certificates are not supported.`]
       : []),
     `If that is the host's key (compare \`ssh-keygen -lf /etc/ssh/ssh_host_${type}_key.pub\` run on the host), add it to a known_hosts file (\`${scan} >> ~/.ssh/known_hosts\`, or the line "${knownHostsName(target.host, target.port)} ${line}"), ` +
       `or set ${field("hostKey")} to "${line}", or set ${field("hostKeyChecking")} to "accept-new" to trust the key on first use.`,

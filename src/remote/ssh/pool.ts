@@ -62,6 +62,8 @@ const DEFAULT_MAX_CHANNELS = 5;
 const DEFAULT_IDLE_CLOSE_MS = 2_000;
 const DEFAULT_DIAL_BACKOFF_MS = 200;
 const MAX_DIAL_BACKOFF_MS = 2_000;
+// ssh2's handshake error when the server has no key of the types asked for.
+const NO_MATCHING_HOST_KEY = /no matching host key/i;
 // A connection that breaks while a command waits for a slot is redialed this many times at most.
 const LEASE_ATTEMPTS = 3;
 
@@ -240,8 +242,11 @@ export class ConnectionPool {
           if (decision?.accepted && decision.warning) this.warn(decision.warning);
           resolve(new PooledConnection(this, target, client, socket instanceof net.Socket ? socket : undefined, bastion));
         });
-        client.on("error", (error: Error & { level?: string }) =>
-          fail(decision && !decision.accepted ? decision.error : classifyDialError(target, error)));
+        client.on("error", (error: Error & { level?: string }) => {
+          if (decision && !decision.accepted) fail(decision.error);
+          else if (!decision && hostKeyCheck.noKnownType && NO_MATCHING_HOST_KEY.test(error.message)) fail(hostKeyCheck.noKnownType());
+          else fail(classifyDialError(target, error));
+        });
         client.on("close", () => fail(new Error("the server closed the connection before the session was ready")));
 
         const config: ConnectConfig = {
