@@ -9,7 +9,9 @@ import { after, before, describe, test } from 'node:test';
 
 import * as secretsProvider from '../../src/provider/rsync-secrets';
 import type { RemoteError } from '../../src/remote/errors';
-import { acceptedHostKeys, closeAll, ConnectionPool, fingerprintOf, openHost, parseHostKeyLine } from '../../src/remote/ssh';
+import {
+  acceptedHostKeys, closeAll, ConnectionPool, fingerprintOf, HOST_KEY_UNCHECKED_WARNING, openHost, parseHostKeyLine,
+} from '../../src/remote/ssh';
 import type { ConnectionArgs, HostTarget } from '../../src/remote/transport';
 import { run, startLab, type Lab, type LabHost } from '../lab/lab';
 import { labSkipReason } from '../lab/requirements';
@@ -153,6 +155,15 @@ describe('host-key trust on a lab of 2 hosts (host 1 is host 2\'s bastion)', { s
     const warning = warnings.slice(before).join('\n');
     assert.match(warning, /NOT checked/);
     assert.ok(warning.includes(fingerprint(host)), warning);
+
+    // Without a `warn` option the pool emits a process warning with a code to filter on.
+    const emitted = new Promise<Error & { code?: string }>((resolve) => process.once('warning', resolve));
+    const pool = new ConnectionPool();
+    pools.push(pool);
+    assert.equal(await hostname({ connection: connection(host, { hostKeyChecking: 'off' }) }, pool), host.name);
+    const processWarning = await emitted;
+    assert.equal(processWarning.code, HOST_KEY_UNCHECKED_WARNING);
+    assert.ok(processWarning.message.includes(fingerprint(host)), processWarning.message);
   });
 
   test('a pinned hostKey wins over the known_hosts files and the policy', async () => {
