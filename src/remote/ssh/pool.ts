@@ -45,7 +45,7 @@ export interface HostStats {
   activeChannels: number;
   /** The most command channel slots ever in use at once: never above the pool's cap. */
   maxConcurrentChannels: number;
-  /** Connections to this host open now (0 or 1 per distinct proxy). */
+  /** Connections to this host open now (one per distinct identity: credentials, host-key trust, proxy). */
   openConnections: number;
 }
 
