@@ -64,6 +64,34 @@ describe('identity: nothing shared between runners that reach a host differently
     assert.ok(refused.status === 'rejected' && isAuthFailed(refused.reason), String(refused.status === 'rejected' && refused.reason));
   });
 
+  test('a change made with one identity outdates the reads under way of another that logs in as the same user', async () => {
+    await host.exec(['sh', '-c', `printf '[before]\n\tpath = /srv\n' > ${RSYNCD_CONF}`]);
+    const reader = good();
+    const writer = openHost({ connection: rootOn(host, { hostKey: undefined, knownHostsFiles: [lab.knownHostsPath] }) }, pool);
+    assert.notEqual(reader.identity, writer.identity);
+    // A read of the reader's identity held in flight until the change is done.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const held: CommandRunner = {
+      label: reader.label,
+      identity: reader.identity,
+      run: async (script, options) => {
+        const result = await reader.run(script, options);
+        await released;
+        return result;
+      },
+      spawn: (script) => reader.spawn(script),
+    };
+    const during = readRemoteFileShared(held, RSYNCD_CONF);
+    await changeRemoteFileBatched(writer, RSYNCD_CONF, () => '[after]\n\tpath = /srv\n', { validate: 'rsyncd' });
+    const asked = readRemoteFileShared(reader, RSYNCD_CONF);
+    release();
+    const afterChange = await asked;
+    assert.ok(afterChange.exists && afterChange.content.includes('[after]'), 'the read asked for after the change sees it');
+    const stale = await during;
+    assert.ok(stale.exists && stale.content.includes('[before]'), 'the held read was the old one');
+  });
+
   test('a batched change: the refused key fails with auth-failed and its edit never reaches the host', async () => {
     await host.exec(['sh', '-c', `printf '[base]\\n\\tpath = /srv\\n' > ${RSYNCD_CONF}`]);
     const append = (runner: CommandRunner, name: string) =>
