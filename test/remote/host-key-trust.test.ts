@@ -143,6 +143,9 @@ describe('host-key trust on a lab of 2 hosts (host 1 is host 2\'s bastion)', { s
     const changed = await refused({ ...target, acceptedHostKeys: { host: `${host.address} ${bastion.hostKeyLine}` } }, 'host-key-mismatch');
     assert.ok(changed.message.includes(fingerprint(bastion)) && changed.message.includes(fingerprint(host)), changed.message);
     assert.ok(changed.message.includes('acceptedHostKeys'), changed.message);
+    // After a legitimate change of key, listing the new key in a known_hosts file is trust again.
+    const relisted = { connection: { ...target.connection, knownHostsFiles: [knownHosts(line)] }, acceptedHostKeys: { host: `${host.address} ${bastion.hostKeyLine}` } };
+    assert.equal(await hostname(relisted), host.name);
     // A key accepted for another address says nothing about this one.
     const elsewhere = { ...target, acceptedHostKeys: { host: `10.255.0.1 ${bastion.hostKeyLine}` } };
     assert.equal(await hostname(elsewhere), host.name);

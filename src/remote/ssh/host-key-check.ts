@@ -74,8 +74,8 @@ export async function hostKeyCheckFor(target: ResolvedConnection): Promise<HostK
         case "changed":
           return refuse(
             "host-key-mismatch",
-            `host key mismatch: the known_hosts files expect ${verdict.expected.map(describeEntry).join(", ")}, the server presented ${fingerprintOf(key)}; ${SUSPICION}. ` +
-              "If the host was reinstalled, check its new key out of band and replace the line.",
+            `host key mismatch: expected ${verdict.expected.map(describeEntry).join(", ")}, the server presented ${fingerprintOf(key)}; ${SUSPICION}. ` +
+              `If the host was reinstalled, check its new key out of band, then replace its known_hosts line or set \`${target.fieldPrefix}hostKey\`.`,
           );
         case "unknown":
           if (trust.policy === "accept-new") return { accepted: true, acceptedOnFirstUse: `${name} ${keyLineOf(key)}` };
