@@ -87,6 +87,25 @@ describe('host-key trust on a lab of 2 hosts (host 1 is host 2\'s bastion)', { s
     assert.equal(await hostname({ connection: connection(host, { knownHostsFiles: [path.join(dir, 'missing'), lab.knownHostsPath] }) }), host.name);
   });
 
+  test('by default the known_hosts of the user running Pulumi is read; ~/ in knownHostsFiles is that home', async () => {
+    const home = path.join(dir, 'home');
+    fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });
+    fs.writeFileSync(path.join(home, '.ssh', 'known_hosts'), `${host.address} ${host.hostKeyLine}\n`);
+    const realHome = process.env.HOME;
+    const restoreHome = () => (realHome === undefined ? delete process.env.HOME : (process.env.HOME = realHome));
+    // The files are decided when the runner is opened: HOME is changed for that moment only.
+    process.env.HOME = home;
+    let byDefault, byTilde;
+    try {
+      byDefault = openHost({ connection: connection(host) }, newPool());
+      byTilde = openHost({ connection: connection(host, { knownHostsFiles: ['~/.ssh/known_hosts'] }) }, newPool());
+    } finally {
+      restoreHome();
+    }
+    assert.equal((await byDefault.run('hostname')).stdout.trim(), host.name);
+    assert.equal((await byTilde.run('hostname')).stdout.trim(), host.name);
+  });
+
   test('strict refuses an unknown host with its key line, fingerprint and what to do', async () => {
     const empty = knownHosts('# nothing', `${bastion.address} ${bastion.hostKeyLine}`);
     const error = await refused({ connection: connection(host, { knownHostsFiles: [empty] }) }, 'host-key-unknown');

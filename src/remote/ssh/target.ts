@@ -123,10 +123,12 @@ function resolveTrust(
   if (!HOST_KEY_CHECKING_VALUES.includes(checking)) {
     throw invalid("hostKeyChecking", `must be "strict", "accept-new" or "off", got ${JSON.stringify(checking)}`);
   }
-  const files = args.knownHostsFiles ?? defaultKnownHostsFiles();
-  if (!Array.isArray(files) || files.some((file) => typeof file !== "string" || file === "")) {
+  const given = args.knownHostsFiles ?? defaultKnownHostsFiles();
+  if (!Array.isArray(given) || given.some((file) => typeof file !== "string" || file === "")) {
     throw invalid("knownHostsFiles", "must be a list of file paths");
   }
+  // `~/` is the home of the user running Pulumi, as in ssh_config.
+  const files = given.map((file) => (file.startsWith("~/") ? join(homedir(), file.slice(2)) : file));
   if (args.hostKey !== undefined) {
     const key = parseHostKeyLine(args.hostKey);
     if (!key) throw invalid("hostKey", `is not an OpenSSH public key line ("ssh-ed25519 AAAA…"): ${args.hostKey}`);
