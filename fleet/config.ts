@@ -30,8 +30,12 @@ export interface FleetConnection {
   port: number;
   /** Login user. Default: `root` (set `sudo` on the host for any other user). */
   user: string;
-  /** Expected host key, an OpenSSH key line (`ssh-ed25519 AAAA…`). Default: unset (not checked). */
+  /** Expected host key, an OpenSSH key line (`ssh-ed25519 AAAA…`). Default: unset (the host must be in the known_hosts files of the user running Pulumi). */
   hostKey?: string;
+  /** Without `hostKey`: `strict` (the host must be in a known_hosts file), `accept-new` or `off`. Default: unset (`strict`). */
+  hostKeyChecking?: "strict" | "accept-new" | "off";
+  /** Absolute paths of the known_hosts files to check against. Default: unset (`~/.ssh/known_hosts`, `/etc/ssh/ssh_known_hosts`). */
+  knownHostsFiles?: string[];
   /** SSH agent socket to authenticate with. Default: unset (no agent). */
   agentSocketPath?: string;
   /** Dial attempts before giving up (-1: no limit). Default: unset (the transport's 10). */
@@ -156,7 +160,7 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const CONFIG_KEY_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 const CONNECTION_KEYS = [
-  "host", "port", "user", "hostKey", "agentSocketPath", "dialErrorLimit", "perDialTimeout",
+  "host", "port", "user", "hostKey", "hostKeyChecking", "knownHostsFiles", "agentSocketPath", "dialErrorLimit", "perDialTimeout",
   "privateKeySecret", "privateKeyPath", "passwordSecret", "privateKeyPasswordSecret", "proxy",
 ];
 /** Inline secret fields of `remote.ConnectionArgs` → the field that names them instead. */
@@ -302,6 +306,8 @@ function parseConnection(value: unknown, path: string, report: Report, options: 
   };
   const optional: Partial<FleetConnection> = {
     hostKey: report.string(raw.hostKey, at(path, "hostKey"), { pattern: /^\S+ \S+/, what: "an OpenSSH key line (`ssh-ed25519 AAAA…`)" }),
+    hostKeyChecking: report.string(raw.hostKeyChecking, at(path, "hostKeyChecking"), { pattern: /^(?:strict|accept-new|off)$/, what: '"strict", "accept-new" or "off"' }) as FleetConnection["hostKeyChecking"],
+    knownHostsFiles: parseKnownHostsFiles(raw.knownHostsFiles, at(path, "knownHostsFiles"), report),
     agentSocketPath: report.absolutePath(raw.agentSocketPath, at(path, "agentSocketPath")),
     dialErrorLimit: report.integer(raw.dialErrorLimit, at(path, "dialErrorLimit"), -1, 1000),
     perDialTimeout: report.integer(raw.perDialTimeout, at(path, "perDialTimeout"), 0, 3600),
@@ -321,6 +327,16 @@ function parseConnection(value: unknown, path: string, report: Report, options: 
     if (field !== undefined) (connection as unknown as Fields)[key] = field;
   }
   return connection;
+}
+
+function parseKnownHostsFiles(value: unknown, path: string, report: Report): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) {
+    report.add(path, "type", `\`${path}\` must be a list of absolute paths.`);
+    return undefined;
+  }
+  const files = value.map((file, i) => report.absolutePath(file, at(path, i), true));
+  return files.every((file) => file !== undefined) ? (files as string[]) : undefined;
 }
 
 function parseHost(value: unknown, path: string, report: Report, options: FleetParseOptions): FleetHost | undefined {

@@ -44,6 +44,8 @@ function expandHome(path: string): string {
 export function connectionArgs(connection: FleetConnection, readSecret: SecretReader): ConnectionArgs {
   const args: ConnectionArgs = { host: connection.host, port: connection.port, user: connection.user };
   if (connection.hostKey !== undefined) args.hostKey = connection.hostKey;
+  if (connection.hostKeyChecking !== undefined) args.hostKeyChecking = connection.hostKeyChecking;
+  if (connection.knownHostsFiles !== undefined) args.knownHostsFiles = connection.knownHostsFiles;
   if (connection.agentSocketPath !== undefined) args.agentSocketPath = connection.agentSocketPath;
   if (connection.dialErrorLimit !== undefined) args.dialErrorLimit = connection.dialErrorLimit;
   if (connection.perDialTimeout !== undefined) args.perDialTimeout = connection.perDialTimeout;
@@ -53,6 +55,12 @@ export function connectionArgs(connection: FleetConnection, readSecret: SecretRe
   if (connection.privateKeyPasswordSecret !== undefined) args.privateKeyPassword = readSecret(connection.privateKeyPasswordSecret);
   if (connection.proxy !== undefined) args.proxy = connectionArgs(connection.proxy, readSecret);
   return args;
+}
+
+/** The connection for @pulumi/command, which knows neither `hostKeyChecking` nor `knownHostsFiles`. */
+function commandConnectionOf(args: ConnectionArgs): ConnectionArgs {
+  const { hostKeyChecking: _checking, knownHostsFiles: _files, proxy, ...rest } = args;
+  return proxy === undefined ? rest : { ...rest, proxy: commandConnectionOf(proxy as ConnectionArgs) };
 }
 
 /** What one group put on one host. */
@@ -71,7 +79,7 @@ export class FleetHostResource extends pulumi.ComponentResource {
     super("pulumi-xinetd:fleet:Host", host.name, {}, opts);
     const connection = connectionArgs(host.connection, readSecret);
     this.install = host.installPackages
-      ? new command.remote.Command(`${host.name}:install`, { connection, create: asRoot(INSTALL_PACKAGES_SCRIPT, host.sudo) }, { parent: this })
+      ? new command.remote.Command(`${host.name}:install`, { connection: commandConnectionOf(connection), create: asRoot(INSTALL_PACKAGES_SCRIPT, host.sudo) }, { parent: this })
       : undefined;
     const childOptions = { parent: this, dependsOn: this.install ? [this.install] : [] };
 

@@ -37,11 +37,14 @@ const DIAL_FAILURE = /kex_exchange_identification|Connection (?:closed|reset) by
 /** A `CommandRunner` that runs every command over its own new `ssh` connection. */
 export class DialPerCommandRunner implements CommandRunner {
   readonly label: string;
+  /** One key and one known_hosts file per fleet: the label says it all. */
+  readonly identity: string;
   /** ssh invocations, failed dials included: each is a connection and a round trip. */
   invocations = 0;
 
   constructor(private readonly host: LabHost, private readonly keyPath: string, private readonly knownHostsPath: string) {
     this.label = `root@${host.address}:22`;
+    this.identity = this.label;
   }
 
   async run(script: string, options: RunOptions = {}): Promise<RunResult> {

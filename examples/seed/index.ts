@@ -12,7 +12,8 @@ const connection: command.types.input.remote.ConnectionArgs = {
   port: config.getNumber("port") ?? 22,
   user: config.get("user") ?? "root",
   privateKey: config.requireSecret("privateKey"),
-  // Without it the host key is not checked: set it for anything but a lab host.
+  // Without it the host must be listed in ~/.ssh/known_hosts (or /etc/ssh/ssh_known_hosts) for
+  // this package's resources; @pulumi/command does not check the key at all.
   hostKey: config.get("hostKey"),
 };
 

@@ -5,7 +5,7 @@
 import { listRsyncDaemonModules } from "../remote/rsync-listing";
 import {
   connectionFailures, diffProperties, inputsOf, resourceId, runnerFor, SCHEMA_VERSION, settingFailures, upgradeState, UNKNOWN,
-  withoutUndefined, type CheckFailure, type CheckResult, type DiffResult, type Props,
+  withAcceptedHostKeys, withoutUndefined, withStateHostKeys, type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
 
 const KIND = "RsyncListing";
@@ -49,18 +49,19 @@ async function verify(inputs: Props): Promise<Props> {
 }
 
 export async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
-  return { id: resourceId(inputs.connection, `rsync://localhost:${String(inputs.port)}/`), outs: await verify(inputs) };
+  return { id: resourceId(inputs.connection, `rsync://localhost:${String(inputs.port)}/`), outs: withAcceptedHostKeys(await verify(inputs), inputs) };
 }
 
 export async function update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
   upgradeState(olds, KIND);
-  return { outs: await verify(news) };
+  const inputs = withStateHostKeys(news, olds);
+  return { outs: withAcceptedHostKeys(await verify(inputs), inputs) };
 }
 
 /** What the daemon lists now, without judging it (diff does). */
 export async function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
   const state = upgradeState(props, KIND);
-  return { id, props: { ...state, modules: await listing(state) } };
+  return { id, props: withAcceptedHostKeys({ ...state, modules: await listing(state) }, state) };
 }
 
 /** Nothing on the host belongs to a listing. */

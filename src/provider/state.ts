@@ -7,8 +7,8 @@ import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 
 import { errorsOf, type Problem } from "../formats";
-import { RemoteError, type CommandRunner, type ConnectionArgs } from "../remote";
-import { openHost } from "../remote/ssh";
+import { RemoteError, type AcceptedHostKeys, type CommandRunner, type ConnectionArgs, type HostTarget } from "../remote";
+import { acceptedHostKeys, openHost } from "../remote/ssh";
 import { DEFAULT_PORT, DEFAULT_USER, resolveConnection } from "../remote/ssh/target";
 
 /** Written into every state; `upgradeState` reads every version this code has ever written. */
@@ -148,8 +148,30 @@ export function unknownPropertiesOf(news: Props): Set<string> {
   return new Set(Object.keys(news).filter((key) => containsUnknown(news[key])));
 }
 
+/** Where the resource's props say to connect, with the host keys its state accepted on first use. */
+function hostTargetOf(props: Props): HostTarget {
+  const accepted = props.acceptedHostKeys as AcceptedHostKeys | undefined;
+  return { connection: props.connection as ConnectionArgs, sudo: props.sudo === true, ...(accepted && { acceptedHostKeys: accepted }) };
+}
+
 export function runnerFor(props: Props): CommandRunner {
-  return openHost({ connection: props.connection as ConnectionArgs, sudo: props.sudo === true });
+  return openHost(hostTargetOf(props));
+}
+
+/**
+ * The outputs with `acceptedHostKeys`: the known_hosts lines of the keys the host and its proxy
+ * were trusted by on first use (`hostKeyChecking: "accept-new"`), learned by this process's
+ * connections or carried over from `props`. Later calls pass them back, so a changed key is refused.
+ */
+export function withAcceptedHostKeys(outs: Props, props: Props): Props {
+  const { acceptedHostKeys: _previous, ...rest } = outs;
+  const accepted = acceptedHostKeys(hostTargetOf(props));
+  return Object.keys(accepted).length > 0 ? { ...rest, acceptedHostKeys: accepted } : rest;
+}
+
+/** The new inputs, with the keys the old state accepted on first use (update gets those only in the olds). */
+export function withStateHostKeys(news: Props, olds: Props): Props {
+  return olds.acceptedHostKeys === undefined ? news : { ...news, acceptedHostKeys: olds.acceptedHostKeys };
 }
 
 /** A stable id: where the managed thing lives. */
@@ -168,7 +190,7 @@ export function partialFailure(error: unknown, id: string, outputs: Props, input
   const failure = error instanceof Error ? error : new Error(String(error));
   const carrier = failure as Error & { id?: string; properties?: Props };
   carrier.id = id;
-  carrier.properties = withoutUndefined({ ...outputs, __provider: inputs.__provider });
+  carrier.properties = withoutUndefined({ ...withAcceptedHostKeys(outputs, inputs), __provider: inputs.__provider });
   return failure;
 }
 
@@ -184,12 +206,20 @@ export interface HostBinding {
 /** `create`, `update` and `read` of a kind, from how it writes and reads the host. */
 export function hostMethods(binding: HostBinding) {
   return {
-    create: (inputs: Props): Promise<{ id: string; outs: Props }> => binding.apply(inputs, true),
+    create: async (inputs: Props): Promise<{ id: string; outs: Props }> => {
+      const { id, outs } = await binding.apply(inputs, true);
+      return { id, outs: withAcceptedHostKeys(outs, inputs) };
+    },
     update: async (_id: string, olds: Props, news: Props): Promise<{ outs: Props }> => {
       upgradeState(olds, binding.kind);
-      return { outs: (await binding.apply(news, false)).outs };
+      const inputs = withStateHostKeys(news, olds);
+      return { outs: withAcceptedHostKeys((await binding.apply(inputs, false)).outs, inputs) };
     },
-    read: (id: string, props: Props): Promise<{ id: string; props: Props }> => binding.readHost(id, upgradeState(props, binding.kind)),
+    read: async (id: string, props: Props): Promise<{ id: string; props: Props }> => {
+      const state = upgradeState(props, binding.kind);
+      const found = await binding.readHost(id, state);
+      return found.id ? { id: found.id, props: withAcceptedHostKeys(found.props, state) } : found;
+    },
   };
 }
 

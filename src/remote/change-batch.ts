@@ -29,11 +29,16 @@ const queues = new Map<string, FileQueue>();
  */
 const BURST_WINDOW_MS = 15;
 
+/**
+ * By identity, never by label: a batch runs with its first caller's runner, so it may only carry
+ * edits of callers that would reach the host exactly as that runner does (same credentials, sudo,
+ * host-key trust and proxy).
+ */
 function queueKey(runner: CommandRunner, path: string, options: ChangeFileOptions): string {
-  return JSON.stringify([runner.label, path, options.validate, options.mode, options.owner, options.group]);
+  return JSON.stringify([runner.identity, path, options.validate, options.mode, options.owner, options.group]);
 }
 
-/** `changeRemoteFile`, batched with other edits of the same file made meanwhile in this process. */
+/** `changeRemoteFile`, batched with other edits of the same file by runners of the same identity made meanwhile in this process. */
 export function changeRemoteFileBatched(
   runner: CommandRunner,
   path: string,

@@ -8,8 +8,12 @@
 export type RemoteErrorCode =
   /** No SSH session could be established within the dial limits (network, handshake, timeouts). */
   | "dial-failed"
-  /** The server's host key is not the pinned one. */
+  /** The server's host key is not the pinned one, or not the one the known_hosts files list for the host. */
   | "host-key-mismatch"
+  /** `hostKeyChecking: "strict"` and no known_hosts file lists the host. */
+  | "host-key-unknown"
+  /** A known_hosts file marks the server's key `@revoked`. */
+  | "host-key-revoked"
   /** The server refused every credential offered. */
   | "auth-failed"
   /** The connection arguments cannot be used (bad key text, bad host key line, bad limits). */

@@ -56,27 +56,32 @@ export async function readRemoteFile(runner: CommandRunner, path: string): Promi
 }
 
 const readsInFlight = new Map<string, Promise<RemoteFile>>();
-/** Bumped by every change this process makes to a file, so no read started before it is shared after it. */
+/**
+ * Bumped by every change this process makes to a file, so no read started before it is shared
+ * after it. Keyed by label (`user@host:port`), not identity: a change made with one credential
+ * outdates the reads of every runner that logs in there.
+ */
 const changesMade = new Map<string, number>();
 
-function fileKey(runner: CommandRunner, path: string): string {
+function changeKey(runner: CommandRunner, path: string): string {
   return JSON.stringify([runner.label, path]);
 }
 
 /** Records that this process changed the file: reads under way no longer answer for it. */
 export function noteFileChanged(runner: CommandRunner, path: string): void {
-  const key = fileKey(runner, path);
+  const key = changeKey(runner, path);
   changesMade.set(key, (changesMade.get(key) ?? 0) + 1);
 }
 
 /**
- * `readRemoteFile`, shared by every caller that asks for the same file of the same host while a
- * read of it is under way: a refresh of ten modules of one rsyncd.conf reads the file once. A read
- * is shared only until this process changes the file; callers after that get a read of their own.
+ * `readRemoteFile`, shared by every caller that asks for the same file with the same runner
+ * identity while a read of it is under way: a refresh of ten modules of one rsyncd.conf reads the
+ * file once. Never shared across identities (a caller whose credentials the host refuses must not
+ * get another's read), and only until this process changes the file; callers after that get a
+ * read of their own.
  */
 export function readRemoteFileShared(runner: CommandRunner, path: string): Promise<RemoteFile> {
-  const file = fileKey(runner, path);
-  const key = `${file}#${changesMade.get(file) ?? 0}`;
+  const key = JSON.stringify([runner.identity, path, changesMade.get(changeKey(runner, path)) ?? 0]);
   let read = readsInFlight.get(key);
   if (!read) {
     read = readRemoteFile(runner, path).finally(() => readsInFlight.delete(key));

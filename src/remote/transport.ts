@@ -25,9 +25,26 @@ export interface ConnectionArgs {
   agentSocketPath?: string;
   /**
    * Expected server host key, as an OpenSSH public key line without the host name
-   * (`ssh-ed25519 AAAA…`). A different key refuses the connection. Default: not checked.
+   * (`ssh-ed25519 AAAA…`). A different key refuses the connection. When given, it is the only key
+   * trusted: `hostKeyChecking` and the known_hosts files do not apply. Default: none.
    */
   hostKey?: string;
+  /**
+   * Without `hostKey`, how the server's key is checked against the known_hosts files, like
+   * OpenSSH's `StrictHostKeyChecking`: `strict` refuses a host no file lists; `accept-new` trusts
+   * an unlisted host's key on first use and keeps it in the resource's state (a later change is
+   * refused); `off` accepts any key and emits a warning (`process.emitWarning`, code
+   * `PULUMI_XINETD_HOST_KEY_UNCHECKED`). A listed host with another key is refused in every mode
+   * but `off`; so is an `@revoked` key. Default: `strict`.
+   */
+  hostKeyChecking?: HostKeyChecking;
+  /**
+   * The known_hosts files to check the server's key against (OpenSSH's `UserKnownHostsFile` and
+   * `GlobalKnownHostsFile`); missing files count as empty. Hashed names, `[host]:port` entries,
+   * patterns and `@revoked` lines are understood; a leading `~/` is the home of the user running
+   * Pulumi. Default: `~/.ssh/known_hosts` and `/etc/ssh/ssh_known_hosts`.
+   */
+  knownHostsFiles?: string[];
   /** A bastion to connect through (same fields, no nested proxy). Default: direct. */
   proxy?: Omit<ConnectionArgs, "proxy">;
   /** How many dial attempts before giving up. Default: 10. */
@@ -36,11 +53,24 @@ export interface ConnectionArgs {
   perDialTimeout?: number;
 }
 
+export type HostKeyChecking = "strict" | "accept-new" | "off";
+
+/**
+ * Host keys trusted on first use (`hostKeyChecking: "accept-new"`), as known_hosts lines
+ * (`name type base64`), for the host and for its proxy. Resources keep them in their state.
+ */
+export interface AcceptedHostKeys {
+  host?: string;
+  proxy?: string;
+}
+
 /** A host as the library addresses it: how to connect, and whether to become root with sudo. */
 export interface HostTarget {
   connection: ConnectionArgs;
   /** Run every command through `sudo -n` (for a non-root `user`). Default: false. */
   sudo?: boolean;
+  /** Keys accepted on first use earlier, trusted like known_hosts lines. Default: none. */
+  acceptedHostKeys?: AcceptedHostKeys;
 }
 
 export interface RunOptions {
@@ -75,8 +105,15 @@ export interface RemoteProcess {
  * in the host's process list: pass secret bytes on stdin.
  */
 export interface CommandRunner {
-  /** `user@host:port`, for messages. */
+  /** `user@host:port`, for messages. Two runners with one label may log in differently: never key anything by it. */
   readonly label: string;
+  /**
+   * Everything that decides what a command may do and whom it reaches: host, port, user, sudo, a
+   * digest of the credentials, the host-key pin or policy (with the keys it trusts), and the
+   * proxy's identity. Runners with equal identities are interchangeable, so what is shared
+   * between callers (reads, edit batches, reloads) is keyed by it. Never shown; holds no secret.
+   */
+  readonly identity: string;
   run(script: string, options?: RunOptions): Promise<RunResult>;
   spawn(script: string): Promise<RemoteProcess>;
 }

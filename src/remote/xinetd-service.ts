@@ -169,18 +169,19 @@ export class XinetdReloader {
   }
 }
 
-// Keyed by label (`user@host:port`), not by runner object: every resource opens its own runner.
+// Keyed by identity, not by runner object (every resource opens its own runner) nor by label: the
+// reloader writes, detects and reloads with its first caller's runner, which must be as good as theirs.
 const reloaders = new Map<string, XinetdReloader>();
 
 /**
- * The reloader shared by every operation in this process on the host behind `runner`, so their
- * reloads coalesce. Options apply when it is first created.
+ * The reloader shared by every operation in this process through runners of `runner`'s identity,
+ * so their reloads coalesce (and its detection of how xinetd runs is done once). Options apply when it is first created.
  */
 export function xinetdReloaderFor(runner: CommandRunner, options: XinetdReloaderOptions = {}): XinetdReloader {
-  let reloader = reloaders.get(runner.label);
+  let reloader = reloaders.get(runner.identity);
   if (!reloader) {
     reloader = new XinetdReloader(runner, options);
-    reloaders.set(runner.label, reloader);
+    reloaders.set(runner.identity, reloader);
   }
   return reloader;
 }

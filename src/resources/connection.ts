@@ -4,11 +4,23 @@ import type { types } from "@pulumi/command";
 
 /**
  * How to reach a host: @pulumi/command's `remote.ConnectionArgs`, so one object serves both
- * packages. Defaults: `port` 22, `user` `root`, `dialErrorLimit` 10, `perDialTimeout` 15 s,
- * `hostKey` unchecked (set it: an OpenSSH key line such as `ssh-ed25519 AAAA…`), no agent
- * unless `agentSocketPath` is given. Kept secret in the state (it holds keys and passwords).
+ * packages, plus `hostKeyChecking` and `knownHostsFiles` (ours; @pulumi/command ignores them).
+ * Defaults: `port` 22, `user` `root`, `dialErrorLimit` 10, `perDialTimeout` 15 s, no agent unless
+ * `agentSocketPath` is given. The server's key must be `hostKey` (an OpenSSH key line such as
+ * `ssh-ed25519 AAAA…`) when given, else listed for the host in the known_hosts files, as
+ * `ssh` with `StrictHostKeyChecking yes` checks it. Kept secret in the state (it holds keys and passwords).
  */
-export type ConnectionArgs = types.input.remote.ConnectionArgs;
+export type ConnectionArgs = types.input.remote.ConnectionArgs & HostKeyTrustArgs & {
+  proxy?: pulumi.Input<types.input.remote.ProxyConnectionArgs & HostKeyTrustArgs>;
+};
+
+/** How the server's key is checked when no `hostKey` pins it (see the remote layer's `ConnectionArgs`). */
+export interface HostKeyTrustArgs {
+  /** `strict` (default): the host must be in a known_hosts file. `accept-new`: trust on first use, kept in the state. `off`: any key, with a warning. */
+  hostKeyChecking?: pulumi.Input<"strict" | "accept-new" | "off">;
+  /** Default: `~/.ssh/known_hosts` and `/etc/ssh/ssh_known_hosts`. */
+  knownHostsFiles?: pulumi.Input<pulumi.Input<string>[]>;
+}
 
 /** The options with `names` added to `additionalSecretOutputs`. */
 export function withSecretOutputs<T extends pulumi.CustomResourceOptions>(opts: T | undefined, names: readonly string[]): T {

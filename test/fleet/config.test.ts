@@ -58,6 +58,16 @@ describe('parseFleetConfig: a good config', () => {
     assert.deepEqual(result.warnings, []);
   });
 
+  test('keeps the host-key checking policy and known_hosts files, for the proxy too', () => {
+    const config = goodConfig();
+    const trust = { hostKeyChecking: 'accept-new', knownHostsFiles: ['/srv/ops/known_hosts'] };
+    Object.assign(config.hosts[1].connection, trust, { proxy: { host: 'bastion', agentSocketPath: '/a', hostKeyChecking: 'off' } });
+    const result = parseFleetConfig(config);
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+    const connection = result.fleet.hosts[1]?.connection;
+    assert.deepEqual([connection?.hostKeyChecking, connection?.knownHostsFiles, connection?.proxy?.hostKeyChecking], ['accept-new', ['/srv/ops/known_hosts'], 'off']);
+  });
+
   test('an rsync group without configPath gets /etc/rsyncd.conf; unused and empty groups are warnings only', () => {
     const result = parseFleetConfig({
       hosts: [{ name: 'a', connection: { host: 'a.example', agentSocketPath: '/run/ssh-agent.sock' }, groups: ['m'] }],
@@ -86,6 +96,9 @@ const BAD_CONFIGS: Array<[string, Mutation, string, string]> = [
   ['a private key written inline', (c) => { c.hosts[0].connection.privateKey = '-----BEGIN'; }, 'hosts[0].connection.privateKey', 'inline-secret'],
   ['a key both as secret and as path', (c) => { c.hosts[0].connection.privateKeyPath = '/k'; }, 'hosts[0].connection.privateKeyPath', 'exclusive'],
   ['no way to authenticate', (c) => { delete c.hosts[0].connection.privateKeySecret; }, 'hosts[0].connection', 'no-credentials'],
+  ['a host-key checking policy ssh does not have', (c) => { c.hosts[0].connection.hostKeyChecking = 'yes'; }, 'hosts[0].connection.hostKeyChecking', 'format'],
+  ['known_hosts files as one string', (c) => { c.hosts[0].connection.knownHostsFiles = '/etc/ssh/ssh_known_hosts'; }, 'hosts[0].connection.knownHostsFiles', 'type'],
+  ['a relative known_hosts file', (c) => { c.hosts[0].connection.knownHostsFiles = ['/etc/ssh/ssh_known_hosts', 'known_hosts']; }, 'hosts[0].connection.knownHostsFiles[1]', 'absolute-path'],
   ['a proxy with an inline password', (c) => { c.hosts[0].connection.proxy = { host: 'bastion', password: 'pw', agentSocketPath: '/a' }; }, 'hosts[0].connection.proxy.password', 'inline-secret'],
   ['a host name with a colon', (c) => { c.hosts[0].name = 'a:b'; }, 'hosts[0].name', 'format'],
   ['two hosts with one name', (c) => { c.hosts[1].name = 'backup-1'; }, 'hosts[1].name', 'duplicate'],

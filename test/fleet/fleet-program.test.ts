@@ -15,7 +15,15 @@ const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'fleet-key-')), 'id_ed
 
 const HOSTS = [
   { name: 'backup-1', connection: { host: '192.0.2.10', privateKeySecret: 'opsKey' }, groups: ['backup', 'tools'] },
-  { name: 'mirror-1', connection: { host: '192.0.2.20', user: 'deploy', privateKeyPath: keyFile, proxy: { host: 'bastion.example', agentSocketPath: '/run/agent.sock' } }, sudo: true, groups: ['backup'] },
+  {
+    name: 'mirror-1',
+    connection: {
+      host: '192.0.2.20', user: 'deploy', privateKeyPath: keyFile, hostKeyChecking: 'accept-new', knownHostsFiles: ['/srv/ops/known_hosts'],
+      proxy: { host: 'bastion.example', agentSocketPath: '/run/agent.sock', hostKeyChecking: 'off' },
+    },
+    sudo: true,
+    groups: ['backup'],
+  },
 ];
 const GROUPS = {
   backup: {
@@ -98,6 +106,13 @@ describe('the fleet program', () => {
     const mirrorConnection = program.get('mirror-1:install').inputs.connection.value;
     assert.equal(mirrorConnection.privateKey, 'key read from a file');
     assert.deepEqual([mirrorConnection.user, mirrorConnection.proxy.host, mirrorConnection.proxy.agentSocketPath], ['deploy', 'bastion.example', '/run/agent.sock']);
+    // Host-key checking is this package's: the resources get it, @pulumi/command's connection does not.
+    assert.equal('hostKeyChecking' in mirrorConnection || 'knownHostsFiles' in mirrorConnection || 'hostKeyChecking' in mirrorConnection.proxy, false);
+    const moduleConnection = program.get('mirror-1:backup-home').inputs.connection.value;
+    assert.deepEqual(
+      [moduleConnection.hostKeyChecking, moduleConnection.knownHostsFiles, moduleConnection.proxy.hostKeyChecking],
+      ['accept-new', ['/srv/ops/known_hosts'], 'off'],
+    );
     // Each secret is a secret on its own, not only because the resources wrap the whole connection.
     const args = connectionArgs({ host: '192.0.2.20', port: 22, user: 'deploy', privateKeyPath: keyFile, passwordSecret: 'rsyncAlice' }, (key) => pulumi.secret(`value of ${key}`));
     assert.equal(await pulumi.isSecret(pulumi.output(args.privateKey)), true);

@@ -10,8 +10,9 @@ import { after, before, describe, test } from "node:test";
 import type { RemoteError } from "../../src/remote/errors";
 import { ConnectionPool, fingerprintOf, openHost, parseHostKeyLine, type PoolOptions } from "../../src/remote/ssh";
 import type { CommandRunner, ConnectionArgs, HostTarget } from "../../src/remote/transport";
-import { run, startLab, type Lab, type LabHost } from "../lab/lab";
+import { startLab, type Lab, type LabHost } from "../lab/lab";
 import { labSkipReason } from "../lab/requirements";
+import { linkForBastion } from "./support";
 
 const skip = labSkipReason();
 
@@ -314,26 +315,6 @@ describe("ssh transport on a lab of 3 hosts", { skip }, () => {
     await rejectsWith(openHost({ connection: wrongTarget }, pool).run("true"), "host-key-mismatch");
   });
 });
-
-/**
- * Lab hosts cannot reach each other. A veth pair straight between the two hosts' namespaces (never in
- * the machine's) plus a route lets the bastion reach the target's address; it vanishes with the lab.
- */
-async function linkForBastion(lab: Lab, bastion: LabHost, target: LabHost): Promise<void> {
-  const [bastionEnd, targetEnd] = [`pxb${lab.id}a`, `pxb${lab.id}b`];
-  const added = await run([
-    "ip", "link", "add", bastionEnd, "netns", String(bastion.anchorPid), "type", "veth",
-    "peer", "name", targetEnd, "netns", String(target.anchorPid),
-  ]);
-  assert.equal(added.code, 0, added.stderr);
-  for (const [host, script] of [
-    [bastion, `ip address add 169.254.213.1/30 dev ${bastionEnd} && ip link set ${bastionEnd} up && ip route add ${target.address}/32 via 169.254.213.2`],
-    [target, `ip address add 169.254.213.2/30 dev ${targetEnd} && ip link set ${targetEnd} up`],
-  ] as const) {
-    const configured = await host.exec(script);
-    assert.equal(configured.code, 0, configured.stderr);
-  }
-}
 
 /** A second sshd on the host that takes passwords, and a password for labnosudo (passed on stdin only). */
 async function startPasswordSshd(host: LabHost): Promise<void> {

@@ -1,5 +1,6 @@
 /**
- * One SSH connection per (host, port, user, proxy) per pool, shared by every operation.
+ * One SSH connection per identity (host, port, user, credentials, host-key trust, and the same
+ * for the proxy) per pool, shared by every operation.
  *
  * Why: sshd drops unauthenticated connections beyond `MaxStartups` (10 by default) and refuses
  * channels beyond `MaxSessions` (10) per connection, while Pulumi runs resources with unbounded
@@ -12,7 +13,8 @@ import type { Duplex } from "node:stream";
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
 
 import { RemoteError } from "../errors";
-import { fingerprintOf, hostKeyAlgorithmsFor, type ResolvedConnection } from "./target";
+import { hostKeyCheckFor, type HostKeyDecision } from "./host-key-check";
+import type { ResolvedConnection } from "./target";
 
 export interface PoolOptions {
   /** Channels (commands) open at once on one connection; the rest wait in turn. Default: 8, below sshd's MaxSessions 10. */
@@ -21,7 +23,15 @@ export interface PoolOptions {
   idleCloseMs?: number;
   /** Wait before the second dial attempt; doubles for each next one, up to 2 s. Default: 200. */
   dialBackoffMs?: number;
+  /**
+   * Receives warnings, such as a host key accepted unchecked (`hostKeyChecking: "off"`). Default:
+   * `process.emitWarning` with code `PULUMI_XINETD_HOST_KEY_UNCHECKED` (printed on stderr; a
+   * program or provider can forward it with `process.on("warning", …)`).
+   */
+  warn?: (message: string) => void;
 }
+
+export const HOST_KEY_UNCHECKED_WARNING = "PULUMI_XINETD_HOST_KEY_UNCHECKED";
 
 /** Counters for one `user@host:port`, for tests and benchmarks. */
 export interface HostStats {
@@ -35,7 +45,7 @@ export interface HostStats {
   activeChannels: number;
   /** The most command channel slots ever in use at once: never above the pool's cap. */
   maxConcurrentChannels: number;
-  /** Connections to this host open now (0 or 1 per distinct proxy). */
+  /** Connections to this host open now (one per distinct identity: credentials, host-key trust, proxy). */
   openConnections: number;
 }
 
@@ -52,6 +62,8 @@ const DEFAULT_MAX_CHANNELS = 5;
 const DEFAULT_IDLE_CLOSE_MS = 2_000;
 const DEFAULT_DIAL_BACKOFF_MS = 200;
 const MAX_DIAL_BACKOFF_MS = 2_000;
+// ssh2's handshake error when the server has no key of the types asked for.
+const NO_MATCHING_HOST_KEY = /no matching host key/i;
 // A connection that breaks while a command waits for a slot is redialed this many times at most.
 const LEASE_ATTEMPTS = 3;
 
@@ -64,13 +76,17 @@ export class ConnectionPool {
   readonly maxChannelsPerConnection: number;
   readonly idleCloseMs: number;
   private readonly dialBackoffMs: number;
+  private readonly warn: (message: string) => void;
   private readonly entries = new Map<string, PoolEntry>();
+  /** Known_hosts lines of keys trusted on first use, by connection key. */
+  private readonly acceptedOnFirstUse = new Map<string, string>();
   private readonly statsByLabel = new Map<string, HostStats>();
 
   constructor(options: PoolOptions = {}) {
     this.maxChannelsPerConnection = options.maxChannelsPerConnection ?? DEFAULT_MAX_CHANNELS;
     this.idleCloseMs = options.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
     this.dialBackoffMs = options.dialBackoffMs ?? DEFAULT_DIAL_BACKOFF_MS;
+    this.warn = options.warn ?? ((message) => process.emitWarning(message, { code: HOST_KEY_UNCHECKED_WARNING }));
     if (!Number.isInteger(this.maxChannelsPerConnection) || this.maxChannelsPerConnection < 1) {
       throw new RangeError(`maxChannelsPerConnection must be a positive integer, got ${this.maxChannelsPerConnection}`);
     }
@@ -90,7 +106,6 @@ export class ConnectionPool {
   async lease(target: ResolvedConnection): Promise<Lease> {
     for (let attempt = 1; ; attempt++) {
       const connection = await this.connection(target);
-      checkPinnedHostKey(target, connection.serverKey);
       if (await connection.acquire()) {
         let released = false;
         return {
@@ -112,6 +127,15 @@ export class ConnectionPool {
         });
       }
     }
+  }
+
+  /**
+   * The known_hosts line of the key the target's host is trusted by under `accept-new`: the one
+   * this pool accepted on first use, else the one the target brought along. Undefined otherwise.
+   */
+  acceptedHostKey(target: ResolvedConnection): string | undefined {
+    if (target.trust.policy !== "accept-new" && target.trust.policy !== "strict") return undefined;
+    return this.acceptedOnFirstUse.get(target.key) ?? target.trust.accepted?.line;
   }
 
   /** Closes every connection of the pool (and waits for dials under way, to close them too). */
@@ -184,14 +208,14 @@ export class ConnectionPool {
    */
   private async dialOnce(target: ResolvedConnection): Promise<PooledConnection> {
     const bastion = target.proxy ? await this.connection(target.proxy) : undefined;
-    if (target.proxy && bastion) checkPinnedHostKey(target.proxy, bastion.serverKey);
+    const hostKeyCheck = await hostKeyCheckFor(target);
     this.stats(target.label).dials++;
     bastion?.holdForDial(+1);
     try {
       return await new Promise<PooledConnection>((resolve, reject) => {
         const client = new Client();
         let socket: Duplex | undefined;
-        let presentedKey: Buffer | undefined;
+        let decision: HostKeyDecision | undefined;
         let finished = false;
 
         const fail = (error: Error) => {
@@ -214,9 +238,15 @@ export class ConnectionPool {
           finished = true;
           clearTimeout(timer);
           client.removeAllListeners();
-          resolve(new PooledConnection(this, target, client, socket instanceof net.Socket ? socket : undefined, presentedKey!, bastion));
+          if (decision?.accepted && decision.acceptedOnFirstUse) this.acceptedOnFirstUse.set(target.key, decision.acceptedOnFirstUse);
+          if (decision?.accepted && decision.warning) this.warn(decision.warning);
+          resolve(new PooledConnection(this, target, client, socket instanceof net.Socket ? socket : undefined, bastion));
         });
-        client.on("error", (error: Error & { level?: string }) => fail(classifyDialError(target, error, presentedKey)));
+        client.on("error", (error: Error & { level?: string }) => {
+          if (decision && !decision.accepted) fail(decision.error);
+          else if (!decision && hostKeyCheck.noKnownType && NO_MATCHING_HOST_KEY.test(error.message)) fail(hostKeyCheck.noKnownType());
+          else fail(classifyDialError(target, error));
+        });
         client.on("close", () => fail(new Error("the server closed the connection before the session was ready")));
 
         const config: ConnectConfig = {
@@ -228,11 +258,11 @@ export class ConnectionPool {
           // A keepalive timer would hold the process open while the connection idles.
           keepaliveInterval: 0,
           hostVerifier: (key: Buffer) => {
-            presentedKey = key;
-            return !target.hostKey || key.equals(target.hostKey.blob);
+            decision = hostKeyCheck.decide(key);
+            return decision.accepted;
           },
-          ...(target.hostKey && {
-            algorithms: { serverHostKey: hostKeyAlgorithmsFor(target.hostKey.type) as ServerHostKeyAlgorithm[] },
+          ...(hostKeyCheck.algorithms && {
+            algorithms: { serverHostKey: hostKeyCheck.algorithms as ServerHostKeyAlgorithm[] },
           }),
           ...(target.password !== undefined && { password: target.password }),
           ...(target.privateKey !== undefined && { privateKey: target.privateKey }),
@@ -290,8 +320,6 @@ export class PooledConnection {
     readonly client: Client,
     /** The TCP socket; undefined for a connection tunneled through `bastion`. */
     private readonly socket: net.Socket | undefined,
-    /** The server's host key blob, checked again by targets that pin one. */
-    readonly serverKey: Buffer,
     private readonly bastion: PooledConnection | undefined,
   ) {
     client.on("error", () => this.markClosed());
@@ -392,10 +420,7 @@ export class PooledConnection {
   }
 }
 
-function classifyDialError(target: ResolvedConnection, error: Error & { level?: string }, presentedKey: Buffer | undefined): Error {
-  if (target.hostKey && presentedKey && !presentedKey.equals(target.hostKey.blob)) {
-    return hostKeyMismatch(target, presentedKey, error);
-  }
+function classifyDialError(target: ResolvedConnection, error: Error & { level?: string }): Error {
   if (error.level === "client-authentication") {
     const offered = [
       target.privateKey !== undefined && "private key",
@@ -412,23 +437,6 @@ function classifyDialError(target: ResolvedConnection, error: Error & { level?: 
     });
   }
   return error;
-}
-
-function checkPinnedHostKey(target: ResolvedConnection, serverKey: Buffer): void {
-  if (target.hostKey && !serverKey.equals(target.hostKey.blob)) throw hostKeyMismatch(target, serverKey);
-}
-
-function hostKeyMismatch(target: ResolvedConnection, presentedKey: Buffer, cause?: Error): RemoteError {
-  return new RemoteError({
-    code: "host-key-mismatch",
-    host: target.label,
-    command: "connect",
-    summary:
-      `host key mismatch: expected ${target.hostKey!.fingerprint}, the server presented ${fingerprintOf(presentedKey)}; ` +
-      "refusing to connect (the host was reinstalled, or someone is in the middle)",
-    cause,
-    secrets: target.secrets,
-  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -30,6 +30,7 @@ export function remoteCommandLine(script: string, sudo: boolean, timeoutMs?: num
 
 export class SshCommandRunner implements CommandRunner {
   readonly label: string;
+  readonly identity: string;
 
   constructor(
     private readonly pool: ConnectionPool,
@@ -37,6 +38,7 @@ export class SshCommandRunner implements CommandRunner {
     private readonly sudo: boolean,
   ) {
     this.label = target.label;
+    this.identity = JSON.stringify({ connection: target.key, sudo });
   }
 
   async run(script: string, options: RunOptions = {}): Promise<RunResult> {

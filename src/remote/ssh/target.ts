@@ -1,14 +1,24 @@
 /** Connection arguments with their defaults applied, and the identities derived from them. */
-import { createHash } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import { homedir } from "node:os";
+import { join } from "node:path";
 
 import { RemoteError, type Secret } from "../errors";
-import type { ConnectionArgs } from "../transport";
+import type { ConnectionArgs, HostKeyChecking } from "../transport";
+import { entryNamesHost, parseKnownHosts, type KnownHostEntry } from "./known-hosts";
 
 export const DEFAULT_PORT = 22;
 export const DEFAULT_USER = "root";
 export const DEFAULT_DIAL_ERROR_LIMIT = 10;
 /** Seconds, as in `ConnectionArgs.perDialTimeout`. */
 export const DEFAULT_PER_DIAL_TIMEOUT = 15;
+export const DEFAULT_HOST_KEY_CHECKING: HostKeyChecking = "strict";
+const HOST_KEY_CHECKING_VALUES: readonly HostKeyChecking[] = ["strict", "accept-new", "off"];
+
+/** OpenSSH's defaults for `UserKnownHostsFile` and `GlobalKnownHostsFile`. */
+export function defaultKnownHostsFiles(): string[] {
+  return [join(homedir(), ".ssh", "known_hosts"), "/etc/ssh/ssh_known_hosts"];
+}
 
 /** A pinned server key: the key blob to compare and the algorithms to ask the server for. */
 export interface PinnedHostKey {
@@ -17,19 +27,32 @@ export interface PinnedHostKey {
   fingerprint: string;
 }
 
+/** How the server's key is trusted. */
+export type HostKeyTrust =
+  | { policy: "pinned"; key: PinnedHostKey }
+  | {
+      policy: "strict" | "accept-new";
+      knownHostsFiles: string[];
+      /** The line accepted on first use earlier (from the resource's state), when it names this host. */
+      accepted?: { line: string; entry: KnownHostEntry };
+    }
+  | { policy: "off" };
+
 export interface ResolvedConnection {
   host: string;
   port: number;
   user: string;
   /** `user@host:port`. */
   label: string;
-  /** Pool key: one connection per distinct key. */
+  /** `proxy.` for a proxy, else empty: prefixes field names in messages. */
+  fieldPrefix: string;
+  /** The connection's identity (see `CommandRunner.identity`) without sudo: one pooled connection per key. */
   key: string;
   password?: string;
   privateKey?: string;
   privateKeyPassword?: string;
   agentSocketPath?: string;
-  hostKey?: PinnedHostKey;
+  trust: HostKeyTrust;
   proxy?: ResolvedConnection;
   dialErrorLimit: number;
   perDialTimeoutMs: number;
@@ -37,12 +60,20 @@ export interface ResolvedConnection {
   secrets: readonly Secret[];
 }
 
-/** Applies defaults and checks the arguments; throws `invalid-connection-args`. */
-export function resolveConnection(args: ConnectionArgs | Omit<ConnectionArgs, "proxy">): ResolvedConnection {
+/**
+ * Applies defaults and checks the arguments; throws `invalid-connection-args`. `acceptedHostKeys`
+ * are keys trusted on first use earlier (known_hosts lines): this host's, then its proxy's.
+ */
+export function resolveConnection(
+  args: ConnectionArgs | Omit<ConnectionArgs, "proxy">,
+  acceptedHostKeys: { host?: string | undefined; proxy?: string | undefined } = {},
+  /** Prefixes field names in messages: `proxy.` for the proxy. */
+  fieldPrefix = "",
+): ResolvedConnection {
   const port = args.port ?? DEFAULT_PORT;
   const user = args.user ?? DEFAULT_USER;
   const label = `${user}@${args.host}:${port}`;
-  const proxy = "proxy" in args && args.proxy ? resolveConnection(args.proxy) : undefined;
+  const proxy = "proxy" in args && args.proxy ? resolveConnection(args.proxy, { host: acceptedHostKeys.proxy }, "proxy.") : undefined;
   const secrets = [args.password, args.privateKey, args.privateKeyPassword, ...(proxy?.secrets ?? [])];
   const invalid = (summary: string) =>
     new RemoteError({ code: "invalid-connection-args", host: label, command: "connect", summary, secrets });
@@ -60,23 +91,21 @@ export function resolveConnection(args: ConnectionArgs | Omit<ConnectionArgs, "p
   if (args.password === undefined && args.privateKey === undefined && args.agentSocketPath === undefined) {
     throw invalid("no credentials: give a privateKey, a password or an agentSocketPath");
   }
-  let hostKey: PinnedHostKey | undefined;
-  if (args.hostKey !== undefined) {
-    hostKey = parseHostKeyLine(args.hostKey);
-    if (!hostKey) throw invalid(`hostKey is not an OpenSSH public key line ("ssh-ed25519 AAAA…"): ${args.hostKey}`);
-  }
+  const trust = resolveTrust(args, port, acceptedHostKeys.host, (field, rule) => invalid(`\`${fieldPrefix}${field}\` ${rule}`));
+  const credentials = credentialsDigest(args);
 
   return {
     host: args.host,
     port,
     user,
     label,
-    key: connectionKey({ host: args.host, port, user, proxy, credentials: credentialsDigest(args) }),
+    fieldPrefix,
+    key: JSON.stringify({ user, host: args.host, port, credentials, trust: trustIdentity(trust), proxy: proxy?.key }),
     ...(args.password !== undefined && { password: args.password }),
     ...(args.privateKey !== undefined && { privateKey: args.privateKey }),
     ...(args.privateKeyPassword !== undefined && { privateKeyPassword: args.privateKeyPassword }),
     ...(args.agentSocketPath !== undefined && { agentSocketPath: args.agentSocketPath }),
-    ...(hostKey && { hostKey }),
+    trust,
     ...(proxy && { proxy }),
     dialErrorLimit,
     perDialTimeoutMs: perDialTimeout * 1000,
@@ -84,25 +113,57 @@ export function resolveConnection(args: ConnectionArgs | Omit<ConnectionArgs, "p
   };
 }
 
-/**
- * The pool key of a connection: host, port, user, a digest of the credentials, and the same for its
- * proxy. The digest keeps a wrong or revoked key from riding on a login another resource made.
- */
-export function connectionKey(connection: {
-  host: string;
-  port?: number;
-  user?: string;
-  credentials?: string;
-  proxy?: { key: string } | undefined;
-}): string {
-  const own = `${connection.user ?? DEFAULT_USER}@${connection.host}:${connection.port ?? DEFAULT_PORT}#${connection.credentials ?? ""}`;
-  return connection.proxy ? `${own} via ${connection.proxy.key}` : own;
+function resolveTrust(
+  args: Omit<ConnectionArgs, "proxy">,
+  port: number,
+  acceptedLine: string | undefined,
+  invalid: (field: string, rule: string) => RemoteError,
+): HostKeyTrust {
+  const checking = args.hostKeyChecking ?? DEFAULT_HOST_KEY_CHECKING;
+  if (!HOST_KEY_CHECKING_VALUES.includes(checking)) {
+    throw invalid("hostKeyChecking", `must be "strict", "accept-new" or "off", got ${JSON.stringify(checking)}`);
+  }
+  const given = args.knownHostsFiles ?? defaultKnownHostsFiles();
+  if (!Array.isArray(given) || given.some((file) => typeof file !== "string" || file === "")) {
+    throw invalid("knownHostsFiles", "must be a list of file paths");
+  }
+  // `~/` is the home of the user running Pulumi, as in ssh_config.
+  const files = given.map((file) => (file.startsWith("~/") ? join(homedir(), file.slice(2)) : file));
+  if (args.hostKey !== undefined) {
+    const key = parseHostKeyLine(args.hostKey);
+    if (!key) throw invalid("hostKey", `is not an OpenSSH public key line ("ssh-ed25519 AAAA…"): ${args.hostKey}`);
+    return { policy: "pinned", key };
+  }
+  if (checking === "off") return { policy: "off" };
+  let accepted: { line: string; entry: KnownHostEntry } | undefined;
+  if (acceptedLine !== undefined) {
+    const [entry] = parseKnownHosts(acceptedLine, "the resource's state (`acceptedHostKeys`)");
+    if (!entry || entry.marker) throw invalid("acceptedHostKeys", `(in the resource's state) is not a known_hosts line: ${acceptedLine}`);
+    // A key accepted for another host or port (the connection changed since) says nothing about this one.
+    if (entryNamesHost(entry, args.host, port)) accepted = { line: acceptedLine, entry };
+  }
+  return { policy: checking, knownHostsFiles: files, ...(accepted && { accepted }) };
 }
+
+/** What of the trust goes into the identity: a runner trusting other keys must not share a connection. */
+function trustIdentity(trust: HostKeyTrust): unknown {
+  switch (trust.policy) {
+    case "pinned":
+      return ["pinned", trust.key.fingerprint];
+    case "off":
+      return ["off"];
+    default:
+      return [trust.policy, trust.knownHostsFiles, trust.accepted?.line ?? null];
+  }
+}
+
+// Keys the credential digests: the identity then reveals nothing about a weak password, even if shown.
+const DIGEST_KEY = randomBytes(32);
 
 /** A short digest of what authenticates a connection; never shown, only compared. */
 function credentialsDigest(args: Pick<ConnectionArgs, "password" | "privateKey" | "privateKeyPassword" | "agentSocketPath">): string {
-  const parts = [args.password, args.privateKey, args.privateKeyPassword, args.agentSocketPath].map((part) => part ?? "");
-  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);
+  const parts = [args.password, args.privateKey, args.privateKeyPassword, args.agentSocketPath].map((part) => part ?? null);
+  return createHmac("sha256", DIGEST_KEY).update(JSON.stringify(parts)).digest("hex").slice(0, 32);
 }
 
 /** `ssh-ed25519 AAAA… [comment]` → type, key blob and SHA256 fingerprint; undefined if malformed. */
