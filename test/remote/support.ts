@@ -12,14 +12,15 @@ export interface CountingRunner extends CommandRunner {
 export function countingRunner(runner: CommandRunner): CountingRunner {
   const counting: CountingRunner = {
     label: runner.label,
+    identity: runner.identity,
     calls: 0,
     run(script, options) {
       counting.calls++;
       return runner.run(script, options);
     },
-    spawn(script) {
+    spawn(script, options) {
       counting.calls++;
-      return runner.spawn(script);
+      return runner.spawn(script, options);
     },
   };
   return counting;
