@@ -44,7 +44,9 @@ export function remoteScriptFile(file: string): string {
 export function remoteScript(name: RemoteScriptName, parameters: Record<string, string> = {}): string {
   const assignments = Object.entries(parameters).map(([key, value]) => {
     if (!/^[a-z_][a-z0-9_]*$/.test(key)) throw new TypeError(`not a shell variable name: ${key}`);
-    return `${key}=${shellQuote(value)}`;
+    // Always quoted: a bare `file` or `none` reads as a command name to a reader (and shellcheck).
+    const quoted = shellQuote(value);
+    return `${key}=${quoted.startsWith("'") ? quoted : `'${quoted}'`}`;
   });
   const parts = [...(LIBRARIES[name] ?? []), name].map(remoteScriptFile);
   return [`# ${name}.sh`, ...assignments, ...parts].join("\n");

@@ -5,7 +5,7 @@ set -u
 IFS= read -r salt || salt=
 if [ -L "$target" ]; then echo "refusing $target: it is a symbolic link" >&2; exit 2; fi
 if [ ! -e "$target" ]; then echo ABSENT; exit 0; fi
-[ -f "$target" ] && [ -r "$target" ] || { echo "$target is not a readable regular file" >&2; exit 2; }
+if [ ! -f "$target" ] || [ ! -r "$target" ]; then echo "$target is not a readable regular file" >&2; exit 2; fi
 header=$(stat -c '%a %U %G' -- "$target") || exit 2
 sum=$({ printf '%s' "$salt"; cat -- "$target"; } | sha256sum) || exit 2
 printf 'FILE %s %s\n' "$header" "${sum%% *}"

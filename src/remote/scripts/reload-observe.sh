@@ -30,7 +30,7 @@ check_services() {
     fi
     if [ -z "$port" ]; then echo "SERVICE $name $protocol - unknown-port"; continue; fi
     case $protocol in tcp) flag=-t ;; udp) flag=-u ;; *) echo "SERVICE $name $protocol $port unchecked"; continue ;; esac
-    sockets=$(ss -Hlnp $flag "sport = :$port" 2>/dev/null)
+    sockets=$(ss -Hlnp "$flag" "sport = :$port" 2>/dev/null)
     if [ -z "$sockets" ]; then echo "SERVICE $name $protocol $port missing"; continue; fi
     holder=$(printf '%s\n' "$sockets" | sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 \2/p' | head -n 1)
     case $holder in

@@ -12,7 +12,9 @@ validate_xinetd() {
   # The host's defaults (a bad defaults entry kills xinetd on reload), then only the candidate.
   { if [ -r /etc/xinetd.conf ]; then grep -Ev '^[[:space:]]*include(dir)?[[:space:]]' /etc/xinetd.conf; fi
     printf 'include %s/service\n' "$work"; } >"$work/main.conf"
-  # A throwaway network namespace: the candidate's ports are bound there, not on the host.
+  # A throwaway network namespace: the candidate's ports are bound there, not on the host. The
+  # inner script is single-quoted on purpose: its $1 is the argument after it.
+  # shellcheck disable=SC2016
   unshare -n sh -c '
     xinetd -dontfork -stayalive -filelog "$1/log" -f "$1/main.conf" >"$1/stderr" 2>&1 &
     pid=$!
