@@ -16,6 +16,8 @@ if [ -L "$target" ]; then
   fail "refusing $target: it is a symbolic link (to $(readlink -- "$target")); set the path to the file it points to"
 fi
 refuse_link "$previous"
+# No copy of a secret file is kept, and none left by an older version of this script survives.
+if [ -n "$secret" ]; then rm -f -- "$previous" || exit 2; fi
 if [ -f "$target" ]; then
   header=$(stat -c '%a %U %G' -- "$target") || exit 2
   if [ -n "$secret" ]; then
@@ -39,8 +41,7 @@ KEEP)
 DELETE)
   if [ -e "$target" ]; then
     if [ -n "$secret" ]; then
-      # No copy of a secret file is kept.
-      rm -f -- "$target" "$previous" || exit 2
+      rm -f -- "$target" || exit 2
     else
       # -T: a name is never taken for a directory to put the link in.
       ln -fT -- "$target" "$previous" || exit 2
@@ -76,8 +77,8 @@ if [ -n "$group" ]; then chgrp -- "$group" "$tmp" || exit 2; fi
 chmod -- "${mode:-644}" "$tmp" || exit 2
 sync "$tmp" 2>/dev/null || sync
 if [ -n "$secret" ]; then
-  # The old passwords are not kept anywhere: the rename below replaces them in one step.
-  rm -f -- "$previous" || exit 2
+  # The rename below replaces the old passwords in one step; no copy of them is made.
+  :
 elif [ -e "$target" ]; then
   # The old inode stays reachable as the previous version; each step is atomic on its own.
   ln -fT -- "$target" "$previous" || exit 2
