@@ -4,11 +4,12 @@
 // whose old content must never leave the host.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import { rsyncModule, rsyncSecrets, xinetdService, type Props } from '../../src/provider';
 import { changeRemoteFile, readRemoteFile, RemoteError } from '../../src/remote';
-import { SECRET_CONTENT_WITHHELD } from '../../src/remote/change-file';
+import { saltedChecksum, SECRET_CONTENT_WITHHELD } from '../../src/remote/change-file';
 import { closeAll, ConnectionPool, openHost } from '../../src/remote/ssh';
 import type { CommandRunner, RemoteProcess, RunResult } from '../../src/remote/transport';
 import { setLoginShell, startLab, type Lab, type LabHost } from '../lab/lab';
@@ -235,6 +236,12 @@ describe('hostile hosts on the lab', { skip }, () => {
     const refreshed = await rsyncSecrets.read(created.id, legacy);
     assert.equal(refreshed.id, created.id);
     assert.equal(refreshed.props.salt, undefined);
+    assert.equal(refreshed.props.checksum, createHash('sha256').update('alice:third-password-3\n').digest('hex'), 'the plain sha256 of old states');
+    // Its next update salts it.
+    const upgraded = await rsyncSecrets.update(created.id, legacy, checked(rsyncSecrets, { connection, path, users: { alice: 'third-password-3' } }));
+    assert.match(String(upgraded.outs.salt), /^[0-9a-f]{64}$/);
+    assert.notEqual(upgraded.outs.salt, created.outs.salt);
+    assert.equal(upgraded.outs.checksum, saltedChecksum(String(upgraded.outs.salt), 'alice:third-password-3\n'));
     await rsyncSecrets.delete(created.id, legacy);
     assert.equal(await sh(host, 'ls -A /etc/rsyncd | grep watched || true'), '.watched.secrets.lock\n');
   });
