@@ -157,6 +157,21 @@ describe('hostile hosts on the lab', { skip }, () => {
     assert.equal((await changeRemoteFile(runner, path, () => '[m]\n\tpath = /srv\n', { validate: 'rsyncd', lockWaitSeconds: 2 })).changed, true);
   });
 
+  test('every script is bounded in time: the client gives up and the host stops the script, for run and spawn', async () => {
+    const host = lab.hosts[1]!;
+    const runner = openHost({ connection: sudoConnection(host) as never, sudo: true }, pool);
+    const ran = await rejection(runner.run('echo $$ > /tmp/bounded-run; exec sleep 300', { timeoutMs: 1500 }));
+    assert.equal(ran.code, 'timeout');
+    const spawned = await runner.spawn('echo $$ > /tmp/bounded-spawn; exec sleep 300', { timeoutMs: 1500 });
+    spawned.stdout.resume();
+    assert.equal((await rejection(spawned.done)).code, 'timeout');
+    for (const file of ['/tmp/bounded-run', '/tmp/bounded-spawn']) {
+      const pid = Number(await sh(host, `cat ${file}`));
+      assert.ok(pid > 1, `${file} holds the script's pid`);
+      await waitUntil(async () => (await host.exec(['sh', '-c', `ps -o stat= -p ${pid} | grep -qv Z`])).code !== 0);
+    }
+  });
+
   test('symlinks at the lock, the previous version and the target are refused; what they point to is untouched', async () => {
     const host = lab.hosts[1]!;
     const runner = openHost({ connection: sudoConnection(host) as never, sudo: true }, pool);
