@@ -17,7 +17,10 @@ export type RemoteScriptName =
   | "read-file"
   | "inspect-secrets"
   | "detect-xinetd"
-  | "reload-observe";
+  | "reload-observe"
+  | "rsync-log-tail"
+  | "port-listeners"
+  | "rsync-list-modules";
 
 /** Files of shared shell functions, and which scripts include them (in this order). */
 const LIBRARIES: Partial<Record<RemoteScriptName, readonly string[]>> = {
