@@ -15,10 +15,11 @@ import {
 } from "../../src/formats";
 import { walkRsyncdDocument } from "../../src/formats/rsyncd/sections";
 import { changeRemoteFile, readRemoteFile, type EditResult } from "../../src/remote";
+import { bootstrapPreamble, DEFAULT_TIME_LIMIT_MS } from "../../src/remote/bootstrap";
 import { remoteCommandLine } from "../../src/remote/ssh";
 import { reloadAndObserve } from "../../src/remote/reload";
 import { inspectSecretsFile } from "../../src/remote/secrets-file";
-import type { CommandRunner, RemoteProcess, RunOptions, RunResult } from "../../src/remote/transport";
+import type { CommandRunner, RemoteProcess, RunOptions, RunResult, SpawnOptions } from "../../src/remote/transport";
 import type { LabHost } from "../../test/lab/lab";
 import { describeError, settleAll, timed, type Contender, type PhaseResult } from "../contender";
 import {
@@ -49,9 +50,10 @@ export class DialPerCommandRunner implements CommandRunner {
 
   async run(script: string, options: RunOptions = {}): Promise<RunResult> {
     for (let attempt = 1; ; attempt++) {
-      const child = this.startSsh(script, options.timeoutMs);
+      const child = this.startSsh();
       child.stdin!.on("error", () => undefined);
-      child.stdin!.end(options.stdin ?? "");
+      const preamble = bootstrapPreamble(script, options.timeoutMs ?? DEFAULT_TIME_LIMIT_MS);
+      child.stdin!.end(options.stdin === undefined ? preamble : Buffer.concat([preamble, Buffer.from(options.stdin)]));
       const result = await collect(child);
       if (!isDialFailure(result) || attempt >= DIAL_ATTEMPTS) return result;
       await sleep(backoff(attempt));
@@ -63,9 +65,11 @@ export class DialPerCommandRunner implements CommandRunner {
    * connection is known to stand: a dial that fails before that is retried with the same script.
    * So a spawned script must print before it reads its stdin (the change-file script does).
    */
-  async spawn(script: string): Promise<RemoteProcess> {
+  async spawn(script: string, options: SpawnOptions = {}): Promise<RemoteProcess> {
     for (let attempt = 1; ; attempt++) {
-      const child = this.startSsh(script);
+      const child = this.startSsh();
+      child.stdin!.on("error", () => undefined);
+      child.stdin!.write(bootstrapPreamble(script, options.timeoutMs ?? DEFAULT_TIME_LIMIT_MS));
       const stderr: Buffer[] = [];
       child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
       const done = new Promise<RunResult>((resolve, reject) => {
@@ -95,7 +99,7 @@ export class DialPerCommandRunner implements CommandRunner {
     }
   }
 
-  private startSsh(script: string, timeoutMs?: number): ChildProcess {
+  private startSsh(): ChildProcess {
     this.invocations++;
     return spawn("ssh", [
       "-o", "BatchMode=yes",
@@ -109,7 +113,7 @@ export class DialPerCommandRunner implements CommandRunner {
       "-o", "LogLevel=ERROR",
       "-l", "root",
       this.host.address,
-      remoteCommandLine(script, false, timeoutMs),
+      remoteCommandLine(false),
     ], { stdio: ["pipe", "pipe", "pipe"] });
   }
 }

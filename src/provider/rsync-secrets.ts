@@ -1,16 +1,18 @@
 /**
  * The provider of `RsyncSecrets`: an rsync secrets file (`user:password` lines), root-owned 0600.
- * Passwords travel to the host on stdin only, and never come back: the state keeps the user
- * names and the content's checksum, and reads ask the host for exactly those.
+ * Passwords travel to the host on stdin only, and never come back, old or new: the state keeps
+ * the user names and the content's checksum keyed with a random per-resource salt (both secret
+ * outputs), and reads and changes ask the host for exactly those.
  */
+import { randomBytes } from "node:crypto";
 import { posix } from "node:path";
 
 import { changeRemoteFile } from "../remote";
-import { discardPreviousVersion } from "../remote";
+import { saltedChecksum } from "../remote/change-file";
 import { inspectSecretsFile } from "../remote/secrets-file";
 import {
-  alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, resourceId, runnerFor, sameHost, SCHEMA_VERSION,
-  settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
+  alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, resourceId, runnerFor, sameHost, SCHEMA_VERSION,
+  settingFailures, unknownPropertiesOf, upgradeState, withoutUndefined,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
 
@@ -18,6 +20,7 @@ const KIND = "RsyncSecrets";
 const INPUT_KEYS = new Set(["connection", "sudo", "adopt", "path", "users"]);
 const DIFF_KEYS = ["connection", "sudo", "path"];
 const FILE_OPTIONS = { mode: 0o600, owner: "root", group: "root", validate: "none" } as const;
+const SALT_BYTES = 32;
 /** Mode and owners the file must keep; read reports others, so refresh shows a chmod as drift. */
 const PERMISSIONS = "600 root:root";
 
@@ -57,24 +60,36 @@ export function check(_olds: Props, news: Props): CheckResult {
   return { inputs, failures };
 }
 
+/**
+ * The salt of the state's checksum. A state written before salting has none: its checksum is the
+ * plain sha256 of the content, which the empty salt reproduces; the next update salts it.
+ */
+function saltOf(props: Props): string {
+  return typeof props.salt === "string" ? props.salt : "";
+}
+
+function newSalt(): string {
+  return randomBytes(SALT_BYTES).toString("hex");
+}
+
 export function diff(_id: string, olds: Props, news: Props): DiffResult {
   const old = upgradeState(olds, KIND);
   const { changed, replaces } = diffProperties(old, news, DIFF_KEYS, ["path"]);
-  // The state has no passwords: the content's checksum stands for them.
+  // The state has no passwords: the content's salted checksum stands for them.
   const usersChanged = typeof news.users !== "object" || news.users === null ||
-    sha256(secretsFileContent(news.users as Record<string, string>)) !== old.checksum;
+    saltedChecksum(saltOf(old), secretsFileContent(news.users as Record<string, string>)) !== old.checksum;
   const sameFile = sameHost(old.connection, news.connection) && old.path === news.path;
   const permissionsChanged = old.permissions !== PERMISSIONS;
   return { changes: changed.length > 0 || usersChanged || permissionsChanged, replaces, deleteBeforeReplace: replaces.length > 0 && sameFile };
 }
 
-/** The inputs without the passwords, plus what stands for them. */
-function outputsOf(inputs: Props, userNames: string[], checksum: string, permissions: string): Props {
+/** The inputs without the passwords, plus what stands for them (`salt` undefined for a legacy state). */
+function outputsOf(inputs: Props, userNames: string[], checksum: string, permissions: string, salt: string): Props {
   const { users: _passwords, ...rest } = inputsOf(inputs);
-  return withoutUndefined({ ...rest, userNames, checksum, permissions, schemaVersion: SCHEMA_VERSION });
+  return withoutUndefined({ ...rest, userNames, checksum, salt: salt === "" ? undefined : salt, permissions, schemaVersion: SCHEMA_VERSION });
 }
 
-async function apply(inputs: Props, creating: boolean): Promise<{ id: string; outs: Props }> {
+async function apply(inputs: Props, creating: boolean, salt: string): Promise<{ id: string; outs: Props }> {
   const runner = runnerFor(inputs);
   const path = String(inputs.path);
   const id = resourceId(inputs.connection, path);
@@ -82,33 +97,44 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
   const content = secretsFileContent(users);
   let refused = false;
   try {
+    // Secret mode: the host shows only whether the file exists (and a salted checksum), keeps no
+    // previous version and removes any left by older versions of this library, in the same script.
     await changeRemoteFile(runner, path, (current) => {
       if (creating && current !== undefined && inputs.adopt !== true) {
         refused = true;
         throw alreadyExistsError(`the secrets file ${path}`, runner.label);
       }
       return content;
-    }, FILE_OPTIONS);
-    // The swap keeps the old file as a companion; for this file that is a copy of old passwords.
-    await discardPreviousVersion(runner, path);
-    return { id, outs: outputsOf(inputs, Object.keys(users).sort(), sha256(content), PERMISSIONS) };
+    }, { ...FILE_OPTIONS, secret: { salt } });
+    return { id, outs: outputsOf(inputs, Object.keys(users).sort(), saltedChecksum(salt, content), PERMISSIONS, salt) };
   } catch (error) {
-    throw await applyFailure(error, refused, id, inputs, readHost);
+    throw await applyFailure(error, refused, id, { ...inputs, salt }, readHost);
   }
 }
 
-export const { create, update, read } = hostMethods({ kind: KIND, apply, readHost });
+export function create(inputs: Props): Promise<{ id: string; outs: Props }> {
+  return apply(inputs, true, newSalt());
+}
+
+export async function update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+  // The salt stays with the resource; a state from before salting gets one now.
+  const salt = saltOf(upgradeState(olds, KIND)) || newSalt();
+  return { outs: (await apply(news, false, salt)).outs };
+}
+
+export function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
+  return readHost(id, upgradeState(props, KIND));
+}
 
 async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
-  const summary = await inspectSecretsFile(runnerFor(props), String(props.path));
+  const salt = saltOf(props);
+  const summary = await inspectSecretsFile(runnerFor(props), String(props.path), salt);
   if (!summary.exists) return { id: "", props: {} };
   const settings = { connection: props.connection, sudo: props.sudo, adopt: props.adopt, path: props.path };
-  return { id, props: outputsOf(settings, summary.userNames, summary.checksum, `${summary.mode.toString(8)} ${summary.owner}:${summary.group}`) };
+  return { id, props: outputsOf(settings, summary.userNames, summary.checksum, `${summary.mode.toString(8)} ${summary.owner}:${summary.group}`, salt) };
 }
 
 export async function remove(_id: string, props: Props): Promise<void> {
   const state = upgradeState(props, KIND);
-  const runner = runnerFor(state);
-  await changeRemoteFile(runner, String(state.path), () => ({ delete: true }), FILE_OPTIONS);
-  await discardPreviousVersion(runner, String(state.path));
+  await changeRemoteFile(runnerFor(state), String(state.path), () => ({ delete: true }), { ...FILE_OPTIONS, secret: { salt: saltOf(state) } });
 }

@@ -35,7 +35,8 @@ const BURST_WINDOW_MS = 15;
  * host-key trust and proxy).
  */
 function queueKey(runner: CommandRunner, path: string, options: ChangeFileOptions): string {
-  return JSON.stringify([runner.identity, path, options.validate, options.mode, options.owner, options.group]);
+  // Only edits that would run the same script with the same settings may share one round trip.
+  return JSON.stringify([runner.identity, path, options.validate, options.mode, options.owner, options.group, options.lockWaitSeconds, options.secret?.salt]);
 }
 
 /** `changeRemoteFile`, batched with other edits of the same file by runners of the same identity made meanwhile in this process. */

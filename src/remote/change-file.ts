@@ -4,13 +4,15 @@
  */
 import { posix } from "node:path";
 
+import { createHash } from "node:crypto";
+
 import { RemoteError, commandFailedError } from "./errors";
-import { noteFileChanged, parseFileHeader, STAT_FORMAT, type FileMetadata } from "./read-file";
-import { shellQuote } from "./shell";
+import { noteFileChanged, parseFileHeader, type FileMetadata } from "./read-file";
+import { remoteScript } from "./scripts";
 import { StreamReader } from "./stream-reader";
 import type { CommandRunner, RemoteProcess, RunResult } from "./transport";
 import {
-  enabledXinetdServiceCount, HOST_VALIDATORS, validateCandidateLocally, type CandidateKind, type ValidationReport,
+  enabledXinetdServiceCount, validateCandidateLocally, type CandidateKind, type ValidationReport,
 } from "./validation";
 
 /** What an edit asks for: new content, no change (`undefined`), or removal of the file. */
@@ -24,6 +26,30 @@ export interface ChangeFileOptions {
   /** Default: the current file's group, or the connecting user's for a new one. */
   group?: string;
   validate: CandidateKind;
+  /**
+   * How long to wait for the file's lock (held by another change, or by any process holding the
+   * lock file open with flock) before failing with an error that names the lock file. Default: 60.
+   */
+  lockWaitSeconds?: number;
+  /**
+   * The file holds secrets: its current content never leaves the host. The host reports only
+   * existence, metadata and sha256(salt + content); the edit sees `SECRET_CONTENT_WITHHELD` for
+   * an existing file; no previous version is kept (`FileChange.previous` is the placeholder
+   * too). The salt travels on stdin.
+   */
+  secret?: { salt: string };
+}
+
+/** What an edit of a secret file sees in place of its current content. */
+export const SECRET_CONTENT_WITHHELD = "[secret content withheld by the host]";
+
+export const DEFAULT_LOCK_WAIT_SECONDS = 60;
+/** What a change may take besides waiting for the lock: the daemon's validation, the caller's edit. */
+const CHANGE_WORK_SECONDS = 120;
+
+/** sha256 of `salt` followed by `content`, hex: what the host reports for a secret file. */
+export function saltedChecksum(salt: string, content: string): string {
+  return createHash("sha256").update(salt, "utf8").update(content, "utf8").digest("hex");
 }
 
 export interface FileChange {
@@ -51,91 +77,33 @@ export function companionPaths(path: string): { lock: string; previous: string; 
 
 function changeScript(path: string, options: ChangeFileOptions): string {
   const companions = companionPaths(path);
-  const mode = options.mode === undefined ? "" : options.mode.toString(8);
-  return `set -u
-target=${shellQuote(path)}
-lock=${shellQuote(companions.lock)}
-previous=${shellQuote(companions.previous)}
-temp_prefix=${shellQuote(companions.tempPrefix)}
-dir=${shellQuote(posix.dirname(path))}
-mode=${shellQuote(mode)}
-owner=${shellQuote(options.owner ?? "")}
-group=${shellQuote(options.group ?? "")}
-validate=${shellQuote(options.validate)}
-tmp=
-work=
-report=
-trap 'rm -f -- "$tmp" "$report"; [ -z "$work" ] || rm -rf -- "$work"' EXIT
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
-trap 'exit 143' TERM
-${HOST_VALIDATORS}
-[ -d "$dir" ] || { echo "directory $dir does not exist" >&2; exit 2; }
-exec 9>>"$lock" || exit 2
-# Held until this process exits, however it exits: a dropped connection cannot leave it behind.
-flock 9 || exit 2
-# Under the lock no other change is running, so any temp file left here is from a killed one.
-rm -f -- "$temp_prefix"*
-if [ -f "$target" ]; then
-  size=$(wc -c <"$target") || exit 2
-  printf 'FILE %s %s\\n' "$(stat -L -c ${STAT_FORMAT} "$target")" "$size"
-  head -c "$size" "$target"
-elif [ -e "$target" ]; then
-  echo "$target is not a regular file" >&2; exit 2
-else
-  echo ABSENT
-fi
-# EOF here means the caller went away: nothing was changed.
-read -r action length expected || exit 0
-case $action in
-KEEP)
-  echo "RESULT unchanged"; exit 0 ;;
-DELETE)
-  if [ -e "$target" ]; then
-    ln -f -- "$target" "$previous" 2>/dev/null || cp -p -- "$target" "$previous" || exit 2
-    rm -f -- "$target" || exit 2
-    sync "$dir" 2>/dev/null || sync
-  fi
-  echo "RESULT deleted"; exit 0 ;;
-WRITE) ;;
-*) echo "unknown action $action" >&2; exit 2 ;;
-esac
-tmp=$(mktemp "$temp_prefix"XXXXXX) || exit 2
-report=$(mktemp /tmp/.change-report.XXXXXX) || exit 2
-head -c "$length" >"$tmp"
-[ "$(wc -c <"$tmp")" -eq "$length" ] || { echo "new content arrived incomplete" >&2; exit 3; }
-method=none
-verdict=accepted
-case $validate in
-xinetd-service) validate_xinetd "$tmp" || exit 2 ;;
-rsyncd) validate_rsyncd "$tmp" || exit 2 ;;
-esac
-echo "VALIDATION $method"
-if [ "$verdict" = rejected ]; then echo "RESULT rejected"; cat -- "$report"; exit 0; fi
-if [ -e "$target" ]; then
-  [ -n "$mode" ] || mode=$(stat -L -c %a "$target")
-  [ -n "$owner" ] || owner=$(stat -L -c %u "$target")
-  [ -n "$group" ] || group=$(stat -L -c %g "$target")
-fi
-chmod "\${mode:-644}" "$tmp" || exit 2
-if [ -n "$owner" ]; then chown -- "$owner" "$tmp" || exit 2; fi
-if [ -n "$group" ]; then chgrp -- "$group" "$tmp" || exit 2; fi
-sync "$tmp" 2>/dev/null || sync
-# The old inode stays reachable as the previous version; each step below is atomic on its own.
-if [ -e "$target" ]; then
-  ln -f -- "$target" "$previous" 2>/dev/null || cp -p -- "$target" "$previous" || exit 2
-else
-  rm -f -- "$previous"
-fi
-mv -f -- "$tmp" "$target" || exit 2
-tmp=
-sync "$dir" 2>/dev/null || sync
-echo "RESULT written"
-cat -- "$report"
-`;
+  return remoteScript("change-file", {
+    target: path,
+    dir: posix.dirname(path),
+    lock: companions.lock,
+    lock_wait: String(lockWaitOf(options)),
+    previous: companions.previous,
+    temp_prefix: companions.tempPrefix,
+    mode: options.mode === undefined ? "" : options.mode.toString(8),
+    owner: options.owner ?? "",
+    group: options.group ?? "",
+    validate: options.validate,
+    secret: options.secret ? "1" : "",
+  });
 }
 
-type CurrentFile = { exists: false } | ({ exists: true; content: string } & FileMetadata);
+function lockWaitOf(options: { lockWaitSeconds?: number }): number {
+  const wait = options.lockWaitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS;
+  if (!(Number.isInteger(wait) && wait >= 0 && wait <= 86_400)) {
+    throw new TypeError(`\`lockWaitSeconds\` must be whole seconds from 0 to 86400, got ${wait}`);
+  }
+  return wait;
+}
+
+type CurrentFile =
+  | { exists: false }
+  | ({ exists: true; content: string } & FileMetadata)
+  | ({ exists: true; checksum: string } & FileMetadata);
 
 /**
  * Applies `edit` to the file at `path` under the host-side lock: the edit sees the current
@@ -154,12 +122,14 @@ export async function changeRemoteFile(
   if (options.mode !== undefined && !(Number.isInteger(options.mode) && options.mode >= 0 && options.mode <= 0o7777)) {
     throw new TypeError(`mode must be permission bits (0 to 0o7777), got ${options.mode}`);
   }
+  if (options.secret && /[\r\n]/.test(options.secret.salt)) throw new TypeError("the salt must be one line");
   const script = changeScript(path, options);
-  const process = await runner.spawn(script);
+  const process = await runner.spawn(script, { timeoutMs: (lockWaitOf(options) + CHANGE_WORK_SECONDS) * 1000 });
   const settled = settle(process.done);
   const stdout = new StreamReader(process.stdout);
   const stderr = collect(process);
   process.stdin.on("error", () => undefined); // the script may exit before reading all of it
+  if (options.secret) process.stdin.write(`${options.secret.salt}\n`);
 
   const fail = async (reason: unknown): Promise<never> => {
     process.stdin.destroy();
@@ -174,7 +144,7 @@ export async function changeRemoteFile(
   } catch (error) {
     return fail(error);
   }
-  const previous = current.exists ? current.content : undefined;
+  const previous = !current.exists ? undefined : "content" in current ? current.content : SECRET_CONTENT_WITHHELD;
 
   let request: { action: "KEEP" } | { action: "DELETE" } | { action: "WRITE"; content: string; expected: number };
   try {
@@ -215,10 +185,15 @@ function plan(
 ): { action: "KEEP" } | { action: "DELETE" } | { action: "WRITE"; content: string; expected: number } {
   if (wanted === undefined) return { action: "KEEP" };
   if (typeof wanted !== "string") return current.exists ? { action: "DELETE" } : { action: "KEEP" };
-  if (current.exists && current.content === wanted && metadataMatches(current, options)) return { action: "KEEP" };
+  if (current.exists && sameContent(current, wanted, options) && metadataMatches(current, options)) return { action: "KEEP" };
   validateCandidateLocally(options.validate, wanted, fileName);
   const expected = options.validate === "xinetd-service" ? enabledXinetdServiceCount(wanted) : 0;
   return { action: "WRITE", content: wanted, expected };
+}
+
+function sameContent(current: Exclude<CurrentFile, { exists: false }>, wanted: string, options: ChangeFileOptions): boolean {
+  if ("content" in current) return current.content === wanted;
+  return options.secret !== undefined && current.checksum === saltedChecksum(options.secret.salt, wanted);
 }
 
 function metadataMatches(current: FileMetadata, options: ChangeFileOptions): boolean {
@@ -230,6 +205,9 @@ function metadataMatches(current: FileMetadata, options: ChangeFileOptions): boo
 async function readCurrent(stdout: StreamReader): Promise<CurrentFile> {
   const header = (await stdout.readLine()).split(" ");
   if (header[0] === "ABSENT") return { exists: false };
+  if (header[0] === "SECRET" && header.length === 5 && /^[0-9a-f]{64}$/.test(header[4]!)) {
+    return { exists: true, checksum: header[4]!, ...parseFileHeader(header.slice(1, 4)) };
+  }
   if (header[0] !== "FILE" || header.length !== 5) throw new Error(`unexpected header: ${header.join(" ")}`);
   const size = Number(header[4]);
   const content = (await stdout.readBytes(size)).toString("utf8");
@@ -300,12 +278,13 @@ function collect(process: RemoteProcess): () => string {
 
 /**
  * Removes the previous version `changeRemoteFile` keeps beside a file it swapped or deleted (under
- * the file's lock, so never during a change): for a secrets file it is a copy of old
- * passwords; after a verified delete it is a copy of a file that should be gone.
+ * the file's lock, so never during a change): after a verified delete it is a copy of a file that
+ * should be gone.
  */
-export async function discardPreviousVersion(runner: CommandRunner, path: string): Promise<void> {
+export async function discardPreviousVersion(runner: CommandRunner, path: string, options: { lockWaitSeconds?: number } = {}): Promise<void> {
   const { lock, previous } = companionPaths(path);
-  const script = `exec 9>>${shellQuote(lock)} && flock 9 && rm -f -- ${shellQuote(previous)}`;
-  const result = await runner.run(script);
+  const lockWait = lockWaitOf(options);
+  const script = remoteScript("discard-previous", { dir: posix.dirname(path), lock, lock_wait: String(lockWait), previous });
+  const result = await runner.run(script, { timeoutMs: (lockWait + CHANGE_WORK_SECONDS) * 1000 });
   if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
 }

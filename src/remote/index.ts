@@ -3,7 +3,10 @@ export * from "./transport";
 export { RemoteError, type RemoteErrorCode } from "./errors";
 export { readRemoteFile, readRemoteFileShared, type FileMetadata, type RemoteFile } from "./read-file";
 export { changeRemoteFileBatched } from "./change-batch";
-export { changeRemoteFile, discardPreviousVersion, type ChangeFileOptions, type EditResult, type FileChange } from "./change-file";
+export {
+  changeRemoteFile, discardPreviousVersion, SECRET_CONTENT_WITHHELD, type ChangeFileOptions, type EditResult, type FileChange,
+} from "./change-file";
+export { LocalCommandRunner, type LocalCommandRunnerOptions } from "./local-runner";
 export { type CandidateKind, type ValidationReport } from "./validation";
 export {
   detectXinetdHost, type ReloadStrategy, type ServiceCheck, type ServiceState, type XinetdHostFacts, type XinetdLogSource,

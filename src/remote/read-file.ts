@@ -1,6 +1,6 @@
 /** Reading one file of a host: content and metadata in one round trip; absence is an answer. */
 import { RemoteError, commandFailedError } from "./errors";
-import { shellQuote } from "./shell";
+import { remoteScript } from "./scripts";
 import type { CommandRunner } from "./transport";
 
 export interface FileMetadata {
@@ -21,29 +21,12 @@ export function parseFileHeader(fields: string[]): FileMetadata {
   return { mode: Number.parseInt(mode, 8), owner, group };
 }
 
-/** The stat fields of `parseFileHeader`, for scripts (`%U`/`%G` fall back to ids for unknown ones). */
-export const STAT_FORMAT = "'%a %U %G'";
-
 /**
- * The start of a script that inspects one file: answers `ABSENT` and exits when there is none,
- * fails on anything but a regular file, and leaves its stat fields in `$header`.
+ * The file at `path`: absent, or its content and metadata. A symbolic link is refused (the change
+ * script refuses to write through one), so a read never shows what a change would not touch.
  */
-export function fileHeaderScript(target: string): string[] {
-  return [
-    `if [ ! -e ${target} ] && [ ! -L ${target} ]; then echo ABSENT; exit 0; fi`,
-    `[ -f ${target} ] || { echo "not a regular file" >&2; exit 2; }`,
-    `header=$(stat -L -c ${STAT_FORMAT} ${target}) || exit 2`,
-  ];
-}
-
 export async function readRemoteFile(runner: CommandRunner, path: string): Promise<RemoteFile> {
-  const target = shellQuote(path);
-  // The header comes from the same shell that then cats the file; cat's bytes are all the rest.
-  const script = [
-    ...fileHeaderScript(target),
-    `printf 'FILE %s\\n' "$header"`,
-    `exec cat ${target}`,
-  ].join("\n");
+  const script = remoteScript("read-file", { target: path });
   const result = await runner.run(script);
   if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
   const newline = result.stdout.indexOf("\n");

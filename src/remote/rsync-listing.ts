@@ -1,6 +1,7 @@
 /** What an rsync daemon lists to a client on the host itself (`rsync rsync://localhost:<port>/`). */
 import { RemoteError } from "./errors";
 import { rsyncDiagnostics } from "./rsync";
+import { remoteScript } from "./scripts";
 import type { CommandRunner } from "./transport";
 
 const CONNECT_TIMEOUT_SECONDS = 10;
@@ -16,8 +17,7 @@ export interface ListedRsyncModule {
  */
 export async function listRsyncDaemonModules(runner: CommandRunner, port: number, configPath: string): Promise<ListedRsyncModule[]> {
   if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new TypeError(`port must be 1 to 65535, got ${port}`);
-  // Not --no-motd: it also suppresses the module list (a protocol limitation rsync documents).
-  const script = `rsync --contimeout=${CONNECT_TIMEOUT_SECONDS} rsync://localhost:${port}/`;
+  const script = remoteScript("rsync-list-modules", { port: String(port), connect_timeout: String(CONNECT_TIMEOUT_SECONDS) });
   const result = await runner.run(script, { timeoutMs: (CONNECT_TIMEOUT_SECONDS + 5) * 1000 });
   if (result.exitCode !== 0) {
     const diagnostics = await rsyncDiagnostics(runner, configPath).catch(() => undefined);

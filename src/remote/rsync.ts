@@ -4,7 +4,7 @@ import { changeRemoteFileBatched } from "./change-batch";
 import { type ChangeFileOptions, type FileChange } from "./change-file";
 import { RemoteError, commandFailedError } from "./errors";
 import { readRemoteFile } from "./read-file";
-import { shellQuote } from "./shell";
+import { remoteScript } from "./scripts";
 import type { CommandRunner } from "./transport";
 
 export const RSYNC_PORT = 873;
@@ -47,9 +47,7 @@ export async function changeRsyncdConfig(
 export async function rsyncDiagnostics(runner: CommandRunner, configPath: string): Promise<string | undefined> {
   const config = await readRemoteFile(runner, configPath);
   const logFile = config.exists ? rsyncdValue(rsyncdSemantics(parseRsyncdDocument(config.content)), "log file") : undefined;
-  const script = logFile
-    ? `tail -n ${LOG_TAIL_LINES} ${shellQuote(logFile)} 2>/dev/null`
-    : `for log in /var/log/syslog /var/log/messages; do [ -r "$log" ] && grep 'rsyncd\\[' "$log" | tail -n ${LOG_TAIL_LINES} && break; done; true`;
+  const script = remoteScript("rsync-log-tail", { log_file: logFile ?? "", lines: String(LOG_TAIL_LINES) });
   const result = await runner.run(script);
   const lines = result.stdout.trimEnd();
   if (!lines) return undefined;
@@ -66,7 +64,7 @@ export interface PortHolder {
  * there means the xinetd-managed rsync service cannot bind. One round trip.
  */
 export async function findRsyncPortConflict(runner: CommandRunner, port = RSYNC_PORT): Promise<PortHolder | undefined> {
-  const script = `ss -Hltnp ${shellQuote(`sport = :${port}`)}`;
+  const script = remoteScript("port-listeners", { port: String(port) });
   const result = await runner.run(script);
   if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
   for (const match of result.stdout.matchAll(/\("([^"]+)",pid=(\d+)/g)) {

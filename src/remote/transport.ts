@@ -78,7 +78,15 @@ export interface RunOptions {
   stdin?: string | Buffer;
   /** The stdin bytes are secret (a secrets file): they are redacted from any error about this run. Default: false. */
   secretStdin?: boolean;
-  /** The command fails with a timeout error after this many milliseconds. Default: none. */
+  /**
+   * The command fails with a timeout error after this many milliseconds, and the host stops it
+   * (coreutils `timeout`). Default: `DEFAULT_TIME_LIMIT_MS` (120 s): every script is bounded.
+   */
+  timeoutMs?: number;
+}
+
+export interface SpawnOptions {
+  /** As `RunOptions.timeoutMs`: the whole exchange is bounded. Default: 120 s. */
   timeoutMs?: number;
 }
 
@@ -100,9 +108,10 @@ export interface RemoteProcess {
 }
 
 /**
- * Runs shell scripts on one host. The script is run by `sh -c` on the host (through `sudo -n`
- * when the target asks for sudo); it must not contain secrets, since command lines are visible
- * in the host's process list: pass secret bytes on stdin.
+ * Runs shell scripts on one host. The script travels on stdin ahead of the operation's input and
+ * is run by `sh -c` on the host (through `sudo -n` when the target asks for sudo), whatever the
+ * account's login shell (see bootstrap.ts). It must not contain secrets, since the script is an
+ * argument of that `sh` and visible in the host's process list: pass secret bytes on stdin.
  */
 export interface CommandRunner {
   /** `user@host:port`, for messages. Two runners with one label may log in differently: never key anything by it. */
@@ -115,5 +124,5 @@ export interface CommandRunner {
    */
   readonly identity: string;
   run(script: string, options?: RunOptions): Promise<RunResult>;
-  spawn(script: string): Promise<RemoteProcess>;
+  spawn(script: string, options?: SpawnOptions): Promise<RemoteProcess>;
 }

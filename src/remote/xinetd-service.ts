@@ -7,14 +7,14 @@
 import { posix } from "node:path";
 
 import type { XinetdServiceModel } from "../formats";
-import { changeRemoteFile, companionPaths, type ChangeFileOptions, type EditResult, type FileChange } from "./change-file";
+import { changeRemoteFile, companionPaths, DEFAULT_LOCK_WAIT_SECONDS, type ChangeFileOptions, type EditResult, type FileChange } from "./change-file";
 import { RemoteError } from "./errors";
 import {
   detectXinetdHost, reloadAndObserve, reloadCommand, startCommand, type ReloadObservation, type ReloadStrategy,
   type ServiceCheck, type ServiceProbe, type XinetdHostFacts,
 } from "./reload";
 import { describePortConflict, rsyncDiagnostics } from "./rsync";
-import { shellQuote } from "./shell";
+import { remoteScript } from "./scripts";
 import type { CommandRunner } from "./transport";
 import { xinetdServicesOf } from "./validation";
 
@@ -256,17 +256,16 @@ function rsyncConfigOf(service: XinetdServiceModel): string {
  */
 async function restorePrevious(runner: CommandRunner, path: string, change: FileChange): Promise<boolean> {
   const { lock, previous } = companionPaths(path);
-  const target = shellQuote(path);
-  const still = change.content === undefined ? `[ ! -e ${target} ]` : `cmp -s - ${target}`;
-  const restore = change.previous === undefined ? `rm -f -- ${target}` : `mv -f -- ${shellQuote(previous)} ${target}`;
-  const script = [
-    `exec 9>>${shellQuote(lock)} && flock 9 || exit 2`,
-    `${still} || { echo CHANGED; exit 0; }`,
-    `${restore} || exit 2`,
-    `sync ${shellQuote(posix.dirname(path))} 2>/dev/null || sync`,
-    "echo RESTORED",
-  ].join("\n");
-  const result = await runner.run(script, { stdin: change.content ?? "" });
+  const script = remoteScript("restore-previous", {
+    target: path,
+    dir: posix.dirname(path),
+    lock,
+    lock_wait: String(DEFAULT_LOCK_WAIT_SECONDS),
+    previous,
+    expect: change.content === undefined ? "absent" : "content",
+    restore: change.previous === undefined ? "remove" : "previous",
+  });
+  const result = await runner.run(script, { stdin: change.content ?? "", timeoutMs: (DEFAULT_LOCK_WAIT_SECONDS + 60) * 1000 });
   if (result.exitCode !== 0) {
     throw new RemoteError({ code: "command-failed", host: runner.label, command: script, summary: `could not roll back ${path}`, stderr: result.stderr, exitCode: result.exitCode });
   }

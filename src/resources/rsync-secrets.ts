@@ -21,7 +21,7 @@ export class RsyncSecrets extends pulumi.dynamic.Resource {
   declare readonly path: pulumi.Output<string>;
   /** The users in the file, sorted. */
   declare readonly userNames: pulumi.Output<string[]>;
-  /** sha256 of the file's content (secret: it would let a guess of the passwords be confirmed). */
+  /** sha256 of the resource's random salt and the file's content (secret, as the salt is). */
   declare readonly checksum: pulumi.Output<string>;
   /** Mode and owners as last found, e.g. `600 root:root`. */
   declare readonly permissions: pulumi.Output<string>;
@@ -34,9 +34,11 @@ export class RsyncSecrets extends pulumi.dynamic.Resource {
       users: pulumi.secret(args.users),
       userNames: undefined,
       checksum: undefined,
+      // The checksum's key: secret, since with it a guess of the passwords could be confirmed.
+      salt: undefined,
       permissions: undefined,
       schemaVersion: undefined,
     };
-    super(providerShim("rsyncSecrets"), name, props, withSecretOutputs(opts, ["connection", "checksum"]), "pulumi-xinetd", "RsyncSecrets");
+    super(providerShim("rsyncSecrets"), name, props, withSecretOutputs(opts, ["connection", "checksum", "salt"]), "pulumi-xinetd", "RsyncSecrets");
   }
 }

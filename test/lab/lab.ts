@@ -123,6 +123,20 @@ interface LabState {
   hosts: HostState[];
 }
 
+/**
+ * Makes `shell` the login shell of `user` on `host` (sshd runs every command line through it).
+ * The host's /etc/passwd is a bind mount of its own copy: rewritten in place, as usermod's
+ * rename could not replace a mount point.
+ */
+export function setLoginShell(host: LabHost, user: string, shell: string): void {
+  const file = path.join(host.dir, 'etc', 'passwd');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const index = lines.findIndex((line) => line.startsWith(`${user}:`));
+  if (index < 0) throw new Error(`no user ${user} on ${host.name}`);
+  lines[index] = [...lines[index]!.split(':').slice(0, 6), shell].join(':');
+  fs.writeFileSync(file, lines.join('\n'));
+}
+
 export function labDirFor(id: string): string {
   return path.join(LAB_PARENT_DIR, `${LAB_DIR_PREFIX}${id}`);
 }

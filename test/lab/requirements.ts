@@ -19,6 +19,11 @@ const REQUIRED_EXECUTABLES = [
   '/usr/bin/unshare',
   '/usr/bin/mount',
   '/usr/sbin/ip',
+  // Login shells of the hostile-host tests, and what they use to act as another user.
+  '/usr/bin/fish',
+  '/usr/bin/tcsh',
+  '/usr/bin/setpriv',
+  '/usr/bin/flock',
 ];
 
 // Directories the lab bind-mounts over inside each host: they must exist as mount points.

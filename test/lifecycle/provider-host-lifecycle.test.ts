@@ -243,6 +243,19 @@ describe('resources through the real dynamic-provider host on a lab host', { ski
     assert.equal(await secrets.up(inputs), 'update');
     assert.equal(await sh(`stat -c '%a' ${SECRETS}`), '600\n');
 
+    // A password change through the provider host: no previous copy is left, the salt stays, and a
+    // second resource with the same passwords has another salt, so another checksum.
+    const salt = secrets.outputs.salt;
+    assert.match(String(salt), /^[0-9a-f]{64}$/);
+    assert.equal(await secrets.up({ ...inputs, users: { [BACKUP_USER]: `${PASSWORD}-2` } }), 'update');
+    assert.equal(secrets.outputs.salt, salt);
+    assert.equal(await sh('ls -A /etc/rsyncd | grep -c previous || true'), '0\n');
+    const twin = resource('rsyncSecrets', 'secrets-twin');
+    assert.equal(await twin.up({ connection, path: `${SECRETS}-twin`, users: { [BACKUP_USER]: `${PASSWORD}-2` } }), 'create');
+    assert.notEqual(twin.outputs.checksum, secrets.outputs.checksum);
+    await twin.destroy();
+    assert.equal(await secrets.up(inputs), 'update');
+
     await assert.rejects(resource('rsyncSecrets', 'secrets-again').up(inputs), (error: unknown) =>
       error instanceof ProviderHostError && /already exists.*adopt: true/s.test(error.message));
 

@@ -195,7 +195,9 @@ function killSshSessionOf(host: LabHost, marker: string): void {
   });
   const script = processes.find((p) => p.args.startsWith('sh -c') && p.args.includes(marker) && p.args.includes('flock'));
   assert.ok(script, 'the change script runs');
-  const session = processes.find((p) => p.pid === script.ppid && p.args.startsWith('sshd'));
+  // The script runs under coreutils `timeout`, which the session's shell became.
+  let session = processes.find((p) => p.pid === script.ppid);
+  while (session && !session.args.startsWith('sshd')) session = processes.find((p) => p.pid === session!.ppid);
   assert.ok(session, `the session of ${script.pid} is an sshd process`);
   process.kill(session.pid, 'SIGKILL');
 }

@@ -21,9 +21,9 @@ export function countingRunner(runner: CommandRunner): CountingRunner {
       counting.calls++;
       return runner.run(script, options);
     },
-    spawn(script) {
+    spawn(script, options) {
       counting.calls++;
-      return runner.spawn(script);
+      return runner.spawn(script, options);
     },
   };
   return counting;

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 
 import { rsyncdConfig, rsyncListing, rsyncModule, rsyncSecrets, secretsFileContent, UNKNOWN, xinetdService } from '../../src/provider';
 import { sha256 } from '../../src/provider/state';
+import { saltedChecksum } from '../../src/remote/change-file';
 
 // A connection that resolves but points nowhere: check must never dial it.
 const connection = { host: '192.0.2.1', privateKey: 'not used by check' };
@@ -205,6 +206,18 @@ describe('RsyncSecrets check and diff', () => {
     assert.deepEqual(rsyncSecrets.diff('id', state, { ...secrets, users: { ...secrets.users, bob: 'pw3' } }).changes, true);
     assert.deepEqual(rsyncSecrets.diff('id', { ...state, permissions: '644 root:root' }, secrets).changes, true);
     assert.deepEqual(rsyncSecrets.diff('id', state, { ...secrets, path: '/etc/other.secrets' }), { changes: true, replaces: ['path'], deleteBeforeReplace: false });
+  });
+
+  test('a salted state: the checksum is keyed with its salt, so the unsalted sha256 no longer matches it', () => {
+    const salt = 'a'.repeat(64);
+    const content = secretsFileContent(secrets.users);
+    const state = { connection, path: secrets.path, userNames: ['alice', 'bob'], checksum: saltedChecksum(salt, content), salt, permissions: '600 root:root', schemaVersion: 1 };
+    assert.equal(rsyncSecrets.diff('id', state, secrets).changes, false);
+    assert.equal(rsyncSecrets.diff('id', state, { ...secrets, users: { ...secrets.users, bob: 'pw3' } }).changes, true);
+    assert.notEqual(saltedChecksum(salt, content), sha256(content));
+    assert.notEqual(saltedChecksum(salt, content), saltedChecksum('b'.repeat(64), content));
+    // The same checksum under another salt stands for other content.
+    assert.equal(rsyncSecrets.diff('id', { ...state, salt: 'b'.repeat(64) }, secrets).changes, true);
   });
 });
 

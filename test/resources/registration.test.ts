@@ -68,7 +68,7 @@ describe('registration', () => {
       ['echo', 'XinetdService', ['connection']],
       ['mod', 'RsyncModule', ['connection']],
       ['cfg', 'RsyncdConfig', ['connection']],
-      ['sec', 'RsyncSecrets', ['connection', 'checksum']],
+      ['sec', 'RsyncSecrets', ['connection', 'checksum', 'salt']],
     ];
     for (const [name, type, secretOutputs] of expected) {
       const registration = registered(name);

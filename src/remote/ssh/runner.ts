@@ -4,8 +4,8 @@ import { Transform } from "node:stream";
 import type { ClientChannel } from "ssh2";
 
 import { RemoteError, summarizeCommand, type Secret } from "../errors";
-import { shellQuote } from "../shell";
-import type { CommandRunner, RemoteProcess, RunOptions, RunResult } from "../transport";
+import { bootstrapCommandLine, bootstrapPreamble, DEFAULT_TIME_LIMIT_MS } from "../bootstrap";
+import type { CommandRunner, RemoteProcess, RunOptions, RunResult, SpawnOptions } from "../transport";
 import type { ConnectionPool, Lease } from "./pool";
 import type { ResolvedConnection } from "./target";
 
@@ -17,15 +17,13 @@ const CHANNEL_RETRY_BASE_MS = 10;
 const SUDO_WANTS_PASSWORD = /^sudo: (?:a password is required|a terminal is required)/m;
 
 /**
- * The command line sent to the server: the script run by `sh -c`, through `sudo -n` if asked, and
- * under coreutils `timeout` when there is a time limit. The server has to stop the command itself:
- * ssh2 cannot send a signal once stdin is ended, and closing a channel does not stop its process.
+ * The command line sent to the server: a constant that any login shell runs as `sh -c` (see
+ * bootstrap.ts); the script follows on stdin. The server stops a script at its time limit itself
+ * (coreutils `timeout`): ssh2 cannot send a signal once stdin is ended, and closing a channel
+ * does not stop its process.
  */
-export function remoteCommandLine(script: string, sudo: boolean, timeoutMs?: number): string {
-  const shell = `sh -c ${shellQuote(script)}`;
-  // Whole seconds, which every `timeout` (busybox's too) takes; TERM, then KILL a second later.
-  const bounded = timeoutMs === undefined ? shell : `timeout -k 1 ${Math.max(1, Math.ceil(timeoutMs / 1000))} ${shell}`;
-  return sudo ? `exec sudo -n ${bounded}` : `exec ${bounded}`;
+export function remoteCommandLine(sudo: boolean): string {
+  return bootstrapCommandLine(sudo);
 }
 
 export class SshCommandRunner implements CommandRunner {
@@ -43,7 +41,9 @@ export class SshCommandRunner implements CommandRunner {
 
   async run(script: string, options: RunOptions = {}): Promise<RunResult> {
     const secrets: Secret[] = [...this.target.secrets, ...(options.secretStdin ? [options.stdin] : [])];
-    const { lease, channel, exit, closed } = await this.start(script, options.timeoutMs);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIME_LIMIT_MS;
+    const preamble = bootstrapPreamble(script, timeoutMs);
+    const { lease, channel, exit, closed } = await this.start(script);
     return new Promise<RunResult>((resolve, reject) => {
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
@@ -54,16 +54,13 @@ export class SshCommandRunner implements CommandRunner {
         signal: exit.signal,
       });
       let timedOut = false;
-      const timer =
-        options.timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              timedOut = true;
-              // Reject now; the server's `timeout` stops the command, and the slot is freed when the
-              // server confirms the channel's close.
-              reject(this.error("timeout", script, `command timed out after ${options.timeoutMs} ms`, collected(), secrets));
-              channel.close();
-            }, options.timeoutMs);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        // Reject now; the server's `timeout` stops the command, and the slot is freed when the
+        // server confirms the channel's close.
+        reject(this.error("timeout", script, `command timed out after ${timeoutMs} ms`, collected(), secrets));
+        channel.close();
+      }, timeoutMs);
 
       channel.on("data", (chunk: Buffer) => stdout.push(chunk));
       channel.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
@@ -76,12 +73,20 @@ export class SshCommandRunner implements CommandRunner {
         if (failure) reject(failure);
         else resolve(result);
       });
-      channel.end(options.stdin);
+      channel.end(options.stdin === undefined ? preamble : Buffer.concat([preamble, Buffer.from(options.stdin)]));
     });
   }
 
-  async spawn(script: string): Promise<RemoteProcess> {
+  async spawn(script: string, options: SpawnOptions = {}): Promise<RemoteProcess> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIME_LIMIT_MS;
+    const preamble = bootstrapPreamble(script, timeoutMs);
     const { lease, channel, exit, closed } = await this.start(script);
+    let timedOut = false;
+    // The caller drives the exchange; this bounds it however the caller behaves.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      channel.close();
+    }, timeoutMs);
     let keptStderr = Buffer.alloc(0);
     const stderr = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
@@ -92,20 +97,23 @@ export class SshCommandRunner implements CommandRunner {
     });
     channel.stderr.pipe(stderr);
     const done = closed.then(() => {
+      clearTimeout(timer);
       lease.release();
       const result: RunResult = { stdout: "", stderr: keptStderr.toString("utf8"), exitCode: exit.code, signal: exit.signal };
+      if (timedOut) throw this.error("timeout", script, `command timed out after ${timeoutMs} ms`, result, this.target.secrets);
       const failure = this.transportFailure(lease, script, result, this.target.secrets);
       if (failure) throw failure;
       return result;
     });
+    channel.write(preamble);
     return { stdin: channel, stdout: channel, stderr, done };
   }
 
   /** Takes a channel slot and opens the command's channel in it. */
-  private async start(script: string, timeoutMs?: number): Promise<OpenedChannel & { lease: Lease }> {
+  private async start(script: string): Promise<OpenedChannel & { lease: Lease }> {
     const lease = await this.pool.lease(this.target);
     try {
-      return { lease, ...(await this.openChannel(lease, script, timeoutMs)) };
+      return { lease, ...(await this.openChannel(lease, script)) };
     } catch (error) {
       lease.release();
       throw error;
@@ -117,10 +125,10 @@ export class SshCommandRunner implements CommandRunner {
    * packets, so a channel opened just as another closes may be refused although the cap keeps us
    * below MaxSessions: a refused open (the command never started) is retried a few times.
    */
-  private async openChannel(lease: Lease, script: string, timeoutMs: number | undefined): Promise<OpenedChannel> {
+  private async openChannel(lease: Lease, script: string): Promise<OpenedChannel> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const channel = await execChannel(lease, remoteCommandLine(script, this.sudo, timeoutMs));
+        const channel = await execChannel(lease, remoteCommandLine(this.sudo));
         lease.connection.countChannel("opened");
         return channel;
       } catch (error) {

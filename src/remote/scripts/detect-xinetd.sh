@@ -1,0 +1,15 @@
+# How xinetd is reloaded on this host and where it logs: `STRATEGY <how>` and `LOG <where>`.
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1 && systemctl cat xinetd.service >/dev/null 2>&1; then
+  echo "STRATEGY systemctl"
+elif command -v service >/dev/null 2>&1 && [ -x /etc/init.d/xinetd ]; then
+  echo "STRATEGY service"
+else
+  echo "STRATEGY signal"
+fi
+filelog=$(sed -n 's/^[[:space:]]*XINETD_OPTS=//p' /etc/default/xinetd 2>/dev/null |
+  sed -n 's/.*-filelog[[:space:]]\{1,\}\([^[:space:]"'\'']\{1,\}\).*/\1/p' | tail -n 1)
+if [ -n "$filelog" ]; then echo "LOG file $filelog"
+elif [ -d /run/systemd/system ] && command -v journalctl >/dev/null 2>&1; then echo "LOG journal"
+elif [ -f /var/log/syslog ]; then echo "LOG syslog /var/log/syslog"
+elif [ -f /var/log/messages ]; then echo "LOG syslog /var/log/messages"
+else echo "LOG none"; fi

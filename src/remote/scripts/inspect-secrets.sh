@@ -1,0 +1,13 @@
+# Inspects a secrets file without its passwords leaving the host: `ABSENT`, or
+# `FILE <mode> <owner> <group> <sha256 of salt and content>` and then the user names.
+# Parameters: target. Stdin: the salt, one line (empty: the unsalted checksum of old states).
+set -u
+IFS= read -r salt || salt=
+if [ -L "$target" ]; then echo "refusing $target: it is a symbolic link" >&2; exit 2; fi
+if [ ! -e "$target" ]; then echo ABSENT; exit 0; fi
+if [ ! -f "$target" ] || [ ! -r "$target" ]; then echo "$target is not a readable regular file" >&2; exit 2; fi
+header=$(stat -c '%a %U %G' -- "$target") || exit 2
+sum=$({ printf '%s' "$salt"; cat -- "$target"; } | sha256sum) || exit 2
+printf 'FILE %s %s\n' "$header" "${sum%% *}"
+# Only what precedes the first `:` of each entry line: the user names.
+grep -v '^[[:space:]]*#' -- "$target" | sed -n 's/^\([^:]*\):.*/\1/p'
