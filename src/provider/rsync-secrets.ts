@@ -12,7 +12,7 @@ import { saltedChecksum } from "../remote/change-file";
 import { inspectSecretsFile } from "../remote/secrets-file";
 import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, resourceId, runnerFor, sameHost, SCHEMA_VERSION,
-  settingFailures, unknownPropertiesOf, upgradeState, withoutUndefined,
+  settingFailures, unknownPropertiesOf, upgradeState, withAcceptedHostKeys, withoutUndefined, withStateHostKeys,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
 
@@ -112,18 +112,22 @@ async function apply(inputs: Props, creating: boolean, salt: string): Promise<{ 
   }
 }
 
-export function create(inputs: Props): Promise<{ id: string; outs: Props }> {
-  return apply(inputs, true, newSalt());
+export async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
+  const { id, outs } = await apply(inputs, true, newSalt());
+  return { id, outs: withAcceptedHostKeys(outs, inputs) };
 }
 
 export async function update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
   // The salt stays with the resource; a state from before salting gets one now.
   const salt = saltOf(upgradeState(olds, KIND)) || newSalt();
-  return { outs: (await apply(news, false, salt)).outs };
+  const inputs = withStateHostKeys(news, olds);
+  return { outs: withAcceptedHostKeys((await apply(inputs, false, salt)).outs, inputs) };
 }
 
-export function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
-  return readHost(id, upgradeState(props, KIND));
+export async function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
+  const state = upgradeState(props, KIND);
+  const found = await readHost(id, state);
+  return found.id ? { id: found.id, props: withAcceptedHostKeys(found.props, state) } : found;
 }
 
 async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
