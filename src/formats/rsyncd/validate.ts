@@ -8,6 +8,7 @@ import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
 import { GLOBAL_MODEL_PARAMETERS, lookupRsyncParameter, MODULE_MODEL_PARAMETERS, type RsyncParameter } from "./parameters";
 import { walkRsyncdDocument } from "./sections";
 import { rsyncdSemantics, SYSLOG_FACILITIES } from "./semantics";
+import { controlCharacterIn, controlOrInvisibleCharacterIn } from "../strings";
 import { suggestRsyncParameter } from "./suggest";
 import { isRsyncUnset, normalizeRsyncPath, parseRsyncBoolean, parseRsyncInteger } from "./values";
 
@@ -22,6 +23,8 @@ function checkModuleName(name: unknown): Problem[] {
   if (name.includes("/")) add("module-name-slash", `The \`module name\` \`${name}\` contains \`/\`; rsync rejects the whole file.`);
   if (name.includes("]")) add("module-name-bracket", `The \`module name\` \`${name}\` contains \`]\`, which ends a header.`);
   if (/[\n\r]/.test(name)) add("module-name-newline", "The `module name` contains a line break.");
+  const control = controlOrInvisibleCharacterIn(name.replace(/[\n\r]/g, ""));
+  if (control !== undefined) add("control-character", `The \`module name\` contains the control or invisible character ${control}; clients could not ask for it by what they see.`);
   if (name !== "" && name.replace(/[ \t\n\v\f\r]/g, "").toUpperCase() === "GLOBAL") {
     add("module-name-reserved", `\`[${name}]\` is the reserved \`[global]\` header, not a module.`);
   }
@@ -30,12 +33,18 @@ function checkModuleName(name: unknown): Problem[] {
   return problems;
 }
 
+function controlProblem(field: string, codePoint: string): Problem {
+  return problem(field, "control-character", `\`${field}\` contains the control character ${codePoint}; rsync reads lines as C strings and would cut or split the value there.`);
+}
+
 /** Rules for the text of a value, as it would be written on a line. */
 function checkText(param: RsyncParameter | undefined, field: string, text: string): Problem[] {
   const problems: Problem[] = [];
   if (/[\n\r]/.test(text)) problems.push(problem(field, "value-newline", `\`${field}\` contains a line break, which ends the value.`));
   if (/^[ \t\v\f]|[ \t\v\f]$/.test(text)) problems.push(problem(field, "value-outer-blanks", `\`${field}\` = \`${text}\` has outer blanks; rsync trims them.`));
   if (/\\[ \t\v\f]*$/.test(text)) problems.push(problem(field, "value-continuation", `\`${field}\` ends with \`\\\`, which joins the next line to the value.`));
+  const control = controlCharacterIn(text.replace(/[\n\r]/g, ""));
+  if (control !== undefined) problems.push(controlProblem(field, control));
   if (param === undefined) return problems;
   if (param.kind === "bool" && parseRsyncBoolean(text) === undefined && !(param.unsettable && isRsyncUnset(text))) {
     problems.push(problem(field, "bad-boolean", `\`${field}\` = \`${text}\` is not a boolean; use yes/true/1 or no/false/0${param.unsettable ? " (or unset)" : ""}.`));
@@ -75,6 +84,12 @@ function checkField(param: RsyncParameter, value: unknown): Problem[] {
         if (item === "" || /[ \t\n\v\f\r]/.test(item) || (param.commaSeparated && item.includes(","))) {
           problems.push(problem(field, "list-entry", `\`${field}\` entry \`${item}\` is empty or holds a blank${param.commaSeparated ? " or comma" : ""}, where rsync splits the list.`));
         }
+        // Only the last item ends the line, but the rule must not depend on the order.
+        if (item.endsWith("\\")) {
+          problems.push(problem(field, "value-continuation", `\`${field}\` entry \`${item}\` ends with \`\\\`, which would join the next line to the list.`));
+        }
+        const control = controlCharacterIn(item.replace(/[\n\r]/g, ""));
+        if (control !== undefined) problems.push(controlProblem(field, control));
       }
       return problems;
     }
@@ -94,6 +109,8 @@ function checkExtra(extra: unknown, modelled: readonly RsyncParameter[], fields:
       problems.push(problem(field, "type", `\`${field}\` in \`extra\` must be a string.`));
       continue;
     }
+    const nameControl = controlOrInvisibleCharacterIn(name.replace(/[\n\r]/g, ""));
+    if (nameControl !== undefined) problems.push(problem(field, "control-character", `An \`extra\` parameter name contains the control or invisible character ${nameControl}.`));
     if (/[=\n\r]/.test(name) || name.trim() === "" || /^[#;[&\\]/.test(name.trim())) {
       problems.push(problem(field, "bad-parameter-name", `\`${name}\` cannot be written as a parameter name.`));
     } else if (param === undefined) {
