@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 
-import { errorsOf, type Problem } from "../formats";
+import { describeControlCharacter, errorsOf, findControlCharacters, type Problem } from "../formats";
 import { RemoteError, type CommandRunner, type ConnectionArgs } from "../remote";
 import { openHost } from "../remote/ssh";
 import { DEFAULT_PORT, DEFAULT_USER, resolveConnection } from "../remote/ssh/target";
@@ -138,6 +138,8 @@ export function problemFailures(
   crossFieldRules: readonly string[] = [],
 ): CheckFailure[] {
   return errorsOf(problems)
+    // `controlCharacterFailures` names these with the exact property path (`serverArgs[1]`).
+    .filter((problem) => problem.rule !== "control-character")
     .filter((problem) => unknownProperties.size === 0 || !crossFieldRules.includes(problem.rule))
     .map((problem) => ({ property: propertyOf(problem), reason: problem.message }))
     .filter((failure) => !unknownProperties.has(failure.property.split(".")[0]!));
@@ -218,4 +220,21 @@ export function alreadyExistsError(what: string, host: string): Error {
 export function inputsOf(news: Props): Props {
   const { __provider: _provider, ...rest } = news;
   return withoutUndefined(rest);
+}
+
+/** Key material legitimately spans lines; nothing else a resource takes may hold a control character. */
+const MULTI_LINE_PROPERTIES: ReadonlySet<string> = new Set(["connection.privateKey", "connection.proxy.privateKey"]);
+
+/**
+ * One failure per string input (or object key: user names, `extra` names) holding a control
+ * character, named by its property path (`serverArgs[1]`, `extra.only-from[0]`, `users.alice`,
+ * `connection.host`), unless `already` has a failure for that property. The reason never quotes
+ * the value: it may be a password.
+ */
+export function controlCharacterFailures(inputs: Props, already: readonly CheckFailure[] = []): CheckFailure[] {
+  // A property (or its parent: `serverArgs` for `serverArgs[1]`) already failing for a line break says enough.
+  const covered = (path: string) => already.some(({ property }) => path === property || path.startsWith(`${property}[`) || path.startsWith(`${property}.`));
+  return findControlCharacters(inputs, MULTI_LINE_PROPERTIES)
+    .filter((finding) => !covered(finding.path))
+    .map((finding) => ({ property: finding.path, reason: describeControlCharacter(finding) }));
 }
