@@ -5,7 +5,7 @@
 import { parseRsyncdDocument, type ParameterEntry, type RsyncdDocument, type RsyncdEntry } from "./document";
 import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
 import { lookupRsyncParameter } from "./parameters";
-import { globalSettings, moduleSettings, parameterLine, renderRsyncModule } from "./render";
+import { globalSettings, moduleSettings, parameterLine, renderRsyncModuleText } from "./render";
 import { guardRsyncdGlobalEdit, guardRsyncModuleEdit, guardRsyncModuleRemoval, passRoundTrip } from "./guard";
 import { findWalkedModule, walkRsyncdDocument, type EntryContext } from "./sections";
 import { sameRsyncValue, typedRsyncValue, type RsyncTypedValue } from "./values";
@@ -128,7 +128,7 @@ function editRsyncModule(doc: RsyncdDocument, model: RsyncModuleModel): RsyncdDo
   if (index < 0) {
     const last = doc.entries[doc.entries.length - 1];
     const separator = last === undefined || last.kind === "blank" ? "" : eol;
-    splice.insertAfter(doc.entries.length - 1, separator + renderRsyncModule(model).replace(/\n/g, eol));
+    splice.insertAfter(doc.entries.length - 1, separator + renderRsyncModuleText(model).replace(/\n/g, eol));
     return splice.render();
   }
   const module = walk.modules[index]!;

@@ -11,10 +11,10 @@
  * and two semantic readings per edit, whatever the number of modules.
  */
 import { errorsOf, FormatError, problem, type Problem } from "../problems";
-import type { ParameterEntry, RsyncdDocument, RsyncdEntry, SectionEntry } from "./document";
+import { parseRsyncdDocument, type ParameterEntry, type RsyncdDocument, type RsyncdEntry, type SectionEntry } from "./document";
 import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
 import { lookupRsyncParameter, RSYNC_PARAMETERS, type RsyncParameter } from "./parameters";
-import { globalSettings, moduleSettings } from "./render";
+import { globalSettings, moduleSettings, renderRsyncdGlobalText, renderRsyncModuleText } from "./render";
 import { findWalkedModule, walkRsyncdDocument, type DocumentWalk } from "./sections";
 import { rsyncdSemantics, type RsyncdSettings } from "./semantics";
 import { formatRsyncValue, isRsyncUnset, parseRsyncBoolean, rsyncAtoi, splitRsyncList, type RsyncTypedValue } from "./values";
@@ -197,7 +197,21 @@ export function guardRsyncdGlobalEdit(before: RsyncdDocument, after: RsyncdDocum
 }
 
 /** Returns `after` when the guard finds nothing; throws a FormatError naming every difference otherwise. */
-export function passRoundTrip(subject: string, after: RsyncdDocument, problems: readonly Problem[]): RsyncdDocument {
+export function passRoundTrip<T>(subject: string, after: T, problems: readonly Problem[]): T {
   if (problems.length > 0) throw new FormatError(subject, problems);
   return after;
+}
+
+/** A new module section's text, read back as rsync reads it before it is returned. */
+export function renderRsyncModule(model: RsyncModuleModel): string {
+  const text = renderRsyncModuleText(model);
+  passRoundTrip(`rsync module \`${model.name}\``, undefined, guardRsyncModuleEdit(parseRsyncdDocument(""), parseRsyncdDocument(text), model));
+  return text;
+}
+
+/** A new global part's text, read back as rsync reads it before it is returned. */
+export function renderRsyncdGlobal(model: RsyncdGlobalModel): string {
+  const text = renderRsyncdGlobalText(model);
+  passRoundTrip("rsyncd global settings", undefined, guardRsyncdGlobalEdit(parseRsyncdDocument(""), parseRsyncdDocument(text), model));
+  return text;
 }
