@@ -115,6 +115,9 @@ function extraProblems(name: string, value: unknown): Problem[] {
   if (/[\s=#{}]/.test(name) || name === "") problems.push(problem(name, "invalid-name", `\`${name}\` cannot be written as an attribute name.`));
   const control = controlOrInvisibleCharacterIn(name);
   if (control !== undefined) problems.push(problem(name, "control-character", `An \`extra\` attribute name contains the control or invisible character ${control}.`));
+  if (name !== name.toLowerCase()) {
+    problems.push(problem(name, "extra-name-case", `\`${name}\`: xinetd matches attribute names in any case and reads this one back as \`${name.toLowerCase()}\`; write it so.`));
+  }
   return [...problems, ...tokens.flatMap((t) => tokenProblems(name, t)), ...lineLengthProblems(name, tokens)];
 }
 
