@@ -14,6 +14,15 @@ import { isRsyncUnset, normalizeRsyncPath, parseRsyncBoolean, parseRsyncInteger 
 
 const MODULE_NAME = "module name";
 
+/**
+ * rsync lists modules with `io_printf("%-15s\t%s\n", name, comment)` into a 5120-byte buffer
+ * (BIGPATHBUFLEN); a longer line makes the listing fail for every module ("io_printf() was too
+ * long for the buffer", exit 5; measured with rsync 3.5.0). These caps keep any name and comment
+ * pair inside it.
+ */
+const MAX_MODULE_NAME_BYTES = 1000;
+const MAX_COMMENT_BYTES = 4096;
+
 /** Rules for a module name a model asks for (a header must spell it so rsync serves it as is). */
 function checkModuleName(name: unknown): Problem[] {
   if (typeof name !== "string") return [problem(MODULE_NAME, "type", "The `module name` must be a string.")];
@@ -28,6 +37,9 @@ function checkModuleName(name: unknown): Problem[] {
   if (name !== "" && name.replace(/[ \t\n\v\f\r]/g, "").toUpperCase() === "GLOBAL") {
     add("module-name-reserved", `\`[${name}]\` is the reserved \`[global]\` header, not a module.`);
   }
+  // The client sends the name as a line; the daemon takes a line starting with `#` as a command.
+  if (name.startsWith("#")) add("module-name-hash", `The \`module name\` \`${name}\` starts with \`#\`; rsync lists it but answers "Unknown command" to a client asking for it.`);
+  if (Buffer.byteLength(name, "utf8") > MAX_MODULE_NAME_BYTES) add("module-name-too-long", `The \`module name\` is longer than ${MAX_MODULE_NAME_BYTES} bytes; rsync's module listing would fail for every module.`);
   if (/^[ \t\v\f]|[ \t\v\f]$/.test(name)) add("module-name-outer-blanks", `The \`module name\` \`${name}\` has outer blanks; rsync trims them.`);
   if (/[\t\v\f]|[ \t\v\f]{2}/.test(name.trim())) add("module-name-inner-blanks", `The \`module name\` \`${name}\` has blanks rsync collapses to one space.`);
   return problems;
@@ -46,6 +58,9 @@ function checkText(param: RsyncParameter | undefined, field: string, text: strin
   const control = controlCharacterIn(text.replace(/[\n\r]/g, ""));
   if (control !== undefined) problems.push(controlProblem(field, control));
   if (param === undefined) return problems;
+  if (param.name === "comment" && Buffer.byteLength(text, "utf8") > MAX_COMMENT_BYTES) {
+    problems.push(problem(field, "value-too-long", `\`${field}\` is longer than ${MAX_COMMENT_BYTES} bytes; rsync's module listing would fail for every module.`));
+  }
   if (param.kind === "bool" && parseRsyncBoolean(text) === undefined && !(param.unsettable && isRsyncUnset(text))) {
     problems.push(problem(field, "bad-boolean", `\`${field}\` = \`${text}\` is not a boolean; use yes/true/1 or no/false/0${param.unsettable ? " (or unset)" : ""}.`));
   }

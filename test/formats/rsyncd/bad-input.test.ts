@@ -74,6 +74,11 @@ const moduleCases: Array<[string, RsyncModuleModel, string, string]> = [
   ["NUL in an extra name", { ...ok, extra: { "read\0only": "no" } }, "read\0only", "control-character"],
   ["NUL in an extra value", { ...ok, extra: { "munge symlinks": "no\0" } }, "munge symlinks", "control-character"],
   ["CR in a value", { ...ok, comment: "a\rb" }, "comment", "value-newline"],
+  // rsync's listing line must fit in 5120 bytes, or `rsync host::` fails for every module.
+  ["comment over 4096 bytes", { ...ok, comment: "x".repeat(4097) }, "comment", "value-too-long"],
+  ["comment over 4096 bytes in extra", { ...ok, extra: { comment: "\u00e9".repeat(2049) } }, "comment", "value-too-long"],
+  ["module name starting with #", { ...ok, name: "#backup" }, "module name", "module-name-hash"],
+  ["module name over 1000 bytes", { ...ok, name: "m".repeat(1001) }, "module name", "module-name-too-long"],
 ];
 
 test("validateRsyncModule: each bad input names its field and rule", async (t) => {
