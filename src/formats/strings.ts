@@ -72,3 +72,13 @@ export function describeControlCharacter(finding: ControlCharacterFinding): stri
   const where = finding.inKey ? `A key of \`${finding.path}\`` : `\`${finding.path}\``;
   return `${where} contains the control character ${finding.codePoint}; configuration lines cannot hold it (a daemon would cut or split the line there).`;
 }
+
+const CONTROL_GLOBAL = new RegExp(CONTROL_OR_INVISIBLE.source, "gu");
+
+/**
+ * The text with every control or invisible character written as `\u{XXXX}`: messages quote
+ * values, and a raw ESC, CR or bidi override would act on the terminal that shows them.
+ */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(CONTROL_GLOBAL, (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}}`);
+}

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 
-import { describeControlCharacter, errorsOf, findControlCharacters, type Problem } from "../formats";
+import { describeControlCharacter, errorsOf, escapeControlCharacters, findControlCharacters, type Problem } from "../formats";
 import { RemoteError, type CommandRunner, type ConnectionArgs } from "../remote";
 import { openHost } from "../remote/ssh";
 import { DEFAULT_PORT, DEFAULT_USER, resolveConnection } from "../remote/ssh/target";
@@ -141,7 +141,7 @@ export function problemFailures(
     // `controlCharacterFailures` names these with the exact property path (`serverArgs[1]`).
     .filter((problem) => problem.rule !== "control-character")
     .filter((problem) => unknownProperties.size === 0 || !crossFieldRules.includes(problem.rule))
-    .map((problem) => ({ property: propertyOf(problem), reason: problem.message }))
+    .map((problem) => ({ property: propertyOf(problem), reason: escapeControlCharacters(problem.message) }))
     .filter((failure) => !unknownProperties.has(failure.property.split(".")[0]!));
 }
 
@@ -232,8 +232,8 @@ const MULTI_LINE_PROPERTIES: ReadonlySet<string> = new Set(["connection.privateK
  * the value: it may be a password.
  */
 export function controlCharacterFailures(inputs: Props, already: readonly CheckFailure[] = []): CheckFailure[] {
-  // A property (or its parent: `serverArgs` for `serverArgs[1]`) already failing for a line break says enough.
-  const covered = (path: string) => already.some(({ property }) => path === property || path.startsWith(`${property}[`) || path.startsWith(`${property}.`));
+  // A property already failing for a line break (`value-newline`) says enough.
+  const covered = (path: string) => already.some(({ property }) => path === property);
   return findControlCharacters(inputs, MULTI_LINE_PROPERTIES)
     .filter((finding) => !covered(finding.path))
     .map((finding) => ({ property: finding.path, reason: describeControlCharacter(finding) }));
