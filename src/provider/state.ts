@@ -138,8 +138,6 @@ export function problemFailures(
   crossFieldRules: readonly string[] = [],
 ): CheckFailure[] {
   return errorsOf(problems)
-    // `controlCharacterFailures` names these with the exact property path (`serverArgs[1]`).
-    .filter((problem) => problem.rule !== "control-character")
     .filter((problem) => unknownProperties.size === 0 || !crossFieldRules.includes(problem.rule))
     .map((problem) => ({ property: propertyOf(problem), reason: escapeControlCharacters(problem.message) }))
     .filter((failure) => !unknownProperties.has(failure.property.split(".")[0]!));
@@ -232,7 +230,7 @@ const MULTI_LINE_PROPERTIES: ReadonlySet<string> = new Set(["connection.privateK
  * the value: it may be a password.
  */
 export function controlCharacterFailures(inputs: Props, already: readonly CheckFailure[] = []): CheckFailure[] {
-  // A property already failing for a line break (`value-newline`) says enough.
+  // A property the format layer already named (a line break, a control character) says enough.
   const covered = (path: string) => already.some(({ property }) => path === property);
   return findControlCharacters(inputs, MULTI_LINE_PROPERTIES)
     .filter((finding) => !covered(finding.path))

@@ -71,6 +71,14 @@ describe('check refuses control characters in every string input', () => {
     }
   });
 
+  test('names also refuse invisible characters (zero-width, BOM): `moduleName`, `serviceName`, `extra` names', () => {
+    for (const ch of ['\u200b', '\ufeff', '\u00ad']) {
+      assert.ok(rsyncModule.check({}, { ...module, moduleName: `back${ch}up` }).failures.some((f) => f.property === 'moduleName'), ch);
+      assert.ok(xinetdService.check({}, { ...rsyncService, serviceName: `rs${ch}ync` }).failures.some((f) => f.property === 'serviceName'), ch);
+      assert.ok(xinetdService.check({}, { ...rsyncService, extra: { [`x${ch}note`]: ['a'] } }).failures.some((f) => f.property.startsWith('extra')), ch);
+    }
+  });
+
   test('private keys keep their line breaks; a TAB is left to each format', () => {
     const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n';
     assert.deepEqual(rsyncModule.check({}, { ...module, connection: { host: '192.0.2.1', privateKey: key } }).failures, []);
