@@ -68,7 +68,8 @@ describe("rsync: the trailing-backslash attack and the look-alikes it must not c
       { name: "[sq", path: dirs.path("b\\s"), comment: "[not-a-section]", hostsDeny: ["192.0.2.9"] },
       // Cyrillic `а`: a module of its own name; a client asking for the Latin spelling gets nothing.
       { name: "b\u0430ckup", path: dirs.path("cyr"), comment: longComment },
-      { name: "semi;", path: dirs.path("look"), comment: ";semi" },
+      { name: ";semi", path: dirs.path("look"), comment: ";semi" },
+      { name: "a=b", path: dirs.path("look"), comment: "#hash" },
     ];
     for (const model of models) assert.deepEqual(errorsOf(validateRsyncModule(model)), [], JSON.stringify(model.name));
     let doc = parseRsyncdDocument(GLOBAL);
