@@ -38,7 +38,8 @@ function canonicalName(entry: ParameterEntry): string {
 /**
  * The entries of one context as the edit means them: the last line of each wanted parameter holds
  * the intended value, earlier ones stay (rsync lets the last accepted one win), unwanted ones go,
- * and wanted ones without a line are added at `insertAfter` (-1: before the first entry).
+ * and wanted ones without a line are added at `insertAfter` (-1: before the first entry);
+ * `alsoInsert` places further synthetic entries (a module's served name).
  */
 function intendedEntries(
   doc: RsyncdDocument,
@@ -47,7 +48,7 @@ function intendedEntries(
   settings: Settings,
   dropped: ReadonlySet<string>,
   insertAfter: number,
-  extra: { afterIndex: number; entries: RsyncdEntry[] } = { afterIndex: -2, entries: [] },
+  alsoInsert: { afterIndex: number; entries: RsyncdEntry[] } = { afterIndex: -2, entries: [] },
 ): RsyncdEntry[] {
   const wanted = new Map(settings.map(([name, text]) => [name, text]));
   const last = new Map<string, number>();
@@ -65,7 +66,7 @@ function intendedEntries(
     } else {
       out.push(entry);
     }
-    if (index === extra.afterIndex) out.push(...extra.entries);
+    if (index === alsoInsert.afterIndex) out.push(...alsoInsert.entries);
     if (index === insertAfter) out.push(...added);
   });
   return out;
@@ -92,7 +93,7 @@ function compareSettings(where: string, intended: RsyncdSettings, actual: Rsyncd
     const want = intended[name];
     const got = actual[name];
     if (want !== undefined && got !== undefined && meaning(param, want) === meaning(param, got)) continue;
-    const how = got === undefined ? "would be lost" : want === undefined ? "would be set although nothing sets it" : "would be read differently";
+    const how = got === undefined ? "would be lost" : want === undefined ? "would be set by a line the edit did not mean to write" : "would be read differently";
     problems.push(problem(name, ROUND_TRIP_RULE, `\`${name}\` ${where} ${how} once the edited file is read back as rsync reads it; refusing the change.`));
   }
 }
