@@ -69,6 +69,20 @@ function listShapeProblems(field: string, value: unknown, allowRemove: boolean):
   return problems;
 }
 
+/**
+ * xinetd folds `+=` and `-=` lines into sets: a repeated item, or one both added and removed,
+ * reads back as something other than the model (and would show as a change on every refresh).
+ */
+function foldProblems(field: string, value: unknown, keepsDuplicates: boolean): Problem[] {
+  if (Array.isArray(value) || typeof value !== "object" || value === null) return [];
+  const { add = [], remove = [] } = value as { add?: unknown[]; remove?: unknown[] };
+  const repeated = (list: unknown[]) => list.some((item, i) => list.indexOf(item) !== i);
+  if ((!keepsDuplicates && repeated(add)) || repeated(remove) || add.some((item) => remove.includes(item))) {
+    return [problem(field, "duplicate-value", `\`${field}\` lists an item twice (or both adds and removes it); xinetd folds \`+=\`/\`-=\` into sets, so it would read back differently.`)];
+  }
+  return [];
+}
+
 function attributeProblems(key: XinetdAttributeKey, value: unknown): Problem[] {
   const spec = attributeByKey(key);
   const field = spec.name;
@@ -94,6 +108,7 @@ function attributeProblems(key: XinetdAttributeKey, value: unknown): Problem[] {
       problems.push(problem(field, "type", `\`${field}\` values must be written as ${JSON.stringify(parsed.value)}.`));
     }
   }
+  if (spec.count === "modifiable") problems.push(...foldProblems(field, value, key === "env"));
   return problems;
 }
 
@@ -118,7 +133,7 @@ function extraProblems(name: string, value: unknown): Problem[] {
   if (name !== name.toLowerCase()) {
     problems.push(problem(name, "extra-name-case", `\`${name}\`: xinetd matches attribute names in any case and reads this one back as \`${name.toLowerCase()}\`; write it so.`));
   }
-  return [...problems, ...tokens.flatMap((t) => tokenProblems(name, t)), ...lineLengthProblems(name, tokens)];
+  return [...problems, ...tokens.flatMap((t) => tokenProblems(name, t)), ...lineLengthProblems(name, tokens), ...foldProblems(name, value, false)];
 }
 
 function nameProblems(name: unknown): Problem[] {

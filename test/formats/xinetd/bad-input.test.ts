@@ -63,6 +63,10 @@ const CASES: Array<[string, XinetdServiceModel, XinetdValidationOptions, string,
   ["zero-width joiner in an extra name", bad({ extra: { "x\u200dnote": ["a"] } }), {}, "x\u200dnote", "control-character"],
   ["NUL in the service name", bad({ name: "rs\0ync" }), {}, "service", "control-character"],
   ["upper case in an extra name", bad({ extra: { "X-Note": ["a"] } }), {}, "X-Note", "extra-name-case"],
+  // xinetd folds += / -= lines into sets.
+  ["repeated item in +=", bad({ onlyFrom: { add: ["10.0.0.1", "10.0.0.1"] } }), {}, "only_from", "duplicate-value"],
+  ["item both added and removed", bad({ noAccess: { add: ["10.0.0.1"], remove: ["10.0.0.1"] } }), {}, "no_access", "duplicate-value"],
+  ["repeated item in an extra +=", bad({ extra: { "x-note": { add: ["a", "a"] } } }), {}, "x-note", "duplicate-value"],
   // A trailing `\` reads as a continuation to humans and other tools.
   ["token ending in \\", bad({ serverArgs: ["--daemon\\"] }), {}, "server_args", "value-continuation"],
   ["token that is \\", bad({ user: "\\" }), {}, "user", "value-continuation"],
@@ -81,6 +85,8 @@ for (const [title, model, options, field, rule] of CASES) {
 
 test("look-alikes xinetd reads as written are not refused: braces, +=, = and \\ inside tokens", () => {
   assert.deepEqual(validateXinetdService(bad({ serverArgs: ["}", "{", "+=", "a=b", "a\\b", "x{y}"], env: ["A=}"] })), []);
+  // env keeps repeated `+=` items (xinetd appends them), and `=` lists keep repeats too.
+  assert.deepEqual(validateXinetdService(bad({ env: { add: ["A=1", "A=1"] }, onlyFrom: ["10.0.0.1", "10.0.0.1"] })), []);
 });
 
 test("the valid base has no problems", () => {
