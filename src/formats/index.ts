@@ -4,5 +4,6 @@
  * can be tested on strings alone and reused by the remote and resource layers.
  */
 export * from "./problems";
+export * from "./strings";
 export * from "./xinetd";
 export * from "./rsyncd";

@@ -3,6 +3,8 @@
  * at the first one, so a user sees everything that is wrong with an input at once.
  */
 
+import { escapeControlCharacters } from "./strings";
+
 /** Where in a document a problem was found (1-based). */
 export interface Position {
   line: number;
@@ -48,7 +50,7 @@ export function formatProblem(p: Problem, source?: string): string {
   const where = p.position
     ? `${source ?? ""}${source ? ":" : "line "}${p.position.line}:${p.position.column}: `
     : "";
-  return `${where}${p.message} [${p.rule}]`;
+  return `${where}${escapeControlCharacters(p.message)} [${p.rule}]`;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   connectionFailures, diffProperties, inputsOf, resourceId, runnerFor, SCHEMA_VERSION, settingFailures, upgradeState, UNKNOWN,
   withAcceptedHostKeys, withoutUndefined, withStateHostKeys, type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
+import { controlCharacterFailures } from "./state";
 
 const KIND = "RsyncListing";
 /** `revision` carries the children's checksums, so any change to them re-runs the check. */
@@ -18,6 +19,7 @@ export function check(_olds: Props, news: Props): CheckResult {
   if (inputs.port !== UNKNOWN && !(Number.isInteger(inputs.port) && (inputs.port as number) >= 1 && (inputs.port as number) <= 65_535)) {
     failures.push({ property: "port", reason: "`port` must be a TCP port (1 to 65535)." });
   }
+  failures.push(...controlCharacterFailures(inputs, failures));
   return { inputs, failures };
 }
 

@@ -12,6 +12,7 @@ import {
   SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
+import { controlCharacterFailures } from "./state";
 
 const KIND = "RsyncModule";
 const SETTING_KEYS = ["connection", "sudo", "adopt", "configPath", "moduleName", "extra"];
@@ -41,6 +42,7 @@ export function check(_olds: Props, news: Props): CheckResult {
   failures.push(...problemFailures(validateRsyncModule(model), (problem) => rsyncPropertyOf(model.extra, problem, "moduleName"), unknown, CROSS_FIELD_RULES));
   // Normalized values (a path without its trailing `/`) are what the host will be read back as.
   const inputs = withoutUndefined({ ...given, ...parameterFields(known, MODULE_PARAMETER_KEYS) });
+  failures.push(...controlCharacterFailures(given, failures));
   return { inputs, failures };
 }
 

@@ -15,6 +15,7 @@ import {
   settingFailures, unknownPropertiesOf, upgradeState, withAcceptedHostKeys, withoutUndefined, withStateHostKeys,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
+import { controlCharacterFailures } from "./state";
 
 const KIND = "RsyncSecrets";
 const INPUT_KEYS = new Set(["connection", "sudo", "adopt", "path", "users"]);
@@ -57,6 +58,7 @@ export function check(_olds: Props, news: Props): CheckResult {
     failures.push({ property: "path", reason: "`path` must be an absolute file path." });
   }
   if (!unknown.has("users")) failures.push(...usersFailures(inputs.users));
+  failures.push(...controlCharacterFailures(inputs, failures));
   return { inputs, failures };
 }
 

@@ -13,6 +13,7 @@ import {
   SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
+import { controlCharacterFailures } from "./state";
 
 const KIND = "RsyncdConfig";
 const SETTING_KEYS = ["connection", "sudo", "adopt", "configPath", "extra"];
@@ -47,6 +48,7 @@ export function check(_olds: Props, news: Props): CheckResult {
   const known = Object.fromEntries(Object.entries(given).filter(([key]) => !unknown.has(key)));
   const model = modelOf(known);
   failures.push(...problemFailures(validateRsyncdGlobal(model), (problem) => rsyncPropertyOf(model.extra, problem, "configPath"), unknown, CROSS_FIELD_RULES));
+  failures.push(...controlCharacterFailures(given, failures));
   return { inputs: withoutUndefined({ ...given, ...parameterFields(known, GLOBAL_PARAMETER_KEYS) }), failures };
 }
 

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 
-import { errorsOf, type Problem } from "../formats";
+import { describeControlCharacter, errorsOf, escapeControlCharacters, findControlCharacters, type Problem } from "../formats";
 import { RemoteError, type AcceptedHostKeys, type CommandRunner, type ConnectionArgs, type HostTarget } from "../remote";
 import { acceptedHostKeys, openHost } from "../remote/ssh";
 import { DEFAULT_PORT, DEFAULT_USER, resolveConnection } from "../remote/ssh/target";
@@ -139,7 +139,7 @@ export function problemFailures(
 ): CheckFailure[] {
   return errorsOf(problems)
     .filter((problem) => unknownProperties.size === 0 || !crossFieldRules.includes(problem.rule))
-    .map((problem) => ({ property: propertyOf(problem), reason: problem.message }))
+    .map((problem) => ({ property: propertyOf(problem), reason: escapeControlCharacters(problem.message) }))
     .filter((failure) => !unknownProperties.has(failure.property.split(".")[0]!));
 }
 
@@ -248,4 +248,21 @@ export function alreadyExistsError(what: string, host: string): Error {
 export function inputsOf(news: Props): Props {
   const { __provider: _provider, ...rest } = news;
   return withoutUndefined(rest);
+}
+
+/** Key material legitimately spans lines; nothing else a resource takes may hold a control character. */
+const MULTI_LINE_PROPERTIES: ReadonlySet<string> = new Set(["connection.privateKey", "connection.proxy.privateKey"]);
+
+/**
+ * One failure per string input (or object key: user names, `extra` names) holding a control
+ * character, named by its property path (`serverArgs[1]`, `extra.only-from[0]`, `users.alice`,
+ * `connection.host`), unless `already` has a failure for that property. The reason never quotes
+ * the value: it may be a password.
+ */
+export function controlCharacterFailures(inputs: Props, already: readonly CheckFailure[] = []): CheckFailure[] {
+  // A property the format layer already named (a line break, a control character) says enough.
+  const covered = (path: string) => already.some(({ property }) => path === property);
+  return findControlCharacters(inputs, MULTI_LINE_PROPERTIES)
+    .filter((finding) => !covered(finding.path))
+    .map((finding) => ({ property: finding.path, reason: describeControlCharacter(finding) }));
 }

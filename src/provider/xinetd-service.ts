@@ -11,6 +11,7 @@ import {
   SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
+import { controlCharacterFailures } from "./state";
 
 const KIND = "XinetdService";
 export const DEFAULT_CONFIG_DIR = "/etc/xinetd.d";
@@ -70,6 +71,7 @@ export function check(_olds: Props, news: Props): CheckResult {
     const problems = validateXinetdService(model, unknown.has("serviceName") ? {} : { fileName: model.name });
     failures.push(...problemFailures(problems, (problem) => propertyOf(model, problem), unknown, CROSS_FIELD_RULES));
   }
+  failures.push(...controlCharacterFailures(inputs, failures));
   return { inputs, failures };
 }
 

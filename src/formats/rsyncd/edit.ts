@@ -5,7 +5,8 @@
 import { parseRsyncdDocument, type ParameterEntry, type RsyncdDocument, type RsyncdEntry } from "./document";
 import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
 import { lookupRsyncParameter } from "./parameters";
-import { globalSettings, moduleSettings, parameterLine, renderRsyncModule } from "./render";
+import { globalSettings, moduleSettings, parameterLine, renderRsyncModuleText } from "./render";
+import { guardRsyncdGlobalEdit, guardRsyncModuleEdit, guardRsyncModuleRemoval, passRoundTrip } from "./guard";
 import { findWalkedModule, walkRsyncdDocument, type EntryContext } from "./sections";
 import { sameRsyncValue, typedRsyncValue, type RsyncTypedValue } from "./values";
 
@@ -119,7 +120,7 @@ function linesOf(settings: Settings, indent: string, eol: string): string {
  * last section, and a changed name rewrites its headers (or its last `name =` line). Otherwise a
  * new section is appended after one blank line.
  */
-export function setRsyncModule(doc: RsyncdDocument, model: RsyncModuleModel): RsyncdDocument {
+function editRsyncModule(doc: RsyncdDocument, model: RsyncModuleModel): RsyncdDocument {
   const walk = walkRsyncdDocument(doc);
   const index = findWalkedModule(walk, model.name);
   const eol = documentEol(doc);
@@ -127,7 +128,7 @@ export function setRsyncModule(doc: RsyncdDocument, model: RsyncModuleModel): Rs
   if (index < 0) {
     const last = doc.entries[doc.entries.length - 1];
     const separator = last === undefined || last.kind === "blank" ? "" : eol;
-    splice.insertAfter(doc.entries.length - 1, separator + renderRsyncModule(model).replace(/\n/g, eol));
+    splice.insertAfter(doc.entries.length - 1, separator + renderRsyncModuleText(model).replace(/\n/g, eol));
     return splice.render();
   }
   const module = walk.modules[index]!;
@@ -168,7 +169,7 @@ function leadingComments(entries: readonly RsyncdEntry[], index: number): number
  * comment block, up to the next section's leading comment block. A section that ends the file also
  * takes the blank lines before it. Unknown names leave the document as it is.
  */
-export function removeRsyncModule(doc: RsyncdDocument, name: string): RsyncdDocument {
+function editRemoveRsyncModule(doc: RsyncdDocument, name: string): RsyncdDocument {
   const walk = walkRsyncdDocument(doc);
   const index = findWalkedModule(walk, name);
   if (index < 0) return doc;
@@ -190,7 +191,7 @@ export function removeRsyncModule(doc: RsyncdDocument, name: string): RsyncdDocu
  * `[global]` header in the middle); new lines go after the last parameter line of the leading
  * global part, which ends where the first module's leading comment block starts.
  */
-export function setRsyncdGlobal(doc: RsyncdDocument, model: RsyncdGlobalModel): RsyncdDocument {
+function editRsyncdGlobal(doc: RsyncdDocument, model: RsyncdGlobalModel): RsyncdDocument {
   const walk = walkRsyncdDocument(doc);
   const eol = documentEol(doc);
   const splice = new Splice(doc.entries, eol);
@@ -213,4 +214,25 @@ export function setRsyncdGlobal(doc: RsyncdDocument, model: RsyncdGlobalModel): 
     splice.insertAfter(after, separated);
   }
   return splice.render();
+}
+
+// Every edit is read back as rsync reads it before it is returned (guard.ts): a result whose
+// meaning differs from the edit's intent throws a FormatError naming the field.
+
+/** `editRsyncModule`, checked by the round-trip guard. */
+export function setRsyncModule(doc: RsyncdDocument, model: RsyncModuleModel): RsyncdDocument {
+  const after = editRsyncModule(doc, model);
+  return passRoundTrip(`rsync module \`${model.name}\``, after, guardRsyncModuleEdit(doc, after, model));
+}
+
+/** `editRemoveRsyncModule`, checked by the round-trip guard. */
+export function removeRsyncModule(doc: RsyncdDocument, name: string): RsyncdDocument {
+  const after = editRemoveRsyncModule(doc, name);
+  return passRoundTrip(`removal of rsync module \`${name}\``, after, guardRsyncModuleRemoval(doc, after, name));
+}
+
+/** `editRsyncdGlobal`, checked by the round-trip guard. */
+export function setRsyncdGlobal(doc: RsyncdDocument, model: RsyncdGlobalModel): RsyncdDocument {
+  const after = editRsyncdGlobal(doc, model);
+  return passRoundTrip("rsyncd global settings", after, guardRsyncdGlobalEdit(doc, after, model));
 }

@@ -42,7 +42,7 @@ export {
   type RsyncModuleModel,
   type RsyncModuleParameters,
 } from "./model";
-export { renderRsyncdGlobal, renderRsyncModule } from "./render";
+export { renderRsyncdGlobal, renderRsyncModule } from "./guard";
 export { removeRsyncModule, setRsyncdGlobal, setRsyncModule } from "./edit";
 export { suggestRsyncParameter } from "./suggest";
 export {

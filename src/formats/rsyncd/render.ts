@@ -39,13 +39,16 @@ export function parameterLine(indent: string, name: string, text: string, eol: s
   return `${indent}${name} =${text === "" ? "" : ` ${text}`}${eol}`;
 }
 
-/** `[name]` then one tab-indented line per parameter: path, comment, the rest alphabetical, extra. */
-export function renderRsyncModule(model: RsyncModuleModel): string {
+/**
+ * `[name]` then one tab-indented line per parameter: path, comment, the rest alphabetical, extra.
+ * Unchecked: writers use `renderRsyncModule` (guard.ts), which reads the text back first.
+ */
+export function renderRsyncModuleText(model: RsyncModuleModel): string {
   const lines = moduleSettings(model).map(([name, text]) => parameterLine("\t", name, text, "\n"));
   return `[${model.name}]\n${lines.join("")}`;
 }
 
-/** One unindented line per parameter: global-only ones, then module defaults, then extra. */
-export function renderRsyncdGlobal(model: RsyncdGlobalModel): string {
+/** One unindented line per parameter: global-only ones, then module defaults, then extra. Unchecked, as above. */
+export function renderRsyncdGlobalText(model: RsyncdGlobalModel): string {
   return globalSettings(model).map(([name, text]) => parameterLine("", name, text, "\n")).join("");
 }

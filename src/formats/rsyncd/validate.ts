@@ -8,10 +8,20 @@ import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
 import { GLOBAL_MODEL_PARAMETERS, lookupRsyncParameter, MODULE_MODEL_PARAMETERS, type RsyncParameter } from "./parameters";
 import { walkRsyncdDocument } from "./sections";
 import { rsyncdSemantics, SYSLOG_FACILITIES } from "./semantics";
+import { controlCharacterIn, controlOrInvisibleCharacterIn } from "../strings";
 import { suggestRsyncParameter } from "./suggest";
 import { isRsyncUnset, normalizeRsyncPath, parseRsyncBoolean, parseRsyncInteger } from "./values";
 
 const MODULE_NAME = "module name";
+
+/**
+ * rsync lists modules with `io_printf("%-15s\t%s\n", name, comment)` into a 5120-byte buffer
+ * (BIGPATHBUFLEN); a longer line makes the listing fail for every module ("io_printf() was too
+ * long for the buffer", exit 5; measured with rsync 3.5.0). These caps keep any name and comment
+ * pair inside it.
+ */
+const MAX_MODULE_NAME_BYTES = 1000;
+const MAX_COMMENT_BYTES = 4096;
 
 /** Rules for a module name a model asks for (a header must spell it so rsync serves it as is). */
 function checkModuleName(name: unknown): Problem[] {
@@ -22,12 +32,21 @@ function checkModuleName(name: unknown): Problem[] {
   if (name.includes("/")) add("module-name-slash", `The \`module name\` \`${name}\` contains \`/\`; rsync rejects the whole file.`);
   if (name.includes("]")) add("module-name-bracket", `The \`module name\` \`${name}\` contains \`]\`, which ends a header.`);
   if (/[\n\r]/.test(name)) add("module-name-newline", "The `module name` contains a line break.");
+  const control = controlOrInvisibleCharacterIn(name.replace(/[\n\r]/g, ""));
+  if (control !== undefined) add("control-character", `The \`module name\` contains the control or invisible character ${control}; clients could not ask for it by what they see.`);
   if (name !== "" && name.replace(/[ \t\n\v\f\r]/g, "").toUpperCase() === "GLOBAL") {
     add("module-name-reserved", `\`[${name}]\` is the reserved \`[global]\` header, not a module.`);
   }
+  // The client sends the name as a line; the daemon takes a line starting with `#` as a command.
+  if (name.startsWith("#")) add("module-name-hash", `The \`module name\` \`${name}\` starts with \`#\`; rsync lists it but answers "Unknown command" to a client asking for it.`);
+  if (Buffer.byteLength(name, "utf8") > MAX_MODULE_NAME_BYTES) add("module-name-too-long", `The \`module name\` is longer than ${MAX_MODULE_NAME_BYTES} bytes; rsync's module listing would fail for every module.`);
   if (/^[ \t\v\f]|[ \t\v\f]$/.test(name)) add("module-name-outer-blanks", `The \`module name\` \`${name}\` has outer blanks; rsync trims them.`);
   if (/[\t\v\f]|[ \t\v\f]{2}/.test(name.trim())) add("module-name-inner-blanks", `The \`module name\` \`${name}\` has blanks rsync collapses to one space.`);
   return problems;
+}
+
+function controlProblem(field: string, codePoint: string): Problem {
+  return problem(field, "control-character", `\`${field}\` contains the control character ${codePoint}; rsync reads lines as C strings and would cut or split the value there.`);
 }
 
 /** Rules for the text of a value, as it would be written on a line. */
@@ -36,7 +55,12 @@ function checkText(param: RsyncParameter | undefined, field: string, text: strin
   if (/[\n\r]/.test(text)) problems.push(problem(field, "value-newline", `\`${field}\` contains a line break, which ends the value.`));
   if (/^[ \t\v\f]|[ \t\v\f]$/.test(text)) problems.push(problem(field, "value-outer-blanks", `\`${field}\` = \`${text}\` has outer blanks; rsync trims them.`));
   if (/\\[ \t\v\f]*$/.test(text)) problems.push(problem(field, "value-continuation", `\`${field}\` ends with \`\\\`, which joins the next line to the value.`));
+  const control = controlCharacterIn(text.replace(/[\n\r]/g, ""));
+  if (control !== undefined) problems.push(controlProblem(field, control));
   if (param === undefined) return problems;
+  if (param.name === "comment" && Buffer.byteLength(text, "utf8") > MAX_COMMENT_BYTES) {
+    problems.push(problem(field, "value-too-long", `\`${field}\` is longer than ${MAX_COMMENT_BYTES} bytes; rsync's module listing would fail for every module.`));
+  }
   if (param.kind === "bool" && parseRsyncBoolean(text) === undefined && !(param.unsettable && isRsyncUnset(text))) {
     problems.push(problem(field, "bad-boolean", `\`${field}\` = \`${text}\` is not a boolean; use yes/true/1 or no/false/0${param.unsettable ? " (or unset)" : ""}.`));
   }
@@ -75,6 +99,12 @@ function checkField(param: RsyncParameter, value: unknown): Problem[] {
         if (item === "" || /[ \t\n\v\f\r]/.test(item) || (param.commaSeparated && item.includes(","))) {
           problems.push(problem(field, "list-entry", `\`${field}\` entry \`${item}\` is empty or holds a blank${param.commaSeparated ? " or comma" : ""}, where rsync splits the list.`));
         }
+        // Only the last item ends the line, but the rule must not depend on the order.
+        if (item.endsWith("\\")) {
+          problems.push(problem(field, "value-continuation", `\`${field}\` entry \`${item}\` ends with \`\\\`, which would join the next line to the list.`));
+        }
+        const control = controlCharacterIn(item.replace(/[\n\r]/g, ""));
+        if (control !== undefined) problems.push(controlProblem(field, control));
       }
       return problems;
     }
@@ -94,6 +124,8 @@ function checkExtra(extra: unknown, modelled: readonly RsyncParameter[], fields:
       problems.push(problem(field, "type", `\`${field}\` in \`extra\` must be a string.`));
       continue;
     }
+    const nameControl = controlOrInvisibleCharacterIn(name.replace(/[\n\r]/g, ""));
+    if (nameControl !== undefined) problems.push(problem(field, "control-character", `An \`extra\` parameter name contains the control or invisible character ${nameControl}.`));
     if (/[=\n\r]/.test(name) || name.trim() === "" || /^[#;[&\\]/.test(name.trim())) {
       problems.push(problem(field, "bad-parameter-name", `\`${name}\` cannot be written as a parameter name.`));
     } else if (param === undefined) {

@@ -10,7 +10,8 @@ import {
 } from "./document";
 import type { XinetdServiceModel } from "./model";
 import { attributeLinesOf, lineKey, readAttributeLines, sameValue, type AttributeLine } from "./read";
-import { formatStatement, renderXinetdService, statementsFor, type AttributeStatement } from "./render";
+import { editedEntryIndex, guardXinetdEdit, passRoundTrip } from "./guard";
+import { formatStatement, renderXinetdServiceText, statementsFor, type AttributeStatement } from "./render";
 
 const TAB_WIDTH = 8;
 
@@ -113,9 +114,9 @@ function editBlock(doc: XinetdDocument, block: XinetdBlock, model: XinetdService
  * The document changed to express exactly `model` in its service entry (the one named like the
  * model, else the first one, renamed). A document without a service entry gets one appended.
  */
-export function applyXinetdService(doc: XinetdDocument, model: XinetdServiceModel): XinetdDocument {
+function editXinetdService(doc: XinetdDocument, model: XinetdServiceModel): XinetdDocument {
   const block = findServiceBlock(doc, model.name) ?? findServiceBlock(doc);
-  const rendered = renderXinetdService(model);
+  const rendered = renderXinetdServiceText(model);
   if (!block) {
     const text = renderXinetdDocument(doc);
     const separator = text === "" ? "" : text.endsWith("\n") ? (text.trim() === "" ? "" : "\n") : "\n\n";
@@ -136,4 +137,10 @@ export function applyXinetdService(doc: XinetdDocument, model: XinetdServiceMode
     return replacement.map((text, i) => text + (i === replacement.length - 1 ? line.newline : "\n")).join("");
   });
   return parseXinetdDocument(out.join(""));
+}
+
+/** `editXinetdService`, read back as xinetd reads it (guard.ts): a result that means something else throws. */
+export function applyXinetdService(doc: XinetdDocument, model: XinetdServiceModel): XinetdDocument {
+  const after = editXinetdService(doc, model);
+  return passRoundTrip(model, after, guardXinetdEdit(doc, editedEntryIndex(doc, model), after, model));
 }

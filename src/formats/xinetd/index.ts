@@ -8,7 +8,7 @@ export { MAX_LINE_BYTES, findServiceBlock, parseXinetdDocument, renderXinetdDocu
 export type { AttributeSyntax, XinetdBlock, XinetdDocument, XinetdInclude, XinetdLine, XinetdLineKind, XinetdToken } from "./document";
 export { readXinetdService } from "./read";
 export type { XinetdServiceReading } from "./read";
-export { renderXinetdService } from "./render";
+export { renderXinetdService } from "./guard";
 export { applyXinetdService } from "./edit";
 export { parseServicesTable } from "./services-table";
 export type { ServicesTable } from "./services-table";

@@ -36,8 +36,11 @@ export function formatStatement(s: AttributeStatement, indent: string, paddedNam
   return `${indent}${paddedName} ${s.operator}${s.values.length > 0 ? ` ${s.values.join(" ")}` : ""}`;
 }
 
-/** A new file for the model: Debian's layout, a tab before each attribute, `=` aligned. */
-export function renderXinetdService(model: XinetdServiceModel): string {
+/**
+ * A new file for the model: Debian's layout, a tab before each attribute, `=` aligned. Unchecked:
+ * writers use `renderXinetdService` (guard.ts), which reads the text back before returning it.
+ */
+export function renderXinetdServiceText(model: XinetdServiceModel): string {
   const statements = statementsOf(model);
   const width = Math.max(0, ...statements.map((s) => s.name.length));
   const body = statements.map((s) => `${formatStatement(s, "\t", s.name.padEnd(width))}\n`).join("");

@@ -7,6 +7,8 @@ import { readXinetdService, sameValue } from "./read";
 import { statementsFor } from "./render";
 import type { ServicesTable } from "./services-table";
 import { VALUE_CODECS } from "./values";
+import { controlCharacterIn, controlOrInvisibleCharacterIn } from "../strings";
+import { MAX_LINE_BYTES } from "./document";
 
 export interface XinetdValidationOptions {
   /** The file's name under /etc/xinetd.d. */
@@ -34,7 +36,20 @@ function tokenProblems(field: string, token: unknown): Problem[] {
   if (/[\r\n]/.test(token)) return [problem(field, "newline-in-token", `\`${field}\` value \`${JSON.stringify(token)}\` contains a line break.`)];
   if (/[ \t]/.test(token)) return [problem(field, "blank-in-token", `\`${field}\` value \`${token}\` contains a blank; xinetd splits values on blanks and has no quoting.`)];
   if (token.startsWith("#")) return [problem(field, "comment-token", `\`${field}\` value \`${token}\` starts with \`#\`, which reads as a comment to a human and a value to xinetd.`)];
+  const control = controlCharacterIn(token);
+  if (control !== undefined) return [problem(field, "control-character", `\`${field}\` contains the control character ${control}; xinetd reads lines as C strings and would cut the value there.`)];
+  if (token.endsWith("\\")) return [problem(field, "value-continuation", `\`${field}\` value \`${token}\` ends with \`\\\`, which reads as a line continuation to humans and other tools.`)];
   return [];
+}
+
+/** Bytes of the longest line an attribute can be written on (name padding and operator included). */
+const LINE_OVERHEAD = 40;
+
+function lineLengthProblems(field: string, values: readonly unknown[]): Problem[] {
+  const bytes = Buffer.byteLength(values.map(String).join(" "), "utf8") + field.length + LINE_OVERHEAD;
+  return bytes > MAX_LINE_BYTES
+    ? [problem(field, "line-too-long", `\`${field}\` would be written on a line of about ${bytes} bytes; xinetd reads at most ${MAX_LINE_BYTES}.`)]
+    : [];
 }
 
 function listShapeProblems(field: string, value: unknown, allowRemove: boolean): Problem[] {
@@ -54,6 +69,20 @@ function listShapeProblems(field: string, value: unknown, allowRemove: boolean):
   return problems;
 }
 
+/**
+ * xinetd folds `+=` and `-=` lines into sets: a repeated item, or one both added and removed,
+ * reads back as something other than the model (and would show as a change on every refresh).
+ */
+function foldProblems(field: string, value: unknown, keepsDuplicates: boolean): Problem[] {
+  if (Array.isArray(value) || typeof value !== "object" || value === null) return [];
+  const { add = [], remove = [] } = value as { add?: unknown[]; remove?: unknown[] };
+  const repeated = (list: unknown[]) => list.some((item, i) => list.indexOf(item) !== i);
+  if ((!keepsDuplicates && repeated(add)) || repeated(remove) || add.some((item) => remove.includes(item))) {
+    return [problem(field, "duplicate-value", `\`${field}\` lists an item twice (or both adds and removes it); xinetd folds \`+=\`/\`-=\` into sets, so it would read back differently.`)];
+  }
+  return [];
+}
+
 function attributeProblems(key: XinetdAttributeKey, value: unknown): Problem[] {
   const spec = attributeByKey(key);
   const field = spec.name;
@@ -66,7 +95,7 @@ function attributeProblems(key: XinetdAttributeKey, value: unknown): Problem[] {
   }
   const problems: Problem[] = [];
   for (const statement of statementsFor(key, value)) {
-    const tokenIssues = statement.values.flatMap((t) => tokenProblems(field, t));
+    const tokenIssues = [...statement.values.flatMap((t) => tokenProblems(field, t)), ...lineLengthProblems(field, statement.values)];
     if (tokenIssues.length > 0) {
       problems.push(...tokenIssues);
       continue;
@@ -79,6 +108,7 @@ function attributeProblems(key: XinetdAttributeKey, value: unknown): Problem[] {
       problems.push(problem(field, "type", `\`${field}\` values must be written as ${JSON.stringify(parsed.value)}.`));
     }
   }
+  if (spec.count === "modifiable") problems.push(...foldProblems(field, value, key === "env"));
   return problems;
 }
 
@@ -98,7 +128,12 @@ function extraProblems(name: string, value: unknown): Problem[] {
   const list = value as string[] | { add?: string[]; remove?: string[] };
   const tokens = Array.isArray(list) ? list : [...(list.add ?? []), ...(list.remove ?? [])];
   if (/[\s=#{}]/.test(name) || name === "") problems.push(problem(name, "invalid-name", `\`${name}\` cannot be written as an attribute name.`));
-  return [...problems, ...tokens.flatMap((t) => tokenProblems(name, t))];
+  const control = controlOrInvisibleCharacterIn(name);
+  if (control !== undefined) problems.push(problem(name, "control-character", `An \`extra\` attribute name contains the control or invisible character ${control}.`));
+  if (name !== name.toLowerCase()) {
+    problems.push(problem(name, "extra-name-case", `\`${name}\`: xinetd matches attribute names in any case and reads this one back as \`${name.toLowerCase()}\`; write it so.`));
+  }
+  return [...problems, ...tokens.flatMap((t) => tokenProblems(name, t)), ...lineLengthProblems(name, tokens), ...foldProblems(name, value, false)];
 }
 
 function nameProblems(name: unknown): Problem[] {
@@ -106,6 +141,9 @@ function nameProblems(name: unknown): Problem[] {
   if (/[ \t\r\n{}]/.test(name) || name.startsWith("#")) {
     return [problem("service", "invalid-name", `Service name \`${name}\` cannot be written: no blanks, line breaks, braces or leading \`#\`.`)];
   }
+  const control = controlOrInvisibleCharacterIn(name);
+  if (control !== undefined) return [problem("service", "control-character", `The service name contains the control or invisible character ${control}.`)];
+  if (name.endsWith("\\")) return [problem("service", "value-continuation", `Service name \`${name}\` ends with \`\\\`.`)];
   return [];
 }
 

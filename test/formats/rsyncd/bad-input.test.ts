@@ -51,6 +51,34 @@ const moduleCases: Array<[string, RsyncModuleModel, string, string]> = [
   ["unknown syslog facility", { ...ok, syslogFacility: "daemons" }, "syslog facility", "bad-syslog-facility"],
   ["missing path", { name: "backup" }, "path", "missing-path"],
   ["wrong list type", { ...ok, hostsDeny: "10.0.0.1" as unknown as string[] }, "hosts deny", "type"],
+  // A trailing `\` joins the next line: the issue's attack and its variants.
+  ["list item ending in \\ (issue 8)", { ...ok, dontCompress: ["*.gz\\"], hostsAllow: ["192.0.2.1"] }, "dont compress", "value-continuation"],
+  ["user ending in \\", { ...ok, authUsers: ["alice\\"], secretsFile: "/etc/s" }, "auth users", "value-continuation"],
+  ["list item that is \\", { ...ok, refuseOptions: ["\\", "delete"] }, "refuse options", "value-continuation"],
+  ["value that is \\", { ...ok, comment: "\\" }, "comment", "value-continuation"],
+  ["\\ then blanks", { ...ok, comment: "a\\ \t" }, "comment", "value-continuation"],
+  ["\\ then a form feed", { ...ok, exclude: "a\\\f" }, "exclude", "value-continuation"],
+  ["extra value ending in \\", { ...ok, extra: { "max verbosity": "1\\" } }, "max verbosity", "value-continuation"],
+  ["path ending in \\", { ...ok, path: "/srv/x\\" }, "path", "value-continuation"],
+  // Control characters: C0, DEL, C1, Unicode line separators, bidi overrides.
+  ["NUL in a value", { ...ok, comment: "a\0b" }, "comment", "control-character"],
+  ["NUL in a list item", { ...ok, hostsAllow: ["10.0.0.1\0"] }, "hosts allow", "control-character"],
+  ["escape in a value", { ...ok, preXferExec: "/bin/x \u001b[2J" }, "pre-xfer exec", "control-character"],
+  ["vertical tab inside a value", { ...ok, comment: "a\vb" }, "comment", "control-character"],
+  ["DEL in a value", { ...ok, uid: "nobody\u007f" }, "uid", "control-character"],
+  ["C1 NEL in a value", { ...ok, comment: "a\u0085b" }, "comment", "control-character"],
+  ["U+2028 in a list item", { ...ok, refuseOptions: ["delete\u2028"] }, "refuse options", "control-character"],
+  ["bidi override in a value", { ...ok, comment: "\u202egnp.exe" }, "comment", "control-character"],
+  ["NUL in a module name", { ...ok, name: "back\0up" }, "module name", "control-character"],
+  ["zero-width space in a module name", { ...ok, name: "back\u200bup" }, "module name", "control-character"],
+  ["NUL in an extra name", { ...ok, extra: { "read\0only": "no" } }, "read\0only", "control-character"],
+  ["NUL in an extra value", { ...ok, extra: { "munge symlinks": "no\0" } }, "munge symlinks", "control-character"],
+  ["CR in a value", { ...ok, comment: "a\rb" }, "comment", "value-newline"],
+  // rsync's listing line must fit in 5120 bytes, or `rsync host::` fails for every module.
+  ["comment over 4096 bytes", { ...ok, comment: "x".repeat(4097) }, "comment", "value-too-long"],
+  ["comment over 4096 bytes in extra", { ...ok, extra: { comment: "\u00e9".repeat(2049) } }, "comment", "value-too-long"],
+  ["module name starting with #", { ...ok, name: "#backup" }, "module name", "module-name-hash"],
+  ["module name over 1000 bytes", { ...ok, name: "m".repeat(1001) }, "module name", "module-name-too-long"],
 ];
 
 test("validateRsyncModule: each bad input names its field and rule", async (t) => {
@@ -65,6 +93,14 @@ test("validateRsyncModule: each bad input names its field and rule", async (t) =
   }
 });
 
+test("look-alikes rsync reads as written are not refused", () => {
+  const problems = validateRsyncModule({
+    ...ok, comment: "a\\b #c ;d [e] f=g", dontCompress: ["*.g\\z", "[x]"], refuseOptions: ["#delete", ";x"], exclude: "\\x \\y", uid: "\u0443ser",
+    preXferExec: "/bin/echo\tTAB inside",
+  });
+  assert.deepEqual(problems, []);
+});
+
 test("hints for near misses", () => {
   const message = (extra: Record<string, string>) => validateRsyncModule({ ...ok, extra })[0]!.message;
   assert.match(message({ read_only: "no" }), /Did you mean `read only`/);
@@ -76,6 +112,9 @@ const globalCases: Array<[string, RsyncdGlobalModel, string, string]> = [
   ["bad port", { port: 87.3 }, "port", "bad-integer"],
   ["bad proxy protocol", { extra: { "proxy protocol": "on" } }, "proxy protocol", "bad-boolean"],
   ["unknown global", { extra: { "pid_file": "/run/x" } }, "pid_file", "unknown-parameter"],
+  ["global value ending in \\", { motdFile: "/etc/motd\\" }, "motd file", "value-continuation"],
+  ["NUL in a global value", { pidFile: "/run/x\0" }, "pid file", "control-character"],
+  ["default list item ending in \\", { hostsDeny: ["*\\"] }, "hosts deny", "value-continuation"],
 ];
 
 test("validateRsyncdGlobal: each bad input names its field and rule", async (t) => {

@@ -51,6 +51,29 @@ const CASES: Array<[string, XinetdServiceModel, XinetdValidationOptions, string,
   ["access_times format", bad({ accessTimes: ["8-18"] }), {}, "access_times", "invalid-value"],
   ["INTERNAL service xinetd does not have", bad({ name: "servers", type: ["INTERNAL"], user: undefined, server: undefined }), {}, "service", "no-such-internal-service"],
   ["syslog facility", bad({ logType: { kind: "SYSLOG", facility: "kernel" } }), {}, "log_type", "enum"],
+  // Control characters: xinetd reads lines as C strings.
+  ["NUL in server_args", bad({ serverArgs: ["--daemon", "a\0b"] }), {}, "server_args", "control-character"],
+  ["NUL in no_access", bad({ noAccess: { add: ["10.0.0.1\0"] } }), {}, "no_access", "control-character"],
+  ["DEL in only_from", bad({ onlyFrom: ["10.0.0.1\u007f"] }), {}, "only_from", "control-character"],
+  ["U+2028 in env", bad({ env: ["A=\u2028"] }), {}, "env", "control-character"],
+  ["vertical tab in user", bad({ user: "ro\vot" }), {}, "user", "control-character"],
+  ["C1 in a passenv", bad({ passenv: ["PATH\u0085"] }), {}, "passenv", "control-character"],
+  ["bidi override in server", bad({ server: "/usr/bin/\u202ersync" }), {}, "server", "control-character"],
+  ["NUL in an extra value", bad({ extra: { "x-note": ["a\0"] } }), {}, "x-note", "control-character"],
+  ["zero-width joiner in an extra name", bad({ extra: { "x\u200dnote": ["a"] } }), {}, "x\u200dnote", "control-character"],
+  ["NUL in the service name", bad({ name: "rs\0ync" }), {}, "service", "control-character"],
+  ["upper case in an extra name", bad({ extra: { "X-Note": ["a"] } }), {}, "X-Note", "extra-name-case"],
+  // xinetd folds += / -= lines into sets.
+  ["repeated item in +=", bad({ onlyFrom: { add: ["10.0.0.1", "10.0.0.1"] } }), {}, "only_from", "duplicate-value"],
+  ["item both added and removed", bad({ noAccess: { add: ["10.0.0.1"], remove: ["10.0.0.1"] } }), {}, "no_access", "duplicate-value"],
+  ["repeated item in an extra +=", bad({ extra: { "x-note": { add: ["a", "a"] } } }), {}, "x-note", "duplicate-value"],
+  // A trailing `\` reads as a continuation to humans and other tools.
+  ["token ending in \\", bad({ serverArgs: ["--daemon\\"] }), {}, "server_args", "value-continuation"],
+  ["token that is \\", bad({ user: "\\" }), {}, "user", "value-continuation"],
+  ["service name ending in \\", bad({ name: "rsync\\" }), {}, "service", "value-continuation"],
+  // Lines are limited to 16 KiB.
+  ["line over 16 KiB", bad({ serverArgs: ["x".repeat(17_000)] }), {}, "server_args", "line-too-long"],
+  ["extra line over 16 KiB", bad({ extra: { "x-note": Array.from({ length: 3000 }, () => "abcdef") } }), {}, "x-note", "line-too-long"],
 ];
 
 for (const [title, model, options, field, rule] of CASES) {
@@ -59,6 +82,12 @@ for (const [title, model, options, field, rule] of CASES) {
     assert.ok(problems.some((p) => p.field === field && p.rule === rule), `expected ${field}/${rule} in ${JSON.stringify(problems)}`);
   });
 }
+
+test("look-alikes xinetd reads as written are not refused: braces, +=, = and \\ inside tokens", () => {
+  assert.deepEqual(validateXinetdService(bad({ serverArgs: ["}", "{", "+=", "a=b", "a\\b", "x{y}"], env: ["A=}"] })), []);
+  // env keeps repeated `+=` items (xinetd appends them), and `=` lists keep repeats too.
+  assert.deepEqual(validateXinetdService(bad({ env: { add: ["A=1", "A=1"] }, onlyFrom: ["10.0.0.1", "10.0.0.1"] })), []);
+});
 
 test("the valid base has no problems", () => {
   assert.deepEqual(validateXinetdService(base, { services, fileName: "rsync" }), []);
