@@ -320,6 +320,25 @@ const MODULE_CASES = rows('rsyncModule', [
   ['m82', 'connection.hostKey', 'ssh-ed25519 AAAA\nssh-rsa AAAA', 'newline in the pinned key', refused('connection')],
   ['m83', 'listenOnly', true, 'a property RsyncModule does not have', refused('listenOnly')],
   ['m84', 'mungeSymlinks', 'maybe', 'a string for a tri-state', refused('mungeSymlinks')],
+  ['m85', 'fakeSuper', 'yes\nuid = root', 'a string for a boolean, with a line', refused('fakeSuper')],
+  ['m86', 'forwardLookup', 1, 'a number for a boolean', refused('forwardLookup')],
+  ['m87', 'ignoreErrors', 'true', 'a string for a boolean', refused('ignoreErrors')],
+  ['m88', 'ignoreNonreadable', [true], 'a list for a boolean', refused('ignoreNonreadable')],
+  ['m89', 'insecureLinks', 'on', 'a string for a boolean', refused('insecureLinks')],
+  ['m90', 'list', 'no]', 'a string for a boolean', refused('list')],
+  ['m91', 'maxVerbosity', '1\n[evil]', 'a string for a number', refused('maxVerbosity')],
+  ['m92', 'numericIds', 'unset\\', 'a string for a tri-state, trailing `\\`', refused('numericIds')],
+  ['m93', 'openNoatime', {}, 'an object for a tri-state', refused('openNoatime')],
+  ['m94', 'reverseLookup', 'no', 'a string for a boolean', refused('reverseLookup')],
+  ['m95', 'strictModes', 'false', 'a string for a boolean (would expose the secrets file)', refused('strictModes')],
+  ['m96', 'transferLogging', 'yes', 'a string for a boolean', refused('transferLogging')],
+  ['m97', 'useChroot', 0, 'a number for a tri-state', refused('useChroot')],
+  ['m98', 'writeOnly', 'yes', 'a string for a boolean', refused('writeOnly')],
+  ['m99', 'list', false, 'an unlisted module is not listed, and still guarded', harmless(async (o) => {
+    eq(await o.rsyncModules(String(o.inputs.configPath)), [], 'module list');
+    eq(await o.rsyncEntries(String(o.inputs.configPath), String(o.inputs.moduleName)), [o.id], 'entries');
+    eq(await o.rsyncReadOnly(String(o.inputs.configPath), String(o.inputs.moduleName)), true, 'read only');
+  })],
 ]);
 
 const CONFIG_CASES = rows('rsyncdConfig', [
@@ -327,6 +346,9 @@ const CONFIG_CASES = rows('rsyncdConfig', [
   ['g02', 'address', '0.0.0.0\n[evil]\npath = /', 'newline opening a module', refused('address')],
   ['g03', 'proxyProtocolHosts', '$(touch /tmp/pwned-g03)', '`$()`', harmless(globalVerbatim('proxy protocol hosts', '$(touch /tmp/pwned-g03)'))],
   ['g19', 'daemonChroot', '/srv\\', 'trailing `\\`', refused('daemonChroot')],
+  ['g20', 'adopt', 'yes', 'a string for `adopt`', refused('adopt')],
+  ['g21', 'sudo', 'true', 'a string for `sudo`', refused('sudo')],
+  ['g22', 'connection.host', '10.0.0.1\nProxyCommand touch /tmp/pwned-g22', 'newline in the host', refused('connection')],
   ['g04', 'daemonGid', 'nogroup\u0000', 'NUL', refused('daemonGid')],
   ['g05', 'daemonUid', '\u202eroot', 'RTL override', refusedOrRejected('daemonUid')],
   ['g06', 'listenBacklog', '5\n', 'a string for a number', refused('listenBacklog')],
@@ -465,6 +487,8 @@ const SERVER_CASES = rows('rsyncServer', [
   ['r04', 'secrets', { path: '/etc/rsyncd/h-r04.secrets', users: { 'a\nb': 'pw' } }, 'newline in a user name', refused('users')],
   ['r05', 'modules.sr05.comment', '# served $(touch /tmp/pwned-r05)', '`#` and `$()` in a module comment', harmless(moduleServed({ name: 'sr05', comment: '# served $(touch /tmp/pwned-r05)' }))],
   ['r06', 'global', { motdFile: '/etc/motd\\' }, 'global value ending in `\\`', refused('motdFile')],
+  ['r08', 'sudo', 'yes', 'a string for `sudo`', refused('sudo')],
+  ['r09', 'connection.hostKey', 'ssh-ed25519 AAAA\n@cert-authority * ssh-ed25519 AAAA', 'newline in the pinned key', refused('connection')],
   ['r07', 'xinetd.serverArgs', ['--daemon', '--config=/etc/rsyncd/h-r07.conf\n'], 'newline in an overriding server_args', refused('serverArgs')],
 ]);
 
