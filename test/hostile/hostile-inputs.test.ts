@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { RsyncServer, type RsyncServerArgs } from '../../src/resources';
@@ -286,6 +286,12 @@ describe('hostile inputs through the real provider host on lab hosts', { skip },
     // One directory per case, holding one file named after it; readable by `nobody` (rsync's default uid).
     const ids = CASES.map((c) => c.id).concat(['item1', 'fish', 'tcsh']);
     await sh(target, 'for id do mkdir -p "/srv/hostile/$id" && : > "/srv/hostile/$id/$id"; done; chmod -R a+rX /srv/hostile', ...ids);
+    // A path value holding `/` inside its `$()` names a directory such as `/etc/rsyncd/h-m71'$(touch /tmp`: it exists,
+    // so the value reaches every script that handles the path instead of stopping at a missing directory.
+    const dirs = CASES.flatMap((c) => (['configPath', 'path'].includes(c.property) && typeof c.value === 'string' && c.value.startsWith('/etc/rsyncd/') &&
+      !/[\u0000-\u001f]/.test(c.value) ? [posix.dirname(c.value)] : [])).filter((dir) => dir !== '/etc/rsyncd');
+    const made = await target.exec(['mkdir', '-p', '--', ...dirs]);
+    assert.equal(made.code, 0, made.stderr);
     for (const other of lab.hosts.slice(1)) await sh(other, 'for id do mkdir -p "/srv/hostile/$id" && : > "/srv/hostile/$id/$id"; done; chmod -R a+rX /srv/hostile', 'fish', 'tcsh');
     host = await startProviderHost();
   });
@@ -455,6 +461,7 @@ describe('hostile inputs through the real provider host on lab hosts', { skip },
           });
           await attempt('secrets', 'rsyncSecrets', { connection: conn, path: '/etc/rsyncd/rsyncd.secrets', users: { [`u${shell}`]: `pw'$(x)-${shell}` } });
           const injected = `/etc/rsyncd/q'$(touch /tmp/pwned-${shell})'\`touch /tmp/pwned-${shell}2\`.conf`;
+          assert.equal((await on.exec(['mkdir', '-p', '--', posix.dirname(injected)])).code, 0);
           await attempt('quoted', 'rsyncModule', { connection: conn, configPath: injected, moduleName: 'quoted', path: MODULE_DIR(shell) });
           const markers = (await sh(on, 'ls -A /tmp')).split('\n').filter((name) => name.startsWith('pwned-'));
           assert.deepEqual({ markers, verdicts }, { markers: [], verdicts: [] }, `on a ${shell} host: injected commands ran (markers) or creates failed (verdicts)`);
