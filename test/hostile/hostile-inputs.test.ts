@@ -23,7 +23,7 @@ import {
   CheckFailedError, ProviderHostError, registeredInputs, startProviderHost, type PropertyBag, type ProviderHost,
 } from '../support/provider-host';
 import {
-  baseInputs, CASES, MARKER, MODULE_DIR, propertyName, RSYNC_CONFIG, withValue, type HostileCase, type HostileKind, type Observer,
+  baseInputs, CASES, MARKER, MODULE_DIR, propertyName, RSYNC_CONFIG, withValue, XINETD_PORT_BASE, type HostileCase, type HostileKind, type Observer,
 } from './cases';
 
 const skip = labSkipReason();
@@ -433,6 +433,37 @@ describe('hostile inputs through the real provider host on lab hosts', { skip },
       const before = await sh(target, 'sha256sum /etc/hosts; stat -c %a /etc/hosts');
       const result = await up('rsyncModule', 'item10l', { connection, configPath: '/etc/rsyncd/item10-link.conf', moduleName: 'item10l', path: MODULE_DIR('item1') });
       assert.equal(await sh(target, 'sha256sum /etc/hosts; stat -c %a /etc/hosts'), before, `/etc/hosts changed through the symlink (create ${result.outcome})`);
+    });
+  });
+
+  describe('further attempts outside the issue\'s list', () => {
+    test('a module named like an existing one but for case (rsync merges them) is not created beside it: the existing module keeps its `hosts allow`', async () => {
+      const config = RSYNC_CONFIG('merge');
+      const first = await up('rsyncModule', 'merge-first', {
+        connection, configPath: config, moduleName: 'vault', path: MODULE_DIR('item1'), hostsAllow: ['192.0.2.1'], readOnly: true,
+      });
+      assert.equal(first.outcome, 'created', JSON.stringify(first));
+      const second = await up('rsyncModule', 'merge-second', {
+        connection, configPath: config, moduleName: 'VAULT', path: MODULE_DIR('item1'), hostsAllow: [gateway], readOnly: false,
+      });
+      const o = observer(target, 'merge', {}, {});
+      const entries = await o.rsyncEntries(config, 'vault');
+      assert.ok(!Array.isArray(entries), `\`vault\` (hosts allow = 192.0.2.1) now serves the root namespace: ${JSON.stringify(entries)} (second create ${second.outcome})`);
+      assert.notEqual(second.outcome, 'created', 'a second resource now co-manages the module through a merged section');
+    });
+
+    test('an `extra` xinetd attribute spelled in capitals cannot widen `only_from`', async () => {
+      const port = XINETD_PORT_BASE - 20;
+      const result = await up('xinetdService', 'caps-extra', {
+        connection, serviceName: 'hxcaps', type: ['UNLISTED'], port, socketType: 'stream', wait: false, user: 'nobody', server: '/bin/echo',
+        serverArgs: ['caps'], onlyFrom: ['192.0.2.1'], extra: { ONLY_FROM: '0.0.0.0/0' },
+      });
+      if (result.outcome === 'refused') {
+        assert.ok(namesProperty(result.failures, 'extra'), JSON.stringify(result.failures));
+        return;
+      }
+      const answer = await observer(target, 'caps', {}, {}).tcp(port).catch(() => '');
+      assert.equal(answer, '', `a client outside only_from was served (create ${result.outcome})`);
     });
   });
 
