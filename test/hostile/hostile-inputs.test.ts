@@ -435,11 +435,14 @@ describe('hostile inputs through the real provider host on lab hosts', { skip },
       assert.equal(await sh(target, 'ls -A /etc/rsyncd/item10w'), '');
     });
 
-    test('item 10: a target that is a symlink to a foreign file leaves that file byte-identical', async () => {
+    test('item 10: a target that is a symlink to a foreign file is refused: the file and the link stay as they were', async () => {
       await sh(target, 'ln -s /etc/hosts /etc/rsyncd/item10-link.conf');
       const before = await sh(target, 'sha256sum /etc/hosts; stat -c %a /etc/hosts');
       const result = await up('rsyncModule', 'item10l', { connection, configPath: '/etc/rsyncd/item10-link.conf', moduleName: 'item10l', path: MODULE_DIR('item1') });
       assert.equal(await sh(target, 'sha256sum /etc/hosts; stat -c %a /etc/hosts'), before, `/etc/hosts changed through the symlink (create ${result.outcome})`);
+      // Not edited through the link (a foreign file), nor the link swapped for a regular file: refused, left as it was.
+      assert.equal(await sh(target, 'readlink /etc/rsyncd/item10-link.conf'), '/etc/hosts\n', `the symlink was replaced (create ${result.outcome})`);
+      assert.notEqual(result.outcome, 'created');
     });
   });
 
