@@ -487,6 +487,7 @@ const SERVER_CASES = rows('rsyncServer', [
   ['r04', 'secrets', { path: '/etc/rsyncd/h-r04.secrets', users: { 'a\nb': 'pw' } }, 'newline in a user name', refused('users')],
   ['r05', 'modules.sr05.comment', '# served $(touch /tmp/pwned-r05)', '`#` and `$()` in a module comment', harmless(moduleServed({ name: 'sr05', comment: '# served $(touch /tmp/pwned-r05)' }))],
   ['r06', 'global', { motdFile: '/etc/motd\\' }, 'global value ending in `\\`', refused('motdFile')],
+  ['r10', 'configPath', "/etc/rsyncd/r10'`id>/tmp/pwned-r10`'.conf", "`'` and backticks in configPath, through xinetd's server_args and the listing check", harmless(moduleServed({ name: 'sr10', comment: 'guard r10' }))],
   ['r08', 'sudo', 'yes', 'a string for `sudo`', refused('sudo')],
   ['r09', 'connection.hostKey', 'ssh-ed25519 AAAA\n@cert-authority * ssh-ed25519 AAAA', 'newline in the pinned key', refused('connection')],
   ['r07', 'xinetd.serverArgs', ['--daemon', '--config=/etc/rsyncd/h-r07.conf\n'], 'newline in an overriding server_args', refused('serverArgs')],
