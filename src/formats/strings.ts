@@ -67,10 +67,25 @@ export function findControlCharacters(value: unknown, skip: ReadonlySet<string> 
   return findings;
 }
 
+/**
+ * Why a character is refused, by its class: the daemons' C strings and line ends for the ASCII and
+ * C1 controls; for the Unicode separators and bidi controls, the daemon keeps the bytes but a
+ * reviewer sees another file (a line break that is not one, text shown in another order).
+ */
+export function whyRefused(codePoint: string): string {
+  const value = Number.parseInt(codePoint.slice(2), 16);
+  if (value === 0x2028 || value === 0x2029) return "editors and reviewers show a line break there that the daemon does not see";
+  if ((value >= 0x202a && value <= 0x202e) || (value >= 0x2066 && value <= 0x2069)) {
+    return "a bidirectional control makes the file read differently to a reviewer than to the daemon (Trojan Source)";
+  }
+  if (value > 0x9f) return "an invisible character makes a name read the same as another one that differs";
+  return "configuration lines cannot hold it (the daemons read lines as C strings and end them at a line break)";
+}
+
 /** The sentence for a finding; never quotes the value (it may be a password). */
 export function describeControlCharacter(finding: ControlCharacterFinding): string {
   const where = finding.inKey ? `A key of \`${finding.path}\`` : `\`${finding.path}\``;
-  return `${where} contains the control character ${finding.codePoint}; configuration lines cannot hold it (a daemon would cut or split the line there).`;
+  return `${where} contains the control character ${finding.codePoint}; ${whyRefused(finding.codePoint)}.`;
 }
 
 const CONTROL_GLOBAL = new RegExp(CONTROL_OR_INVISIBLE.source, "gu");

@@ -1,5 +1,4 @@
 /** The provider of `RsyncModule`: one module section of an rsyncd.conf, the rest of the file left alone. */
-import { posix } from "node:path";
 
 import {
   parseRsyncdDocument, readRsyncModule, removeRsyncModule, rsyncNameKey, setRsyncModule, validateRsyncModule, type RsyncModuleModel,
@@ -11,6 +10,7 @@ import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
   SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
+  pathFailures,
 } from "./state";
 import { controlCharacterFailures } from "./state";
 
@@ -34,9 +34,7 @@ export function check(_olds: Props, news: Props): CheckResult {
   for (const key of Object.keys(given)) {
     if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
   }
-  if (!unknown.has("configPath") && !(typeof given.configPath === "string" && posix.isAbsolute(given.configPath))) {
-    failures.push({ property: "configPath", reason: "`configPath` must be an absolute file path." });
-  }
+  if (!unknown.has("configPath")) failures.push(...pathFailures("configPath", given.configPath, "file"));
   const known = Object.fromEntries(Object.entries(given).filter(([key]) => !unknown.has(key)));
   const model = modelOf({ ...known, moduleName: unknown.has("moduleName") ? "unknown" : given.moduleName });
   failures.push(...problemFailures(validateRsyncModule(model), (problem) => rsyncPropertyOf(model.extra, problem, "moduleName"), unknown, CROSS_FIELD_RULES));

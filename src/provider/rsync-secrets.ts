@@ -5,7 +5,6 @@
  * outputs), and reads and changes ask the host for exactly those.
  */
 import { randomBytes } from "node:crypto";
-import { posix } from "node:path";
 
 import { changeRemoteFile } from "../remote";
 import { saltedChecksum } from "../remote/change-file";
@@ -14,6 +13,7 @@ import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, resourceId, runnerFor, sameHost, SCHEMA_VERSION,
   settingFailures, unknownPropertiesOf, upgradeState, withAcceptedHostKeys, withoutUndefined, withStateHostKeys,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
+  pathFailures,
 } from "./state";
 import { controlCharacterFailures } from "./state";
 
@@ -54,9 +54,7 @@ export function check(_olds: Props, news: Props): CheckResult {
   for (const key of Object.keys(inputs)) {
     if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
   }
-  if (!unknown.has("path") && !(typeof inputs.path === "string" && posix.isAbsolute(inputs.path) && !inputs.path.endsWith("/"))) {
-    failures.push({ property: "path", reason: "`path` must be an absolute file path." });
-  }
+  if (!unknown.has("path")) failures.push(...pathFailures("path", inputs.path, "file"));
   if (!unknown.has("users")) failures.push(...usersFailures(inputs.users));
   failures.push(...controlCharacterFailures(inputs, failures));
   return { inputs, failures };

@@ -1,5 +1,4 @@
 /** The provider of `RsyncdConfig`: the global part of an rsyncd.conf, every module section left alone. */
-import { posix } from "node:path";
 
 import {
   lookupRsyncParameter, parameterByModelKey, parseRsyncdDocument, readRsyncdGlobal, setRsyncdGlobal, validateRsyncdGlobal,
@@ -12,6 +11,7 @@ import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
   SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
+  pathFailures,
 } from "./state";
 import { controlCharacterFailures } from "./state";
 
@@ -42,9 +42,7 @@ export function check(_olds: Props, news: Props): CheckResult {
   for (const key of Object.keys(given)) {
     if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
   }
-  if (!unknown.has("configPath") && !(typeof given.configPath === "string" && posix.isAbsolute(given.configPath))) {
-    failures.push({ property: "configPath", reason: "`configPath` must be an absolute file path." });
-  }
+  if (!unknown.has("configPath")) failures.push(...pathFailures("configPath", given.configPath, "file"));
   const known = Object.fromEntries(Object.entries(given).filter(([key]) => !unknown.has(key)));
   const model = modelOf(known);
   failures.push(...problemFailures(validateRsyncdGlobal(model), (problem) => rsyncPropertyOf(model.extra, problem, "configPath"), unknown, CROSS_FIELD_RULES));

@@ -4,6 +4,7 @@
  * engine talks to these functions through the dynamic-provider host, which passes plain values.
  */
 import { createHash } from "node:crypto";
+import { posix } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 
 import { describeControlCharacter, errorsOf, escapeControlCharacters, findControlCharacters, type Problem } from "../formats";
@@ -116,6 +117,19 @@ export function connectionFailures(connection: unknown): CheckFailure[] {
     const reason = error instanceof RemoteError ? error.shortMessage : "the connection arguments are invalid";
     return [{ property: "connection", reason }];
   }
+}
+
+/**
+ * The failure for a path input that must name one file (or, with `directory`, one directory) in
+ * one spelling: absolute, no `.`/`..` segments, no doubled or (for a file) trailing `/`. Two
+ * spellings of one file would escape the checks that keep two resources off the same file.
+ */
+export function pathFailures(property: string, value: unknown, what: "file" | "directory"): CheckFailure[] {
+  const text = typeof value === "string" ? value : "";
+  const normalized = posix.normalize(text);
+  const spelledOnce = posix.isAbsolute(text) && (normalized === text || (what === "directory" && `${normalized}/` === text));
+  if (spelledOnce && (what === "directory" || (text !== "/" && !text.endsWith("/")))) return [];
+  return [{ property, reason: `\`${property}\` must be an absolute ${what} path without \`.\` or \`..\` segments, doubled \`/\`${what === "file" ? " or a trailing `/`" : ""}.` }];
 }
 
 /** Failures for `sudo` and `adopt`, which must be booleans when given. */

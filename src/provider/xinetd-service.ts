@@ -10,6 +10,7 @@ import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
   SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
   type CheckFailure, type CheckResult, type DiffResult, type Props,
+  pathFailures,
 } from "./state";
 import { controlCharacterFailures } from "./state";
 
@@ -59,9 +60,7 @@ export function check(_olds: Props, news: Props): CheckResult {
   for (const key of Object.keys(inputs)) {
     if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
   }
-  if (!unknown.has("configDir") && !(typeof inputs.configDir === "string" && posix.isAbsolute(inputs.configDir))) {
-    failures.push({ property: "configDir", reason: "`configDir` must be an absolute directory path." });
-  }
+  if (!unknown.has("configDir")) failures.push(...pathFailures("configDir", inputs.configDir, "directory"));
   if (!unknown.has("reload")) failures.push(...reloadFailures(inputs.reload));
   if (typeof inputs.serviceName !== "string" && !unknown.has("serviceName")) {
     failures.push({ property: "serviceName", reason: "`serviceName` is required: the service's name and its file's name." });

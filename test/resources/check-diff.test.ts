@@ -128,6 +128,9 @@ describe('RsyncModule check and diff', () => {
     ['a typed parameter also in extra', { extra: { 'read only': 'yes' } }, ['extra.read only']],
     ['a line break in a value', { comment: 'a\nb' }, ['comment']],
     ['a relative configPath', { configPath: 'rsyncd.conf' }, ['configPath']],
+    ['a configPath naming a directory', { configPath: '/etc/rsyncd/' }, ['configPath']],
+    ['a configPath with `..`', { configPath: '/etc/rsyncd/../hosts' }, ['configPath']],
+    ['a configPath with a doubled slash', { configPath: '/etc//rsyncd.conf' }, ['configPath']],
   ];
   for (const [name, change, properties] of cases) {
     test(`${name} fails on exactly ${properties.join(', ')}`, () => {
@@ -168,6 +171,8 @@ describe('RsyncdConfig check and diff', () => {
 
   const cases: Array<[string, Record<string, unknown>, string[]]> = [
     ['a port as text', { port: '873' }, ['port']],
+    ['a port out of range', { port: 70000 }, ['port']],
+    ['a configPath with `.`', { configPath: '/etc/./rsyncd.conf' }, ['configPath']],
     ['a bad syslog facility', { syslogFacility: 'daemons' }, ['syslogFacility']],
     ['an unknown parameter in extra', { extra: { 'pid fille': 'x' } }, ['extra.pid fille']],
   ];

@@ -8,7 +8,7 @@ import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
 import { GLOBAL_MODEL_PARAMETERS, lookupRsyncParameter, MODULE_MODEL_PARAMETERS, type RsyncParameter } from "./parameters";
 import { walkRsyncdDocument } from "./sections";
 import { rsyncdSemantics, SYSLOG_FACILITIES } from "./semantics";
-import { controlCharacterIn, controlOrInvisibleCharacterIn } from "../strings";
+import { controlCharacterIn, controlOrInvisibleCharacterIn, whyRefused } from "../strings";
 import { suggestRsyncParameter } from "./suggest";
 import { isRsyncUnset, normalizeRsyncPath, parseRsyncBoolean, parseRsyncInteger } from "./values";
 
@@ -46,7 +46,7 @@ function checkModuleName(name: unknown): Problem[] {
 }
 
 function controlProblem(field: string, codePoint: string): Problem {
-  return problem(field, "control-character", `\`${field}\` contains the control character ${codePoint}; rsync reads lines as C strings and would cut or split the value there.`);
+  return problem(field, "control-character", `\`${field}\` contains the control character ${codePoint}; ${whyRefused(codePoint)}.`);
 }
 
 /** Rules for the text of a value, as it would be written on a line. */
@@ -67,6 +67,8 @@ function checkText(param: RsyncParameter | undefined, field: string, text: strin
   if (param.kind === "int" && parseRsyncInteger(text) === undefined) {
     problems.push(problem(field, "bad-integer", `\`${field}\` = \`${text}\` is not a whole number; rsync's atoi would misread it.`));
   }
+  const port = param.name === "port" ? parseRsyncInteger(text) : undefined;
+  if (port !== undefined) problems.push(...portProblems(field, port));
   if (param.path && normalizeRsyncPath(text) !== text) {
     problems.push(problem(field, "path-trailing-slash", `\`${field}\` = \`${text}\` ends with \`/\`; rsync drops it.`, { severity: "warning" }));
   }
@@ -80,6 +82,12 @@ function checkText(param: RsyncParameter | undefined, field: string, text: strin
   return problems;
 }
 
+/** The daemon's `port` must be a TCP port; rsync itself does not range-check the number it is given. */
+function portProblems(field: string, value: number): Problem[] {
+  if (field !== "port" || (value >= 1 && value <= 65_535)) return [];
+  return [problem(field, "bad-port", `\`${field}\` = \`${value}\` is not a TCP port (1 to 65535).`)];
+}
+
 /** Rules for a typed field of a model. */
 function checkField(param: RsyncParameter, value: unknown): Problem[] {
   const field = param.name;
@@ -87,9 +95,10 @@ function checkField(param: RsyncParameter, value: unknown): Problem[] {
     case "bool":
       return typeof value === "boolean" ? [] : [problem(field, "bad-boolean", `\`${field}\` must be true or false.`)];
     case "int":
-      return typeof value === "number" && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647
-        ? []
-        : [problem(field, "bad-integer", `\`${field}\` must be a whole number that fits in 32 bits.`)];
+      if (!(typeof value === "number" && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647)) {
+        return [problem(field, "bad-integer", `\`${field}\` must be a whole number that fits in 32 bits.`)];
+      }
+      return portProblems(field, value);
     case "list": {
       if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
         return [problem(field, "type", `\`${field}\` must be a list of strings.`)];

@@ -7,7 +7,7 @@ import { readXinetdService, sameValue } from "./read";
 import { statementsFor } from "./render";
 import type { ServicesTable } from "./services-table";
 import { VALUE_CODECS } from "./values";
-import { controlCharacterIn, controlOrInvisibleCharacterIn } from "../strings";
+import { controlCharacterIn, controlOrInvisibleCharacterIn, whyRefused } from "../strings";
 import { MAX_LINE_BYTES } from "./document";
 
 export interface XinetdValidationOptions {
@@ -37,7 +37,7 @@ function tokenProblems(field: string, token: unknown): Problem[] {
   if (/[ \t]/.test(token)) return [problem(field, "blank-in-token", `\`${field}\` value \`${token}\` contains a blank; xinetd splits values on blanks and has no quoting.`)];
   if (token.startsWith("#")) return [problem(field, "comment-token", `\`${field}\` value \`${token}\` starts with \`#\`, which reads as a comment to a human and a value to xinetd.`)];
   const control = controlCharacterIn(token);
-  if (control !== undefined) return [problem(field, "control-character", `\`${field}\` contains the control character ${control}; xinetd reads lines as C strings and would cut the value there.`)];
+  if (control !== undefined) return [problem(field, "control-character", `\`${field}\` contains the control character ${control}; ${whyRefused(control)}.`)];
   if (token.endsWith("\\")) return [problem(field, "value-continuation", `\`${field}\` value \`${token}\` ends with \`\\\`, which reads as a line continuation to humans and other tools.`)];
   return [];
 }

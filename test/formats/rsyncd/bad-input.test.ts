@@ -114,6 +114,8 @@ const globalCases: Array<[string, RsyncdGlobalModel, string, string]> = [
   ["unknown global", { extra: { "pid_file": "/run/x" } }, "pid_file", "unknown-parameter"],
   ["global value ending in \\", { motdFile: "/etc/motd\\" }, "motd file", "value-continuation"],
   ["NUL in a global value", { pidFile: "/run/x\0" }, "pid file", "control-character"],
+  ["port out of range", { port: 70000 }, "port", "bad-port"],
+  ["port zero", { port: 0 }, "port", "bad-port"],
   ["default list item ending in \\", { hostsDeny: ["*\\"] }, "hosts deny", "value-continuation"],
 ];
 
