@@ -82,7 +82,7 @@ function checkText(param: RsyncParameter | undefined, field: string, text: strin
   return problems;
 }
 
-/** The daemon's `port` must be a TCP port; rsync itself does not range-check the number it is given. */
+/** The daemon's `port` must be a TCP port: rsync 3.5.0 takes `port = 70000`, logs "listening on port 70000" and listens nowhere. */
 function portProblems(field: string, value: number): Problem[] {
   if (field !== "port" || (value >= 1 && value <= 65_535)) return [];
   return [problem(field, "bad-port", `\`${field}\` = \`${value}\` is not a TCP port (1 to 65535).`)];
