@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 
-import { errorsOf, type Problem } from "../formats";
+import { errorsOf, FormatError, type Problem } from "../formats";
 import { RemoteError, type CommandRunner, type ConnectionArgs } from "../remote";
 import { openHost } from "../remote/ssh";
 import { DEFAULT_PORT, DEFAULT_USER, resolveConnection } from "../remote/ssh/target";
@@ -194,8 +194,25 @@ export function hostMethods(binding: HostBinding) {
 }
 
 /**
- * What to throw when writing failed: a refusal to take something over as it is; otherwise, when
- * the host has the resource now, a partial failure so the engine keeps track of what exists.
+ * Remote errors raised before anything reached the host: no session, no trust, no credential.
+ * Any other failure (a connection cut mid-script, a timeout, a failed reload) may have left the
+ * change applied.
+ */
+const NOTHING_SENT_CODES: ReadonlySet<string> = new Set(["dial-failed", "host-key-mismatch", "auth-failed", "invalid-connection-args", "sudo-needs-password"]);
+
+function nothingReachedHost(error: unknown): boolean {
+  if (error instanceof RemoteError) return NOTHING_SENT_CODES.has(error.code);
+  return error instanceof FormatError;
+}
+
+/**
+ * What to throw when writing failed: a refusal, or an error raised before anything reached the
+ * host, as it is; otherwise a partial failure carrying the id, so the engine keeps the resource
+ * and the next `pulumi up` updates it (which converges whatever the host has). Its outputs are
+ * what the host has when it can be read; when it cannot (the connection is gone), the inputs
+ * without `content`, which `diff` takes as "outcome unknown" and answers with an update.
+ * A create whose resource the host shows absent fails plainly: the next run creates it. Without
+ * `unknownOutcome` (a kind whose inputs must not become outputs) an unreadable host fails plainly.
  */
 export async function applyFailure(
   error: unknown,
@@ -203,10 +220,50 @@ export async function applyFailure(
   id: string,
   inputs: Props,
   readHost: HostBinding["readHost"],
+  unknownOutcome?: (inputs: Props) => Props,
 ): Promise<unknown> {
-  if (refused) return error;
-  const now = await readHost(id, inputs).catch(() => undefined);
-  return now?.id ? partialFailure(error, id, now.props, inputs) : error;
+  if (refused || nothingReachedHost(error)) return error;
+  const now = await readHost(id, inputs).then((read) => read, () => undefined);
+  if (now === undefined) return unknownOutcome ? partialFailure(error, id, unknownOutcome(inputs), inputs) : error;
+  return now.id ? partialFailure(error, id, now.props, inputs) : error;
+}
+
+/**
+ * True when the stored outputs do not say what the host has: a change whose outcome is unknown
+ * (a partial failure recorded without `content`). Diff then asks for an update, which converges.
+ */
+export function outcomeUnknown(olds: Props): boolean {
+  return olds.content === undefined;
+}
+
+/**
+ * The wire form of a secret in a property bag (`{ <sig>: <secret sig>, value }`). The dynamic
+ * provider host passes outputs to the engine as they are and the engine keeps this marker on
+ * outputs, so an output returned in this form is stored encrypted. Inputs never arrive in it
+ * (the host does not accept secrets), hence the `secretContent` flag the resources compute.
+ */
+const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export function secretValue(value: string): Props {
+  return { [SPECIAL_SIG_KEY]: SECRET_SIG, value };
+}
+
+/**
+ * `content` and `checksum` of a rendered file or section: secret when `secretContent` is set
+ * (some input that is written into the file is secret), since both give its values away.
+ */
+export function contentOutputs(inputs: Props, content: string): { content: unknown; checksum: unknown } {
+  const checksum = sha256(content);
+  return inputs.secretContent === true ? { content: secretValue(content), checksum: secretValue(checksum) } : { content, checksum };
+}
+
+/** Failures for `secretContent`, which the resources set (a boolean) and nobody else should. */
+export function secretContentFailures(news: Props): CheckFailure[] {
+  const value = news.secretContent;
+  return value === undefined || value === UNKNOWN || typeof value === "boolean"
+    ? []
+    : [{ property: "secretContent", reason: "`secretContent` must be true or false." }];
 }
 
 /** The error for a create that finds what it would manage already there. */

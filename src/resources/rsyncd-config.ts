@@ -1,7 +1,7 @@
 /** `RsyncdConfig`: the global part of an rsyncd.conf; every module section is left as it is. */
 import * as pulumi from "@pulumi/pulumi";
 
-import { withSecretOutputs, type ConnectionArgs } from "./connection";
+import { secretContentOf, withSecretOutputs, type ConnectionArgs } from "./connection";
 import { providerShim } from "./provider-shim";
 import type { RsyncModuleParameterArgs } from "./rsync-module";
 
@@ -55,7 +55,13 @@ export class RsyncdConfig extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: RsyncdConfigArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
-      ...args, connection: pulumi.secret(args.connection), content: undefined, checksum: undefined, managedParameters: undefined, schemaVersion: undefined,
+      ...args,
+      connection: pulumi.secret(args.connection),
+      secretContent: secretContentOf(args),
+      content: undefined,
+      checksum: undefined,
+      managedParameters: undefined,
+      schemaVersion: undefined,
     };
     super(providerShim("rsyncdConfig"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "RsyncdConfig");
   }

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import type { EnvValue, ListValue, LogType, ResourceLimit, SocketType } from "../formats";
-import { withSecretOutputs, type ConnectionArgs } from "./connection";
+import { secretContentOf, withSecretOutputs, type ConnectionArgs } from "./connection";
 import { providerShim } from "./provider-shim";
 
 /** A list xinetd lets you extend: an array sets it (`=`); `{ add, remove }` writes `+=` / `-=` lines. */
@@ -131,7 +131,13 @@ export class XinetdService extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: XinetdServiceArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
-      ...args, connection: pulumi.secret(args.connection), path: undefined, content: undefined, checksum: undefined, schemaVersion: undefined,
+      ...args,
+      connection: pulumi.secret(args.connection),
+      secretContent: secretContentOf(args),
+      path: undefined,
+      content: undefined,
+      checksum: undefined,
+      schemaVersion: undefined,
     };
     super(providerShim("xinetdService"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "XinetdService");
   }
