@@ -111,7 +111,11 @@ function contentFor(current: string | undefined, model: XinetdServiceModel): str
   return current === undefined ? renderXinetdService(model) : renderXinetdDocument(applyXinetdService(parseXinetdDocument(current), model));
 }
 
-/** Writes the file, reloads and verifies; after a failure, reports what the host has then. */
+/**
+ * Writes the file, reloads and verifies (also when the file is already as wanted: an earlier
+ * attempt may have written it and lost the connection before the reload); after a failure,
+ * reports what the host has then.
+ */
 async function apply(inputs: Props, creating: boolean): Promise<{ id: string; outs: Props }> {
   const runner = runnerFor(inputs);
   const path = pathOf(inputs);
@@ -125,7 +129,7 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
         throw alreadyExistsError(`the xinetd service file ${path}`, runner.label);
       }
       return contentFor(current, model);
-    }, reloadOptions(inputs.reload));
+    }, { ...reloadOptions(inputs.reload), verifyUnchanged: true });
     return { id, outs: outputsOf(inputs, change.content ?? "") };
   } catch (error) {
     throw await applyFailure(error, refused, id, inputs, readHost, unknownOutcomeOutputs);
