@@ -161,15 +161,16 @@ export function resourceId(connection: unknown, location: string): string {
 /**
  * The error for a create or update that failed after something was (or may have been) written:
  * it carries what the host has now, so the engine records the resource instead of forgetting it.
- * `__provider` is kept because the engine stores these properties as they are, and later calls
- * look the provider up in them.
+ * A new error each time: one failure (a batch's reload) may be shared by several resources, and
+ * each needs its own id and properties. `__provider` is kept because the engine stores these
+ * properties as they are, and later calls look the provider up in them.
  */
 export function partialFailure(error: unknown, id: string, outputs: Props, inputs: Props): Error {
   const failure = error instanceof Error ? error : new Error(String(error));
-  const carrier = failure as Error & { id?: string; properties?: Props };
+  const carrier = new Error(failure.message, { cause: failure }) as Error & { id?: string; properties?: Props };
   carrier.id = id;
   carrier.properties = withoutUndefined({ ...outputs, __provider: inputs.__provider });
-  return failure;
+  return carrier;
 }
 
 /** How a file-backed kind writes its inputs to a host and reads them back. */

@@ -7,7 +7,7 @@
 // without `adopt`, every module is in the file exactly once, rsync reads the file, xinetd serves
 // every service, no temporary file is left, and a third `up` changes nothing.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -25,21 +25,20 @@ const skip = labSkipReason();
 const MODULES = 20;
 const SERVICES = 3;
 /**
- * When each attempt cuts, bounded: until one leaves an ambiguous outcome (a create that failed
- * although its change reached the host). `file` cuts the moment the rsyncd.conf appears, that is
- * right after the first module batch's swap and before its answer is back; a number cuts that
- * many ms after the first connection, which for the later attempts hits xinetd's reload.
+ * When each attempt cuts, bounded: until the module batch was cut at least once and some create
+ * failed although its change reached the host. `temp` cuts while the first module batch's
+ * candidate is on the host (its temporary file exists): the batch fails and the remote layer
+ * applies each edit again alone, after the swap or not. A number cuts that many ms after the
+ * first connection, which tends to hit xinetd's reload (the file is written, its check is lost).
  */
-const CUTS: Array<'file' | number> = ['file', 'file', 180, 'file', 250, 'file', 330, 'file', 420, 'file', 520, 'file', 640, 780];
+const CUTS: Array<'temp' | number> = ['temp', 180, 250, 330, 420, 520, 'temp', 640, 780, 950, 1_100, 1_300];
 /**
  * After the first cut, the connections opened again are cut too for this long, every CUT_EVERY_MS:
  * long enough after the file appears to also break the batcher's one-by-one retries of the
  * module edits, short enough after a delay to let the rest finish.
  */
-const CUT_WINDOW_MS = { file: 1_500, delay: 250 };
+const CUT_WINDOW_MS = { temp: 1_500, delay: 250 };
 const CUT_EVERY_MS = 10;
-/** Attempts that only stop for an ambiguous module create; later ones stop for any. */
-const ATTEMPTS_FOR_A_MODULE = 6;
 const SESSION_WAIT_MS = 10_000;
 
 type Kind = 'rsyncModule' | 'xinetdService';
@@ -203,86 +202,101 @@ describe('creates whose connection is cut converge on the next run', { skip }, (
   };
 
   test('20 module and 3 service creates, connections cut mid-run; the next run converges with no adopt and nothing half-written', async (t) => {
-    let resources: Planned[] = [];
-    let state = new Map<string, Stored>();
-    let outcomes: Array<{ outcome: FirstOutcome; message?: string }> = [];
-    let ambiguous: string[] = [];
-    let attempt = 0;
+    const attempts: Array<{ resources: Planned[]; outcomes: Array<{ outcome: FirstOutcome; message?: string }> }> = [];
+    const state = new Map<string, Stored>();
+    const moduleFailures = () => attempts.flatMap(({ resources, outcomes }) => resources.filter((r, i) => r.kind === 'rsyncModule' && outcomes[i]!.outcome !== 'created'));
+    const ambiguous: string[] = [];
+    let moduleBatchCuts = 0;
     for (const cut of CUTS) {
-      attempt++;
-      resources = plan(attempt);
-      state = new Map();
+      const attempt = attempts.length + 1;
+      const resources = plan(attempt);
       const listener = target.sshdPid;
       // Each attempt starts without a connection, so the first session seen is this run's.
       killAll(sshdConnectionPids(listener));
       const run = Promise.all(resources.map((resource) => firstUp(resource, state)));
+      const configDir = join(target.dir, 'etc/rsyncd');
+      const tempPrefix = `.cut-${attempt}.conf.tmp.`;
       let cuts = 0;
-      const configFile = join(target.dir, String(resources[0]!.inputs.configPath));
       const cutter = (async () => {
         const waitUntil = Date.now() + SESSION_WAIT_MS;
-        if (cut === 'file') {
-          while (!existsSync(configFile) && Date.now() < waitUntil) await sleep(1);
+        if (cut === 'temp') {
+          while (!readdirSync(configDir).some((name) => name.startsWith(tempPrefix)) && Date.now() < waitUntil) await sleep(1);
         } else {
           while (sshdConnectionPids(listener).length === 0 && Date.now() < waitUntil) await sleep(2);
           await sleep(cut);
         }
-        const stopAt = Date.now() + (cut === 'file' ? CUT_WINDOW_MS.file : CUT_WINDOW_MS.delay);
+        const stopAt = Date.now() + (cut === 'temp' ? CUT_WINDOW_MS.temp : CUT_WINDOW_MS.delay);
         while (Date.now() < stopAt) {
           cuts += killAll(sshdConnectionPids(listener));
           await sleep(CUT_EVERY_MS);
         }
       })();
-      [outcomes] = await Promise.all([run, cutter]);
-      const failed = outcomes.filter((o) => o.outcome !== 'created').length;
-      ambiguous = await ambiguousCreates(resources, outcomes);
-      const when = cut === 'file' ? 'when the rsyncd.conf appeared' : `${cut} ms after the first connection`;
-      t.diagnostic(`attempt ${attempt} (cut ${when}, ${cuts} sshd processes killed): ${failed} of ${resources.length} creates failed, ${ambiguous.length} of them changed the host`);
-      // Module creates are what the issue saw stuck: the first attempts wait for one of them.
-      if (ambiguous.some((name) => name.startsWith('m')) || (ambiguous.length > 0 && attempt >= ATTEMPTS_FOR_A_MODULE)) break;
+      const [outcomes] = await Promise.all([run, cutter]);
+      if (cut === 'temp') moduleBatchCuts += cuts;
+      attempts.push({ resources, outcomes });
+      const changed = await ambiguousCreates(resources, outcomes);
+      ambiguous.push(...changed);
+      const failed = resources.filter((_, i) => outcomes[i]!.outcome !== 'created').map((r) => r.name);
+      const when = cut === 'temp' ? 'while the first module batch ran' : `${cut} ms after the first connection`;
+      t.diagnostic(`attempt ${attempt} (cut ${when}, ${cuts} sshd processes killed): failed ${failed.join(', ') || 'none'}; of them on the host: ${changed.join(', ') || 'none'}`);
+      if (moduleBatchCuts > 0 && ambiguous.length > 0) break;
     }
-    const failures = outcomes.filter((o) => o.outcome !== 'created');
-    assert.ok(ambiguous.length > 0, `no create failed after changing the host in ${attempt} attempts: the cut never hit a running change`);
-    const count = (outcome: FirstOutcome) => outcomes.filter((o) => o.outcome === outcome).length;
-    t.diagnostic(`first run: ${count('created')} created, ${count('failed with id')} failed with id, ${count('failed without id')} failed without id`);
-    for (const failure of failures) t.diagnostic(`  ${failure.message?.split('\n')[0]}`);
+    assert.ok(moduleBatchCuts > 0, 'the module batch was never cut');
+    assert.ok(ambiguous.length > 0, `no create failed after changing the host in ${attempts.length} attempts: the cut never hit a running change`);
+    const all = attempts.flatMap(({ resources, outcomes }) => resources.map((resource, i) => ({ resource, first: outcomes[i]! })));
+    const count = (outcome: FirstOutcome) => all.filter(({ first }) => first.outcome === outcome).length;
+    t.diagnostic(`first runs: ${count('created')} created, ${count('failed with id')} failed with id, ${count('failed without id')} failed without id; module creates failed: ${moduleFailures().length}`);
+    for (const message of new Set(all.flatMap(({ first }) => (first.message ? [first.message.split('\n')[0]!.replace(/\d+\.\d+\.\d+\.\d+/, 'HOST')] : [])))) t.diagnostic(`  ${message}`);
 
-    t.diagnostic(`failed although the host has them: ${ambiguous.join(', ')}`);
-    const configPath = String(resources[0]!.inputs.configPath);
-
-    // The next run: every call succeeds, none needs adopt.
-    const steps = await Promise.all(resources.map((resource) => laterUp(resource, state)));
+    // The next run: every call succeeds, none needs adopt; what failed is created or updated.
+    const steps = await Promise.all(all.map(({ resource }) => laterUp(resource, state)));
     t.diagnostic(`second run: ${steps.filter((s) => s === 'create').length} creates, ${steps.filter((s) => s === 'update').length} updates, ${steps.filter((s) => s === 'same').length} unchanged`);
-    resources.forEach((resource, i) => {
-      const expected = outcomes[i]!.outcome === 'created' ? 'same' : outcomes[i]!.outcome === 'failed with id' ? 'update' : 'create';
-      assert.equal(steps[i], expected, `${resource.name} after "${outcomes[i]!.outcome}"`);
+    all.forEach(({ resource, first }, i) => {
+      const expected = first.outcome === 'created' ? 'same' : first.outcome === 'failed with id' ? 'update' : 'create';
+      assert.equal(steps[i], expected, `${resource.name} after "${first.outcome}"`);
     });
 
-    // Every module exactly once, in a file rsync reads as it is meant.
-    const text = await sh(`cat ${configPath}`);
-    const modules = resources.filter((resource) => resource.kind === 'rsyncModule').map((resource) => resource.name);
-    for (const name of modules) assert.equal(text.split(`[${name}]`).length - 1, 1, `[${name}] appears once`);
-    assert.deepEqual(errorsOf(validateRsyncdDocument(parseRsyncdDocument(text))), []);
-    const verdict = await rsyncVerdict(text);
-    assert.equal(verdict.exitCode, 0, verdict.stderr);
-    assert.deepEqual(verdict.modules.map((m) => m.name).sort(), [...modules].sort());
-
-    // Every service file is what the resource writes, and xinetd serves it.
-    for (const resource of resources.filter((r) => r.kind === 'xinetdService')) {
-      const stored = state.get(resource.name)!;
-      assert.equal(await sh(`cat /etc/xinetd.d/${resource.name}`), withoutSecretMarks(stored.outputs).content);
-      assert.match(await sh(`ss -Hltn "sport = :${String(resource.inputs.port)}"`), /LISTEN/, `${resource.name} is served`);
+    for (const { resources } of attempts) {
+      // Every module exactly once, in a file rsync reads as it is meant.
+      const configPath = String(resources[0]!.inputs.configPath);
+      const text = await sh(`cat ${configPath}`);
+      const modules = resources.filter((resource) => resource.kind === 'rsyncModule').map((resource) => resource.name);
+      for (const name of modules) assert.equal(text.split(`[${name}]`).length - 1, 1, `[${name}] appears once in ${configPath}`);
+      assert.deepEqual(errorsOf(validateRsyncdDocument(parseRsyncdDocument(text))), []);
+      const verdict = await rsyncVerdict(text);
+      assert.equal(verdict.exitCode, 0, verdict.stderr);
+      assert.deepEqual(verdict.modules.map((m) => m.name).sort(), [...modules].sort());
+      // Every service file is what the resource writes, and xinetd serves it.
+      for (const resource of resources.filter((r) => r.kind === 'xinetdService')) {
+        assert.equal(await sh(`cat /etc/xinetd.d/${resource.name}`), withoutSecretMarks(state.get(resource.name)!.outputs).content);
+        assert.match(await sh(`ss -Hltn "sport = :${String(resource.inputs.port)}"`), /LISTEN/, `${resource.name} is served`);
+      }
     }
     assert.deepEqual(await temporaryFilesIn(target, '/etc/rsyncd'), []);
     assert.deepEqual(await temporaryFilesIn(target, '/etc/xinetd.d'), []);
 
     // Converged: a third run changes nothing; refresh finds every resource as stored.
-    assert.deepEqual(new Set(await Promise.all(resources.map((resource) => laterUp(resource, state)))), new Set(['same']));
-    for (const resource of resources) {
+    assert.deepEqual(new Set(await Promise.all(all.map(({ resource }) => laterUp(resource, state)))), new Set(['same']));
+    for (const { resource } of all) {
       const stored = state.get(resource.name)!;
-      const read = await host.read(stored.id, urnOf(resource.kind, resource.name), withoutSecretMarks(stored.outputs), stored.inputs);
+      const urn = urnOf(resource.kind, resource.name);
+      const read = await host.read(stored.id, urn, withoutSecretMarks(stored.outputs), stored.inputs);
       assert.equal(read.id, stored.id);
-      assert.equal((await host.diff(stored.id, urnOf(resource.kind, resource.name), read.props, stored.inputs, stored.inputs)).changes, 'none', resource.name);
+      assert.equal((await host.diff(stored.id, urn, read.props, stored.inputs, stored.inputs)).changes, 'none', resource.name);
     }
+  });
+
+  test('a module section left by a create whose answer was lost is taken as its own by the next create, without adopt', async () => {
+    const configPath = '/etc/rsyncd/lost.conf';
+    // What the lost create wrote, as it writes it, next to a module of someone else.
+    await sh(`printf '[theirs]\\n\\tpath = /srv\\n\\n[lost]\\n\\tpath = /srv\\n\\tcomment = lost answer\\n' >${configPath}`);
+    const before = await sh(`cat ${configPath}`);
+    const resource: Planned = { kind: 'rsyncModule', name: 'lost', inputs: { connection, configPath, moduleName: 'lost', path: '/srv', comment: 'lost answer' } };
+    const created = await host.create(urnOf('rsyncModule', 'lost'), await checked(resource, undefined));
+    assert.equal(created.outs.content, '[lost]\n\tpath = /srv\n\tcomment = lost answer\n');
+    assert.equal(await sh(`cat ${configPath}`), before, 'nothing rewritten');
+    // Another module of that name is not this resource's: refused, as before.
+    await assert.rejects(host.create(urnOf('rsyncModule', 'theirs'), await checked({ ...resource, inputs: { ...resource.inputs, moduleName: 'theirs', comment: 'mine' } }, undefined)), /module \[theirs\].*already exists.*adopt: true/s);
   });
 
   test('delete of what is already gone succeeds: a module, a whole rsyncd.conf, a service file', async () => {
