@@ -224,7 +224,7 @@ export async function applyFailure(
   unknownOutcome?: (inputs: Props) => Props,
 ): Promise<unknown> {
   if (refused || nothingReachedHost(error)) return error;
-  const now = await readHost(id, inputs).then((read) => read, () => undefined);
+  const now = await readHost(id, inputs).catch(() => undefined);
   if (now === undefined) return unknownOutcome ? partialFailure(error, id, unknownOutcome(inputs), inputs) : error;
   return now.id ? partialFailure(error, id, now.props, inputs) : error;
 }
@@ -246,7 +246,7 @@ export function outcomeUnknown(olds: Props): boolean {
 const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-export function secretValue(value: string): Props {
+function secretValue(value: string): Props {
   return { [SPECIAL_SIG_KEY]: SECRET_SIG, value };
 }
 

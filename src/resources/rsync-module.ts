@@ -120,9 +120,9 @@ export interface RsyncModuleArgs extends RsyncModuleParameterArgs {
 export class RsyncModule extends pulumi.dynamic.Resource {
   declare readonly moduleName: pulumi.Output<string>;
   declare readonly configPath: pulumi.Output<string>;
-  /** The module's section as written (or as found by the last refresh). */
+  /** The module's section as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
   declare readonly content: pulumi.Output<string>;
-  /** sha256 of `content`, hex. */
+  /** sha256 of `content`, hex; secret with it. */
   declare readonly checksum: pulumi.Output<string>;
   declare readonly schemaVersion: pulumi.Output<number>;
 

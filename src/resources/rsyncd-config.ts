@@ -45,9 +45,9 @@ export interface RsyncdConfigArgs extends RsyncModuleParameterArgs {
 
 export class RsyncdConfig extends pulumi.dynamic.Resource {
   declare readonly configPath: pulumi.Output<string>;
-  /** The global part's parameter lines as written (or as found by the last refresh). */
+  /** The global part's parameter lines as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
   declare readonly content: pulumi.Output<string>;
-  /** sha256 of `content`, hex. */
+  /** sha256 of `content`, hex; secret with it. */
   declare readonly checksum: pulumi.Output<string>;
   /** rsync's names of the parameters this resource set: what delete takes out. */
   declare readonly managedParameters: pulumi.Output<string[]>;

@@ -123,9 +123,9 @@ export class XinetdService extends pulumi.dynamic.Resource {
   declare readonly configDir: pulumi.Output<string>;
   /** The service file's path on the host. */
   declare readonly path: pulumi.Output<string>;
-  /** The whole file as written (or as found by the last refresh). */
+  /** The whole file as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
   declare readonly content: pulumi.Output<string>;
-  /** sha256 of `content`, hex. */
+  /** sha256 of `content`, hex; secret with it. */
   declare readonly checksum: pulumi.Output<string>;
   declare readonly schemaVersion: pulumi.Output<number>;
 

@@ -2,12 +2,12 @@
 // a module or the global part is not written into an existing file that is not an rsyncd.conf
 // (lines rsync would reject or ignore) unless `adopt` is set; the refusal names the file, the
 // first offending lines by number and rule (never their text) and how to adopt. An empty or
-// comments-only file is an rsyncd.conf to start. XinetdService never writes over an existing file
-// without `adopt`.
+// comments-only file is an rsyncd.conf to start. XinetdService and RsyncSecrets never write over
+// an existing file without `adopt`.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { rsyncdConfig, rsyncModule, xinetdService, type Props } from '../../src/provider';
+import { rsyncdConfig, rsyncModule, rsyncSecrets, xinetdService, type Props } from '../../src/provider';
 import { closeAll } from '../../src/remote/ssh';
 import { startLab, type Lab, type LabHost } from '../lab/lab';
 import { labSkipReason } from '../lab/requirements';
@@ -96,6 +96,14 @@ describe('foreign files on a lab host', { skip }, () => {
     }));
     assert.equal(await sh('cat /etc/rsyncd/hosts-copy'), '127.0.0.1 localhost\n::1 localhost\n\n[adopted]\n\tpath = /srv\n');
     assert.equal((await rsyncModule.read(id, outs)).id, id);
+  });
+
+  test('RsyncSecrets over an existing file that is not a secrets file refuses it without adopt, untouched and unquoted', async () => {
+    const before = await sh('cat /etc/hosts; stat -c "%i %s %Y %a" /etc/hosts');
+    const error = await refusal(rsyncSecrets.create(checked(rsyncSecrets as unknown as Kind, { connection, path: '/etc/hosts', users: { alice: 'pw-not-shown' } })));
+    assert.match(error.message, /\/etc\/hosts.*adopt: true/s);
+    assert.doesNotMatch(error.message, /localhost|pw-not-shown/);
+    assert.equal(await sh('cat /etc/hosts; stat -c "%i %s %Y %a" /etc/hosts'), before);
   });
 
   test('XinetdService whose serviceName and configDir name an existing non-xinetd file refuses it without adopt, untouched', async () => {
