@@ -1,23 +1,22 @@
 /** The provider of `RsyncModule`: one module section of an rsyncd.conf, the rest of the file left alone. */
 
 import {
-  parseRsyncdDocument, readRsyncModule, removeRsyncModule, rsyncNameKey, setRsyncModule, validateRsyncModule, type RsyncModuleModel,
+  parseRsyncdDocument, readRsyncModule, removeRsyncModule, rsyncNameKey, setRsyncModule, validateRsyncModule, type RsyncdDocument, type RsyncModuleModel,
 } from "../formats";
 import {
-  DEFAULT_CONFIG_PATH, editRsyncdConfig, MODULE_PARAMETER_KEYS, moduleSectionText, parameterFields, readHostRsyncdConfig, rsyncPropertyOf,
+  DEFAULT_CONFIG_PATH, editRsyncdConfig, foreignFileError, foreignLineProblems, MODULE_PARAMETER_KEYS, moduleSectionText, parameterFields,
+  readHostRsyncdConfig, rsyncPropertyOf,
 } from "./rsyncd-file";
 import {
-  alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
-  SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
-  type CheckFailure, type CheckResult, type DiffResult, type Props,
-  pathFailures,
+  alreadyExistsError, applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
+  resourceId, runnerFor, sameHost, sameProperty, SCHEMA_VERSION, secretContentFailures, settingFailures, unknownPropertiesOf, upgradeState,
+  controlCharacterFailures, pathFailures, withoutUndefined, type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
-import { controlCharacterFailures } from "./state";
 
 const KIND = "RsyncModule";
-const SETTING_KEYS = ["connection", "sudo", "adopt", "configPath", "moduleName", "extra"];
+const SETTING_KEYS = ["connection", "sudo", "adopt", "secretContent", "configPath", "moduleName", "extra"];
 const INPUT_KEYS = new Set([...SETTING_KEYS, ...MODULE_PARAMETER_KEYS]);
-const DIFF_KEYS = ["connection", "sudo", "configPath", "moduleName", ...MODULE_PARAMETER_KEYS, "extra"];
+const DIFF_KEYS = ["connection", "sudo", "secretContent", "configPath", "moduleName", ...MODULE_PARAMETER_KEYS, "extra"];
 const REPLACE_KEYS = ["configPath", "moduleName"];
 const CROSS_FIELD_RULES = ["auth-users-without-secrets", "extra-conflict"];
 
@@ -30,7 +29,7 @@ export function modelOf(inputs: Props): RsyncModuleModel {
 export function check(_olds: Props, news: Props): CheckResult {
   const given = inputsOf({ configPath: DEFAULT_CONFIG_PATH, ...news });
   const unknown = unknownPropertiesOf(given);
-  const failures: CheckFailure[] = [...connectionFailures(given.connection), ...settingFailures(given)];
+  const failures: CheckFailure[] = [...connectionFailures(given.connection), ...settingFailures(given), ...secretContentFailures(given)];
   for (const key of Object.keys(given)) {
     if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
   }
@@ -50,11 +49,35 @@ export function diff(_id: string, olds: Props, news: Props): DiffResult {
   // rsync merges sections whose names differ only in case and blanks: same file, same module.
   const sameSection = sameHost(old.connection, news.connection) && old.configPath === news.configPath &&
     typeof news.moduleName === "string" && rsyncNameKey(String(old.moduleName)) === rsyncNameKey(news.moduleName);
-  return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && sameSection };
+  return { changes: changed.length > 0 || outcomeUnknown(old), replaces, deleteBeforeReplace: replaces.length > 0 && sameSection };
 }
 
 function outputsOf(inputs: Props, section: string): Props {
-  return withoutUndefined({ ...inputsOf(inputs), content: section, checksum: sha256(section), schemaVersion: SCHEMA_VERSION });
+  return withoutUndefined({ ...inputsOf(inputs), ...contentOutputs(inputs, section), schemaVersion: SCHEMA_VERSION });
+}
+
+/** The outputs when the host cannot say what it has: the inputs, no `content` (see `outcomeUnknown`). */
+function unknownOutcomeOutputs(inputs: Props): Props {
+  return withoutUndefined({ ...inputsOf(inputs), schemaVersion: SCHEMA_VERSION });
+}
+
+/** The module as rsync reads it once written by these inputs (name as rsync spells it). */
+function writtenModule(model: RsyncModuleModel): RsyncModuleModel | undefined {
+  return readRsyncModule(setRsyncModule(parseRsyncdDocument(""), model), model.name);
+}
+
+/**
+ * Whether a create may write into this file: not when it is not an rsyncd.conf, nor when the
+ * module is there already, unless it reads exactly as the resource would write it (a create whose
+ * outcome was lost: it is this resource's own). `adopt` skips both checks.
+ */
+function createRefusal(doc: RsyncdDocument, model: RsyncModuleModel, inputs: Props, host: string, path: string): Error | undefined {
+  if (inputs.adopt === true) return undefined;
+  const foreign = foreignLineProblems(doc);
+  if (foreign.length > 0) return foreignFileError(host, path, `module [${model.name}]`, foreign);
+  const existing = readRsyncModule(doc, model.name);
+  if (existing === undefined || sameProperty(existing, writtenModule(model))) return undefined;
+  return alreadyExistsError(`module [${model.name}] in ${path}`, host);
 }
 
 async function apply(inputs: Props, creating: boolean): Promise<{ id: string; outs: Props }> {
@@ -65,15 +88,16 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
   let refused = false;
   try {
     const change = await editRsyncdConfig(runner, path, (doc) => {
-      if (creating && inputs.adopt !== true && readRsyncModule(doc, model.name) !== undefined) {
+      const refusal = creating ? createRefusal(doc, model, inputs, runner.label, path) : undefined;
+      if (refusal) {
         refused = true;
-        throw alreadyExistsError(`module [${model.name}] in ${path}`, runner.label);
+        throw refusal;
       }
       return setRsyncModule(doc, model);
     }, { deleteWhenEmpty: false });
     return { id, outs: outputsOf(inputs, moduleSectionText(parseRsyncdDocument(change.content ?? ""), model.name) ?? "") };
   } catch (error) {
-    throw await applyFailure(error, refused, id, inputs, readHost);
+    throw await applyFailure(error, refused, id, inputs, readHost, unknownOutcomeOutputs);
   }
 }
 
@@ -86,7 +110,7 @@ async function readHost(id: string, props: Props): Promise<{ id: string; props: 
   const model = readRsyncModule(doc, String(props.moduleName));
   if (model === undefined) return { id: "", props: {} };
   const { name, ...parameters } = model;
-  const settings = { connection: props.connection, sudo: props.sudo, adopt: props.adopt, configPath: props.configPath };
+  const settings = { connection: props.connection, sudo: props.sudo, adopt: props.adopt, secretContent: props.secretContent, configPath: props.configPath };
   return { id, props: outputsOf({ ...settings, moduleName: name, ...parameters }, moduleSectionText(doc, name) ?? "") };
 }
 

@@ -2,23 +2,22 @@
 
 import {
   lookupRsyncParameter, parameterByModelKey, parseRsyncdDocument, readRsyncdGlobal, setRsyncdGlobal, validateRsyncdGlobal,
-  type RsyncdGlobalModel,
+  type RsyncdDocument, type RsyncdGlobalModel,
 } from "../formats";
 import {
-  contextText, DEFAULT_CONFIG_PATH, editRsyncdConfig, GLOBAL_PARAMETER_KEYS, parameterFields, readHostRsyncdConfig, rsyncPropertyOf,
+  contextText, DEFAULT_CONFIG_PATH, editRsyncdConfig, foreignFileError, foreignLineProblems, GLOBAL_PARAMETER_KEYS, parameterFields,
+  readHostRsyncdConfig, rsyncPropertyOf,
 } from "./rsyncd-file";
 import {
-  alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
-  SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
-  type CheckFailure, type CheckResult, type DiffResult, type Props,
-  pathFailures,
+  alreadyExistsError, applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
+  resourceId, runnerFor, sameHost, sameProperty, SCHEMA_VERSION, secretContentFailures, settingFailures, unknownPropertiesOf, upgradeState,
+  controlCharacterFailures, pathFailures, withoutUndefined, type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
-import { controlCharacterFailures } from "./state";
 
 const KIND = "RsyncdConfig";
-const SETTING_KEYS = ["connection", "sudo", "adopt", "configPath", "extra"];
+const SETTING_KEYS = ["connection", "sudo", "adopt", "secretContent", "configPath", "extra"];
 const INPUT_KEYS = new Set([...SETTING_KEYS, ...GLOBAL_PARAMETER_KEYS]);
-const DIFF_KEYS = ["connection", "sudo", "configPath", ...GLOBAL_PARAMETER_KEYS, "extra"];
+const DIFF_KEYS = ["connection", "sudo", "secretContent", "configPath", ...GLOBAL_PARAMETER_KEYS, "extra"];
 const REPLACE_KEYS = ["configPath"];
 const CROSS_FIELD_RULES = ["auth-users-without-secrets", "extra-conflict"];
 
@@ -38,7 +37,7 @@ function managedParameters(inputs: Props): string[] {
 export function check(_olds: Props, news: Props): CheckResult {
   const given = inputsOf({ configPath: DEFAULT_CONFIG_PATH, ...news });
   const unknown = unknownPropertiesOf(given);
-  const failures: CheckFailure[] = [...connectionFailures(given.connection), ...settingFailures(given)];
+  const failures: CheckFailure[] = [...connectionFailures(given.connection), ...settingFailures(given), ...secretContentFailures(given)];
   for (const key of Object.keys(given)) {
     if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
   }
@@ -54,13 +53,33 @@ export function diff(_id: string, olds: Props, news: Props): DiffResult {
   const old = upgradeState(olds, KIND);
   const { changed, replaces } = diffProperties(old, news, DIFF_KEYS, REPLACE_KEYS);
   const sameFile = sameHost(old.connection, news.connection) && old.configPath === news.configPath;
-  return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && sameFile };
+  return { changes: changed.length > 0 || outcomeUnknown(old), replaces, deleteBeforeReplace: replaces.length > 0 && sameFile };
 }
 
 function outputsOf(inputs: Props, globalText: string, managed: string[]): Props {
   return withoutUndefined({
-    ...inputsOf(inputs), managedParameters: managed, content: globalText, checksum: sha256(globalText), schemaVersion: SCHEMA_VERSION,
+    ...inputsOf(inputs), managedParameters: managed, ...contentOutputs(inputs, globalText), schemaVersion: SCHEMA_VERSION,
   });
+}
+
+/** The outputs when the host cannot say what it has: the inputs, no `content` (see `outcomeUnknown`). */
+function unknownOutcomeOutputs(inputs: Props): Props {
+  return withoutUndefined({ ...inputsOf(inputs), managedParameters: managedParameters(inputs), schemaVersion: SCHEMA_VERSION });
+}
+
+/**
+ * Whether a create may write the global part into this file: not when it is not an rsyncd.conf,
+ * nor when the global part has parameters already, unless they read exactly as the resource would
+ * write them (a create whose outcome was lost: they are this resource's own). `adopt` skips both.
+ */
+function createRefusal(doc: RsyncdDocument, inputs: Props, host: string, path: string): Error | undefined {
+  if (inputs.adopt === true) return undefined;
+  const foreign = foreignLineProblems(doc);
+  if (foreign.length > 0) return foreignFileError(host, path, "the global part", foreign);
+  const existing = readRsyncdGlobal(doc);
+  const written = readRsyncdGlobal(setRsyncdGlobal(parseRsyncdDocument(""), modelOf(inputs)));
+  if (Object.keys(existing).length === 0 || sameProperty(existing, written)) return undefined;
+  return alreadyExistsError(`the global part of ${path}`, host);
 }
 
 async function apply(inputs: Props, creating: boolean): Promise<{ id: string; outs: Props }> {
@@ -70,15 +89,16 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
   let refused = false;
   try {
     const change = await editRsyncdConfig(runner, path, (doc) => {
-      if (creating && inputs.adopt !== true && Object.keys(readRsyncdGlobal(doc)).length > 0) {
+      const refusal = creating ? createRefusal(doc, inputs, runner.label, path) : undefined;
+      if (refusal) {
         refused = true;
-        throw alreadyExistsError(`the global part of ${path}`, runner.label);
+        throw refusal;
       }
       return setRsyncdGlobal(doc, modelOf(inputs));
     }, { deleteWhenEmpty: false });
     return { id, outs: outputsOf(inputs, contextText(parseRsyncdDocument(change.content ?? ""), "global", true), managedParameters(inputs)) };
   } catch (error) {
-    throw await applyFailure(error, refused, id, inputs, readHost);
+    throw await applyFailure(error, refused, id, inputs, readHost, unknownOutcomeOutputs);
   }
 }
 
@@ -88,7 +108,7 @@ export const { create, update, read } = hostMethods({ kind: KIND, apply, readHos
 async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
   const doc = await readHostRsyncdConfig(props);
   if (doc === undefined) return { id: "", props: {} };
-  const settings = { connection: props.connection, sudo: props.sudo, adopt: props.adopt, configPath: props.configPath };
+  const settings = { connection: props.connection, sudo: props.sudo, adopt: props.adopt, secretContent: props.secretContent, configPath: props.configPath };
   const managed = Array.isArray(props.managedParameters) ? (props.managedParameters as string[]) : managedParameters(props);
   return { id, props: outputsOf({ ...settings, ...readRsyncdGlobal(doc) }, contextText(doc, "global", true), managed) };
 }

@@ -1,6 +1,6 @@
 /** What the RsyncModule and RsyncdConfig providers share: parameter keys, problem naming, file edits. */
 import {
-  lookupRsyncParameter, parseRsyncdDocument, renderRsyncdDocument, RSYNC_PARAMETERS, type Problem, type RsyncdDocument,
+  lookupRsyncParameter, parseRsyncdDocument, renderRsyncdDocument, RSYNC_PARAMETERS, validateRsyncdDocument, type Problem, type RsyncdDocument,
 } from "../formats";
 import { findWalkedModule, walkRsyncdDocument, type EntryContext } from "../formats/rsyncd/sections";
 import { normalizeRsyncPath } from "../formats/rsyncd/values";
@@ -76,4 +76,29 @@ export async function editRsyncdConfig(
 export async function readHostRsyncdConfig(props: Props): Promise<RsyncdDocument | undefined> {
   const file = await readRemoteFileShared(runnerFor(props), String(props.configPath));
   return file.exists ? parseRsyncdDocument(file.content) : undefined;
+}
+
+/**
+ * Rules under which rsync rejects a line or skips it: the reader's own (lines without `=`, broken
+ * headers, unknown directives, NUL) and the lines it reads but ignores (unknown parameters, bad
+ * values of typed ones, global parameters inside a module). A file holding any of them was not
+ * written as an rsyncd.conf.
+ */
+const IGNORED_LINE_RULES: ReadonlySet<string> = new Set(["unknown-parameter", "global-parameter-in-module", "bad-boolean", "bad-syslog-facility"]);
+const FOREIGN_LINES_SHOWN = 3;
+
+/** The problems of an existing file that say it is not an rsyncd.conf, in file order. */
+export function foreignLineProblems(doc: RsyncdDocument): Problem[] {
+  const reader = new Set(doc.problems);
+  return validateRsyncdDocument(doc).filter((problem) => reader.has(problem) || IGNORED_LINE_RULES.has(problem.rule));
+}
+
+/**
+ * The refusal to write into a file that is not an rsyncd.conf. It names lines by number and
+ * rule only: the file is not ours and may hold anything (a `configPath` of /etc/shadow).
+ */
+export function foreignFileError(host: string, path: string, what: string, problems: readonly Problem[]): Error {
+  const lines = problems.slice(0, FOREIGN_LINES_SHOWN).map((problem) => `line ${problem.position?.line ?? "?"} (${problem.rule})`);
+  const more = problems.length > FOREIGN_LINES_SHOWN ? ` and ${problems.length - FOREIGN_LINES_SHOWN} more` : "";
+  return new Error(`${host}: ${path} is not an rsyncd.conf: rsync would reject or ignore ${lines.join(", ")}${more}; refusing to add ${what} to it. Check \`configPath\`; if this file is the rsyncd.conf you mean, set \`adopt: true\` on the resource to write into it as it is.`);
 }

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 
-import { describeControlCharacter, errorsOf, escapeControlCharacters, findControlCharacters, type Problem } from "../formats";
+import { describeControlCharacter, errorsOf, escapeControlCharacters, findControlCharacters, FormatError, type Problem } from "../formats";
 import { RemoteError, type AcceptedHostKeys, type CommandRunner, type ConnectionArgs, type HostTarget } from "../remote";
 import { acceptedHostKeys, openHost } from "../remote/ssh";
 import { DEFAULT_PORT, DEFAULT_USER, resolveConnection } from "../remote/ssh/target";
@@ -197,15 +197,16 @@ export function resourceId(connection: unknown, location: string): string {
 /**
  * The error for a create or update that failed after something was (or may have been) written:
  * it carries what the host has now, so the engine records the resource instead of forgetting it.
- * `__provider` is kept because the engine stores these properties as they are, and later calls
- * look the provider up in them.
+ * A new error each time: one failure (a batch's reload) may be shared by several resources, and
+ * each needs its own id and properties. `__provider` is kept because the engine stores these
+ * properties as they are, and later calls look the provider up in them.
  */
 export function partialFailure(error: unknown, id: string, outputs: Props, inputs: Props): Error {
   const failure = error instanceof Error ? error : new Error(String(error));
-  const carrier = failure as Error & { id?: string; properties?: Props };
+  const carrier = new Error(failure.message, { cause: failure }) as Error & { id?: string; properties?: Props };
   carrier.id = id;
   carrier.properties = withoutUndefined({ ...withAcceptedHostKeys(outputs, inputs), __provider: inputs.__provider });
-  return failure;
+  return carrier;
 }
 
 /** How a file-backed kind writes its inputs to a host and reads them back. */
@@ -238,8 +239,25 @@ export function hostMethods(binding: HostBinding) {
 }
 
 /**
- * What to throw when writing failed: a refusal to take something over as it is; otherwise, when
- * the host has the resource now, a partial failure so the engine keeps track of what exists.
+ * Remote errors raised before anything reached the host: no session, no trust, no credential.
+ * Any other failure (a connection cut mid-script, a timeout, a failed reload) may have left the
+ * change applied.
+ */
+const NOTHING_SENT_CODES: ReadonlySet<string> = new Set(["dial-failed", "host-key-mismatch", "auth-failed", "invalid-connection-args", "sudo-needs-password"]);
+
+function nothingReachedHost(error: unknown): boolean {
+  if (error instanceof RemoteError) return NOTHING_SENT_CODES.has(error.code);
+  return error instanceof FormatError;
+}
+
+/**
+ * What to throw when writing failed: a refusal, or an error raised before anything reached the
+ * host, as it is; otherwise a partial failure carrying the id, so the engine keeps the resource
+ * and the next `pulumi up` updates it (which converges whatever the host has). Its outputs are
+ * what the host has when it can be read; when it cannot (the connection is gone), the inputs
+ * without `content`, which `diff` takes as "outcome unknown" and answers with an update.
+ * A create whose resource the host shows absent fails plainly: the next run creates it. Without
+ * `unknownOutcome` (a kind whose inputs must not become outputs) an unreadable host fails plainly.
  */
 export async function applyFailure(
   error: unknown,
@@ -247,10 +265,50 @@ export async function applyFailure(
   id: string,
   inputs: Props,
   readHost: HostBinding["readHost"],
+  unknownOutcome?: (inputs: Props) => Props,
 ): Promise<unknown> {
-  if (refused) return error;
+  if (refused || nothingReachedHost(error)) return error;
   const now = await readHost(id, inputs).catch(() => undefined);
-  return now?.id ? partialFailure(error, id, now.props, inputs) : error;
+  if (now === undefined) return unknownOutcome ? partialFailure(error, id, unknownOutcome(inputs), inputs) : error;
+  return now.id ? partialFailure(error, id, now.props, inputs) : error;
+}
+
+/**
+ * True when the stored outputs do not say what the host has: a change whose outcome is unknown
+ * (a partial failure recorded without `content`). Diff then asks for an update, which converges.
+ */
+export function outcomeUnknown(olds: Props): boolean {
+  return olds.content === undefined;
+}
+
+/**
+ * The wire form of a secret in a property bag (`{ <sig>: <secret sig>, value }`). The dynamic
+ * provider host passes outputs to the engine as they are and the engine keeps this marker on
+ * outputs, so an output returned in this form is stored encrypted. Inputs never arrive in it
+ * (the host does not accept secrets), hence the `secretContent` flag the resources compute.
+ */
+const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function secretValue(value: string): Props {
+  return { [SPECIAL_SIG_KEY]: SECRET_SIG, value };
+}
+
+/**
+ * `content` and `checksum` of a rendered file or section: secret when `secretContent` is set
+ * (some input that is written into the file is secret), since both give its values away.
+ */
+export function contentOutputs(inputs: Props, content: string): { content: unknown; checksum: unknown } {
+  const checksum = sha256(content);
+  return inputs.secretContent === true ? { content: secretValue(content), checksum: secretValue(checksum) } : { content, checksum };
+}
+
+/** Failures for `secretContent`, which the resources set (a boolean) and nobody else should. */
+export function secretContentFailures(news: Props): CheckFailure[] {
+  const value = news.secretContent;
+  return value === undefined || value === UNKNOWN || typeof value === "boolean"
+    ? []
+    : [{ property: "secretContent", reason: "`secretContent` must be true or false." }];
 }
 
 /** The error for a create that finds what it would manage already there. */

@@ -7,22 +7,20 @@ import {
 } from "../formats";
 import { changeXinetdService, discardPreviousVersion, readRemoteFile, type ReloadStrategy, type XinetdReloaderOptions } from "../remote";
 import {
-  alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
-  SCHEMA_VERSION, settingFailures, sha256, unknownPropertiesOf, upgradeState, withoutUndefined,
-  type CheckFailure, type CheckResult, type DiffResult, type Props,
-  pathFailures,
+  alreadyExistsError, applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
+  resourceId, runnerFor, sameHost, sameProperty, SCHEMA_VERSION, secretContentFailures, settingFailures, unknownPropertiesOf, upgradeState,
+  controlCharacterFailures, pathFailures, withoutUndefined, type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
-import { controlCharacterFailures } from "./state";
 
 const KIND = "XinetdService";
 export const DEFAULT_CONFIG_DIR = "/etc/xinetd.d";
 const RELOAD_NAMES = ["auto", "systemctl", "service", "signal", "none"] as const;
 export type ReloadSetting = (typeof RELOAD_NAMES)[number] | { command: string };
 
-const SETTING_KEYS = ["connection", "sudo", "adopt", "serviceName", "configDir", "reload", "extra"] as const;
+const SETTING_KEYS = ["connection", "sudo", "adopt", "secretContent", "serviceName", "configDir", "reload", "extra"] as const;
 const INPUT_KEYS = new Set<string>([...SETTING_KEYS, ...ATTRIBUTE_KEYS]);
 /** What the file says and how it is applied; `adopt` only matters to create. */
-const DIFF_KEYS = ["connection", "sudo", "reload", "serviceName", "configDir", ...ATTRIBUTE_KEYS, "extra"];
+const DIFF_KEYS = ["connection", "sudo", "secretContent", "reload", "serviceName", "configDir", ...ATTRIBUTE_KEYS, "extra"];
 const REPLACE_KEYS = ["serviceName", "configDir"];
 /** Rules that weigh several attributes against each other: undecidable while one is unknown. */
 const CROSS_FIELD_RULES = ["mandatory", "dgram-needs-wait", "traffic-needs-redirect", "no-such-internal-service"];
@@ -56,7 +54,7 @@ function reloadFailures(reload: unknown): CheckFailure[] {
 export function check(_olds: Props, news: Props): CheckResult {
   const inputs = inputsOf({ configDir: DEFAULT_CONFIG_DIR, reload: "auto", ...news });
   const unknown = unknownPropertiesOf(inputs);
-  const failures: CheckFailure[] = [...connectionFailures(inputs.connection), ...settingFailures(inputs)];
+  const failures: CheckFailure[] = [...connectionFailures(inputs.connection), ...settingFailures(inputs), ...secretContentFailures(inputs)];
   for (const key of Object.keys(inputs)) {
     if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
   }
@@ -79,7 +77,7 @@ export function diff(_id: string, olds: Props, news: Props): DiffResult {
   const { changed, replaces } = diffProperties(old, news, DIFF_KEYS, REPLACE_KEYS);
   // Same host, same file: the new resource's create would find the old one's file.
   const sameFile = sameHost(old.connection, news.connection) && pathOf(old) === pathOf(news);
-  return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && sameFile };
+  return { changes: changed.length > 0 || outcomeUnknown(old), replaces, deleteBeforeReplace: replaces.length > 0 && sameFile };
 }
 
 function reloadOptions(reload: unknown): XinetdReloaderOptions {
@@ -87,7 +85,24 @@ function reloadOptions(reload: unknown): XinetdReloaderOptions {
 }
 
 function outputsOf(inputs: Props, content: string): Props {
-  return withoutUndefined({ ...inputsOf(inputs), path: pathOf(inputs), content, checksum: sha256(content), schemaVersion: SCHEMA_VERSION });
+  return withoutUndefined({ ...inputsOf(inputs), path: pathOf(inputs), ...contentOutputs(inputs, content), schemaVersion: SCHEMA_VERSION });
+}
+
+/** The outputs when the host cannot say what it has: the inputs, no `content` (see `outcomeUnknown`). */
+function unknownOutcomeOutputs(inputs: Props): Props {
+  return withoutUndefined({ ...inputsOf(inputs), path: pathOf(inputs), schemaVersion: SCHEMA_VERSION });
+}
+
+/**
+ * Whether an existing file is what this resource's create writes, as xinetd reads it: one service
+ * entry, equal to the rendered model's. Then it is this resource's own (a create whose outcome
+ * was lost), not something to take over.
+ */
+function isOwnFile(current: string, model: XinetdServiceModel): boolean {
+  const doc = parseXinetdDocument(current);
+  const written = parseXinetdDocument(renderXinetdService(model));
+  if (doc.blocks.length !== 1 || doc.includes.length > 0 || !findServiceBlock(doc, model.name)) return false;
+  return sameProperty(readXinetdService(doc, model.name).model, readXinetdService(written, model.name).model);
 }
 
 /** The file's text once it expresses `model`, keeping everything else in it (comments, other entries). */
@@ -95,7 +110,11 @@ function contentFor(current: string | undefined, model: XinetdServiceModel): str
   return current === undefined ? renderXinetdService(model) : renderXinetdDocument(applyXinetdService(parseXinetdDocument(current), model));
 }
 
-/** Writes the file, reloads and verifies; after a failure, reports what the host has then. */
+/**
+ * Writes the file, reloads and verifies (also when the file is already as wanted: an earlier
+ * attempt may have written it and lost the connection before the reload); after a failure,
+ * reports what the host has then.
+ */
 async function apply(inputs: Props, creating: boolean): Promise<{ id: string; outs: Props }> {
   const runner = runnerFor(inputs);
   const path = pathOf(inputs);
@@ -104,15 +123,15 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
   let refused = false;
   try {
     const { change } = await changeXinetdService(runner, path, (current) => {
-      if (creating && current !== undefined && inputs.adopt !== true) {
+      if (creating && current !== undefined && inputs.adopt !== true && !isOwnFile(current, model)) {
         refused = true;
         throw alreadyExistsError(`the xinetd service file ${path}`, runner.label);
       }
       return contentFor(current, model);
-    }, reloadOptions(inputs.reload));
+    }, { ...reloadOptions(inputs.reload), verifyUnchanged: true });
     return { id, outs: outputsOf(inputs, change.content ?? "") };
   } catch (error) {
-    throw await applyFailure(error, refused, id, inputs, readHost);
+    throw await applyFailure(error, refused, id, inputs, readHost, unknownOutcomeOutputs);
   }
 }
 
@@ -126,7 +145,9 @@ async function readHost(id: string, props: Props): Promise<{ id: string; props: 
   const doc = parseXinetdDocument(file.content);
   if (!findServiceBlock(doc, String(props.serviceName))) return { id: "", props: {} };
   const { name, ...attributes } = readXinetdService(doc, String(props.serviceName)).model;
-  const settings = { connection: props.connection, sudo: props.sudo, adopt: props.adopt, reload: props.reload, configDir: props.configDir };
+  const settings = {
+    connection: props.connection, sudo: props.sudo, adopt: props.adopt, secretContent: props.secretContent, reload: props.reload, configDir: props.configDir,
+  };
   return { id, props: outputsOf({ ...settings, serviceName: name, ...attributes }, file.content) };
 }
 

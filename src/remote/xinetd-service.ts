@@ -36,7 +36,7 @@ export interface ReloadOutcome {
 
 export interface XinetdServiceChange {
   change: FileChange;
-  /** Undefined when the file did not change (no reload needed). */
+  /** Undefined when the file did not change (no reload needed) and `verifyUnchanged` was not asked. */
   reload?: ReloadOutcome;
 }
 
@@ -45,6 +45,14 @@ interface PendingChange {
   change: FileChange;
   resolve: (outcome: ReloadOutcome) => void;
   reject: (error: unknown) => void;
+}
+
+/**
+ * `verifyUnchanged`: reload and verify even when the file is already as wanted, for a change
+ * whose earlier attempt may have written the file but not reloaded xinetd (a cut connection).
+ */
+interface VerifyOption {
+  verifyUnchanged?: boolean;
 }
 
 const DEFAULT_SETTLE_MS = 100;
@@ -67,14 +75,15 @@ export class XinetdReloader {
   async changeService(
     path: string,
     edit: (current: string | undefined) => EditResult,
-    options: Omit<ChangeFileOptions, "validate"> = {},
+    options: Omit<ChangeFileOptions, "validate"> & VerifyOption = {},
   ): Promise<XinetdServiceChange> {
+    const { verifyUnchanged, ...fileOptions } = options;
     this.inFlight++;
     let outcome: Promise<ReloadOutcome> | undefined;
     let change: FileChange;
     try {
-      change = await changeRemoteFile(this.runner, path, edit, { ...options, validate: "xinetd-service" });
-      if (change.changed) {
+      change = await changeRemoteFile(this.runner, path, edit, { ...fileOptions, validate: "xinetd-service" });
+      if (change.changed || (verifyUnchanged === true && change.content !== undefined)) {
         outcome = new Promise((resolve, reject) => this.pending.push({ path, change, resolve, reject }));
       }
     } finally {
@@ -118,9 +127,12 @@ export class XinetdReloader {
       }
       if (failing.length === 0) return;
 
-      const rollback = await this.rollBack(failing, strategy, logSource);
+      // A file this run did not change has nothing to roll back to: its previous copy is older.
+      const changed = failing.filter((entry) => entry.change.changed);
+      const rollback = changed.length > 0 ? await this.rollBack(changed, strategy, logSource) : "";
       for (const entry of failing) {
-        entry.reject(await this.failure(entry, observation, probesByPath.get(entry.path)!, rollback));
+        const note = entry.change.changed ? `rolled back (${rollback})` : "the file was already as it is; nothing rolled back";
+        entry.reject(await this.failure(entry, observation, probesByPath.get(entry.path)!, note));
       }
     } catch (error) {
       for (const entry of batch) entry.reject(error);
@@ -149,7 +161,7 @@ export class XinetdReloader {
     return notes.join("; ");
   }
 
-  private async failure(entry: PendingChange, observation: ReloadObservation, probes: ServiceProbe[], rollback: string): Promise<RemoteError> {
+  private async failure(entry: PendingChange, observation: ReloadObservation, probes: ServiceProbe[], undone: string): Promise<RemoteError> {
     const reasons = observation.xinetdRunning
       ? failedChecks(observation, probes).map(describeCheck)
       : ["xinetd stopped running after the reload"];
@@ -158,7 +170,7 @@ export class XinetdReloader {
     const logLines = explainingLines(observation.log, entry.path, names);
     const rsync = services.find(runsRsync);
     const rsyncLog = rsync ? await rsyncDiagnostics(this.runner, rsyncConfigOf(rsync)).catch(() => undefined) : undefined;
-    const summary = `reloading xinetd with ${entry.path} failed verification: ${reasons.join("; ")}; rolled back (${rollback})`;
+    const summary = `reloading xinetd with ${entry.path} failed verification: ${reasons.join("; ")}; ${undone}`;
     // Multi-line details travel as stderr, which RemoteError's message shows line by line.
     const details = [
       logLines ? `xinetd's log:\n${logLines}` : "xinetd logged nothing about it",
@@ -191,7 +203,7 @@ export function changeXinetdService(
   runner: CommandRunner,
   path: string,
   edit: (current: string | undefined) => EditResult,
-  options: Omit<ChangeFileOptions, "validate"> & XinetdReloaderOptions = {},
+  options: Omit<ChangeFileOptions, "validate"> & XinetdReloaderOptions & VerifyOption = {},
 ): Promise<XinetdServiceChange> {
   const { strategy, settleMs, ...fileOptions } = options;
   const reloaderOptions = { ...(strategy === undefined ? {} : { strategy }), ...(settleMs === undefined ? {} : { settleMs }) };

@@ -26,3 +26,15 @@ export interface HostKeyTrustArgs {
 export function withSecretOutputs<T extends pulumi.CustomResourceOptions>(opts: T | undefined, names: readonly string[]): T {
   return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...names] } as T;
 }
+
+/**
+ * Whether any argument other than the connection is (or holds) a secret, as a plain boolean
+ * input `secretContent`: the provider then returns `content` and `checksum`, which quote or
+ * fingerprint every value written, as secrets. The dynamic-provider host receives inputs without
+ * their secret marks, so it cannot tell by itself; and `additionalSecretOutputs` must be decided
+ * synchronously, before an `Output`'s secrecy is known.
+ */
+export function secretContentOf(args: object): pulumi.Output<boolean> {
+  const { connection: _connection, ...written } = args as Record<string, unknown>;
+  return pulumi.output(pulumi.isSecret(pulumi.output(written)));
+}

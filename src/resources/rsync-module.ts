@@ -1,7 +1,7 @@
 /** `RsyncModule`: one module section of an rsyncd.conf; the rest of the file is left as it is. */
 import * as pulumi from "@pulumi/pulumi";
 
-import { withSecretOutputs, type ConnectionArgs } from "./connection";
+import { secretContentOf, withSecretOutputs, type ConnectionArgs } from "./connection";
 import { providerShim } from "./provider-shim";
 
 /** Every rsync module parameter (rsync 3.x), camelCase; each is written only when set. */
@@ -120,14 +120,16 @@ export interface RsyncModuleArgs extends RsyncModuleParameterArgs {
 export class RsyncModule extends pulumi.dynamic.Resource {
   declare readonly moduleName: pulumi.Output<string>;
   declare readonly configPath: pulumi.Output<string>;
-  /** The module's section as written (or as found by the last refresh). */
+  /** The module's section as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
   declare readonly content: pulumi.Output<string>;
-  /** sha256 of `content`, hex. */
+  /** sha256 of `content`, hex; secret with it. */
   declare readonly checksum: pulumi.Output<string>;
   declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: RsyncModuleArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = { ...args, connection: pulumi.secret(args.connection), content: undefined, checksum: undefined, schemaVersion: undefined };
+    const props = {
+      ...args, connection: pulumi.secret(args.connection), secretContent: secretContentOf(args), content: undefined, checksum: undefined, schemaVersion: undefined,
+    };
     super(providerShim("rsyncModule"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "RsyncModule");
   }
 }

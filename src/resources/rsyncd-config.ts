@@ -1,7 +1,7 @@
 /** `RsyncdConfig`: the global part of an rsyncd.conf; every module section is left as it is. */
 import * as pulumi from "@pulumi/pulumi";
 
-import { withSecretOutputs, type ConnectionArgs } from "./connection";
+import { secretContentOf, withSecretOutputs, type ConnectionArgs } from "./connection";
 import { providerShim } from "./provider-shim";
 import type { RsyncModuleParameterArgs } from "./rsync-module";
 
@@ -45,9 +45,9 @@ export interface RsyncdConfigArgs extends RsyncModuleParameterArgs {
 
 export class RsyncdConfig extends pulumi.dynamic.Resource {
   declare readonly configPath: pulumi.Output<string>;
-  /** The global part's parameter lines as written (or as found by the last refresh). */
+  /** The global part's parameter lines as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
   declare readonly content: pulumi.Output<string>;
-  /** sha256 of `content`, hex. */
+  /** sha256 of `content`, hex; secret with it. */
   declare readonly checksum: pulumi.Output<string>;
   /** rsync's names of the parameters this resource set: what delete takes out. */
   declare readonly managedParameters: pulumi.Output<string[]>;
@@ -55,7 +55,13 @@ export class RsyncdConfig extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: RsyncdConfigArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
-      ...args, connection: pulumi.secret(args.connection), content: undefined, checksum: undefined, managedParameters: undefined, schemaVersion: undefined,
+      ...args,
+      connection: pulumi.secret(args.connection),
+      secretContent: secretContentOf(args),
+      content: undefined,
+      checksum: undefined,
+      managedParameters: undefined,
+      schemaVersion: undefined,
     };
     super(providerShim("rsyncdConfig"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "RsyncdConfig");
   }

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import type { EnvValue, ListValue, LogType, ResourceLimit, SocketType } from "../formats";
-import { withSecretOutputs, type ConnectionArgs } from "./connection";
+import { secretContentOf, withSecretOutputs, type ConnectionArgs } from "./connection";
 import { providerShim } from "./provider-shim";
 
 /** A list xinetd lets you extend: an array sets it (`=`); `{ add, remove }` writes `+=` / `-=` lines. */
@@ -123,15 +123,21 @@ export class XinetdService extends pulumi.dynamic.Resource {
   declare readonly configDir: pulumi.Output<string>;
   /** The service file's path on the host. */
   declare readonly path: pulumi.Output<string>;
-  /** The whole file as written (or as found by the last refresh). */
+  /** The whole file as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
   declare readonly content: pulumi.Output<string>;
-  /** sha256 of `content`, hex. */
+  /** sha256 of `content`, hex; secret with it. */
   declare readonly checksum: pulumi.Output<string>;
   declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: XinetdServiceArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
-      ...args, connection: pulumi.secret(args.connection), path: undefined, content: undefined, checksum: undefined, schemaVersion: undefined,
+      ...args,
+      connection: pulumi.secret(args.connection),
+      secretContent: secretContentOf(args),
+      path: undefined,
+      content: undefined,
+      checksum: undefined,
+      schemaVersion: undefined,
     };
     super(providerShim("xinetdService"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "XinetdService");
   }

@@ -120,6 +120,47 @@ describe('registration', () => {
   });
 });
 
+describe('secret content', () => {
+  const SIG = '4dabf18193072939515e22adb298388d';
+
+  test('secretContent is true exactly when an argument other than the connection holds a secret, and is itself plain', async () => {
+    const resources = [
+      new XinetdService('plain-svc', { connection: pulumi.secret(connection), serviceName: 'p', socketType: 'stream', wait: false, type: ['INTERNAL'] }),
+      new XinetdService('env-svc', { connection, serviceName: 'e', socketType: 'stream', wait: false, user: 'u', server: '/bin/x', env: [pulumi.secret('TOKEN=x')] }),
+      new XinetdService('args-svc', { connection, serviceName: 'a', socketType: 'stream', wait: false, user: 'u', server: '/bin/x', serverArgs: pulumi.secret(['--token', 'x']) }),
+      new RsyncModule('plain-mod', { connection, moduleName: 'p', path: '/srv/p' }),
+      new RsyncModule('exec-mod', { connection, moduleName: 'x', path: '/srv/x', preXferExec: pulumi.secret('/bin/check --key k') }),
+      new RsyncModule('extra-mod', { connection, moduleName: 'y', path: '/srv/y', extra: { 'post-xfer exec': pulumi.secret('/bin/y') } }),
+      new RsyncdConfig('plain-cfg', { connection, useChroot: true }),
+      new RsyncdConfig('motd-cfg', { connection, motdFile: pulumi.output('/etc/motd').apply((file) => pulumi.secret(file)) }),
+    ];
+    await Promise.all(resources.map((r) => settled(r.urn)));
+    const expected: Record<string, boolean> = {
+      'plain-svc': false, 'env-svc': true, 'args-svc': true, 'plain-mod': false, 'exec-mod': true, 'extra-mod': true, 'plain-cfg': false, 'motd-cfg': true,
+    };
+    for (const [name, secret] of Object.entries(expected)) {
+      assert.equal(registered(name).inputs.secretContent, secret, name);
+    }
+  });
+
+  test('RsyncServer passes it on to the children whose file holds the secret', async () => {
+    const server = new RsyncServer('secret-seed', {
+      connection,
+      global: { useChroot: true },
+      modules: { open: { path: '/srv/open' }, hooked: { path: '/srv/hooked', preXferExec: pulumi.secret('/bin/hook --token t') } },
+      xinetd: { env: [pulumi.secret('TOKEN=t')] },
+    });
+    await settled(server.service.urn);
+    await settled(pulumi.output(server.modules).apply(() => 0));
+    assert.equal(registered('secret-seed-config').inputs.secretContent, false);
+    assert.equal(registered('secret-seed-open').inputs.secretContent, false);
+    assert.equal(registered('secret-seed-hooked').inputs.secretContent, true);
+    assert.equal(registered('secret-seed-xinetd').inputs.secretContent, true);
+    // The secret itself travels marked; the flag does not need to.
+    assert.equal((registered('secret-seed-hooked').inputs.preXferExec as Record<string, unknown>)[SIG], '1b47061264138c4ac30d75fd1eb44270');
+  });
+});
+
 describe('the serialized provider', () => {
   test('every resource\'s __provider is a small shim that requires only the package', async () => {
     const names = ['echo', 'mod', 'cfg', 'sec', 'seed-listing'];

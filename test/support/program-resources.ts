@@ -11,7 +11,7 @@ import type { ResourceKind } from "../../src/provider";
 import { providerShim } from "../../src/resources/provider-shim";
 import type { Lab, LabHost } from "../lab/lab";
 import {
-  DynamicResourceLifecycle, dynamicUrn, serializeProvider, type DiffResult, type PropertyBag, type ProviderHost, type UpStep,
+  DynamicResourceLifecycle, dynamicUrn, serializeProvider, withoutSecretMarks, type DiffResult, type PropertyBag, type ProviderHost, type UpStep,
 } from "./provider-host";
 
 /** Each kind's type name, as in its token `pulumi-nodejs:dynamic/pulumi-xinetd:<Type>`. */
@@ -67,7 +67,7 @@ export class ProgramResource {
   /** What `pulumi refresh` shows after reading: the provider's diff of host outputs against program inputs. */
   drift(): Promise<DiffResult> {
     const { id, outputs, inputs } = this.state;
-    return this.host.diff(id, this.urn, outputs, inputs, inputs);
+    return this.host.diff(id, this.urn, withoutSecretMarks(outputs), inputs, inputs);
   }
 
   destroy(): Promise<void> {

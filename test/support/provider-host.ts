@@ -11,7 +11,8 @@
  *   deserializes it from `news` (check, diff, update), `properties` (create) or the old
  *   outputs (read, delete), so delete/read run the text stored in state, not the current code;
  * - the host answers Configure with acceptSecrets=false, so the engine sends secrets as plain
- *   values, and with supportsPreview=false, so the engine never calls Create/Update in a preview.
+ *   values (stored secret outputs included), and with supportsPreview=false, so the engine never
+ *   calls Create/Update in a preview.
  *
  * The host ignores urn, name and type entirely (it never reads them); they are sent anyway so a
  * request looks like the engine's.
@@ -117,6 +118,24 @@ function toStruct(bag: PropertyBag, what: string): Struct {
 
 function fromStruct(struct: Struct | undefined): PropertyBag {
   return (struct?.toJavaScript() ?? {}) as PropertyBag;
+}
+
+/** True if `value` is a secret in wire form: `{ [SPECIAL_SIG_KEY]: SECRET_SIG, value }`. */
+export function isSecretValue(value: unknown): value is { value: unknown } {
+  return typeof value === "object" && value !== null && (value as PropertyBag)[SPECIAL_SIG_KEY] === SECRET_SIG;
+}
+
+/**
+ * A stored bag as the engine sends it back to this host: secret outputs unwrapped, since the
+ * host does not accept secrets (MarshalProperties with KeepSecrets false).
+ */
+export function withoutSecretMarks<T>(value: T): T {
+  if (isSecretValue(value)) return withoutSecretMarks(value.value) as T;
+  if (Array.isArray(value)) return value.map(withoutSecretMarks) as T;
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withoutSecretMarks(item)])) as T;
+  }
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -541,7 +560,7 @@ export class DynamicResourceLifecycle {
       if (!preview) this.state = { id: created.id, inputs: checked.inputs, outputs: created.outs };
       return "create";
     }
-    const diff = await this.host.diff(old.id, this.urn, old.outputs, checked.inputs, old.inputs);
+    const diff = await this.host.diff(old.id, this.urn, withoutSecretMarks(old.outputs), checked.inputs, old.inputs);
     // No provider diff (DIFF_UNKNOWN): the engine compares old and new inputs, __provider included.
     const changed = diff.changes === "some" || (diff.changes === "unknown" && !isDeepStrictEqual(old.inputs, checked.inputs));
     if (!changed) {
@@ -551,16 +570,16 @@ export class DynamicResourceLifecycle {
     if (diff.changes === "some" && diff.replaces.length > 0) {
       if (preview) return diff.deleteBeforeReplace ? "delete-before-replace" : "replace";
       if (diff.deleteBeforeReplace) {
-        await this.host.delete(old.id, this.urn, old.outputs, old.inputs);
+        await this.host.delete(old.id, this.urn, withoutSecretMarks(old.outputs), old.inputs);
         this.state = undefined;
       }
       const created = await this.host.create(this.urn, checked.inputs);
       // Create-before-delete: the old resource goes last, with its own (old) provider text.
-      if (!diff.deleteBeforeReplace) await this.host.delete(old.id, this.urn, old.outputs, old.inputs);
+      if (!diff.deleteBeforeReplace) await this.host.delete(old.id, this.urn, withoutSecretMarks(old.outputs), old.inputs);
       this.state = { id: created.id, inputs: checked.inputs, outputs: created.outs };
       return diff.deleteBeforeReplace ? "delete-before-replace" : "replace";
     }
-    const updated = await this.host.update(old.id, this.urn, old.outputs, checked.inputs, { preview, oldInputs: old.inputs });
+    const updated = await this.host.update(old.id, this.urn, withoutSecretMarks(old.outputs), checked.inputs, { preview, oldInputs: old.inputs });
     if (!preview) this.state = { id: old.id, inputs: checked.inputs, outputs: updated.outs };
     return "update";
   }
@@ -568,7 +587,7 @@ export class DynamicResourceLifecycle {
   /** `pulumi refresh`: read with the stored outputs; an empty id drops the resource. */
   async refresh(): Promise<"gone" | "refreshed"> {
     const old = this.requireState();
-    const read = await this.host.read(old.id, this.urn, old.outputs, old.inputs);
+    const read = await this.host.read(old.id, this.urn, withoutSecretMarks(old.outputs), old.inputs);
     if (read.id === "") {
       this.state = undefined;
       return "gone";
@@ -580,7 +599,7 @@ export class DynamicResourceLifecycle {
   /** `pulumi destroy` (or removal from the program): delete with the stored outputs. */
   async destroy(): Promise<void> {
     const old = this.requireState();
-    await this.host.delete(old.id, this.urn, old.outputs, old.inputs);
+    await this.host.delete(old.id, this.urn, withoutSecretMarks(old.outputs), old.inputs);
     this.state = undefined;
   }
 
