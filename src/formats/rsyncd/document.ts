@@ -99,6 +99,13 @@ function skipBlanks(text: string, from: number): number {
   return p;
 }
 
+/** The end of `text[from, to)` without its trailing blanks (a loop: a regex would backtrack on long runs). */
+function trimBlanksEnd(text: string, from: number, to: number): number {
+  let end = to;
+  while (end > from && isBlank(text[end - 1])) end--;
+  return end;
+}
+
 function countNewlines(text: string): number {
   let n = 0;
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
@@ -249,7 +256,7 @@ class Scanner {
     const valueStart = skipBlanks(text, r);
     const { value, stop, continued } = this.value(valueStart);
     const firstLine = text.slice(start, lineEnd(text, start));
-    const key = text.slice(first, keyEnd).replace(/[ \t\v\f\r]+$/, "");
+    const key = text.slice(first, trimBlanksEnd(text, first, keyEnd));
     if (isDirective) {
       const known = /^&(include|merge)$/i.test(name);
       if (!known) {
