@@ -3,7 +3,7 @@ import { errorsOf, FormatError, problem, type Problem } from "../problems";
 import { attributeByKey, attributeByName, nearestAttributeName, ATTRIBUTE_KEYS } from "./attributes";
 import type { XinetdDocument } from "./document";
 import type { XinetdAttributeKey, XinetdServiceModel } from "./model";
-import { readXinetdService, sameValue } from "./read";
+import { readXinetdService, readXinetdServiceBlocks, sameValue } from "./read";
 import { statementsFor } from "./render";
 import type { ServicesTable } from "./services-table";
 import { VALUE_CODECS } from "./values";
@@ -189,9 +189,10 @@ export function validateXinetdDocument(doc: XinetdDocument, options: XinetdValid
     if (!seen.has(id)) problems.push(p);
     seen.add(id);
   };
+  const readings = readXinetdServiceBlocks(doc);
   doc.blocks.forEach((block, i) => {
-    if (block.kind !== "service") return;
-    const reading = readXinetdService({ ...doc, blocks: doc.blocks.slice(i) }, block.name);
+    const reading = readings[i];
+    if (reading === undefined) return;
     const position = { line: block.header + 1, column: 1 };
     reading.problems.forEach(add);
     const located = new Set(reading.problems.map((p) => `${p.field}\u0000${p.rule}`));
