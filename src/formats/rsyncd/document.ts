@@ -154,7 +154,11 @@ class Scanner {
   private push<E extends RsyncdEntry>(fields: Omit<E, "raw" | "line">, start: number, end: number): number {
     const stop = Math.min(end, this.text.length);
     const raw = this.text.slice(start, stop);
-    this.entries.push({ ...fields, raw, line: this.line } as E);
+    // The caller's fresh object becomes the entry (no copy: a file has an entry per line).
+    const entry = fields as unknown as E;
+    entry.raw = raw;
+    entry.line = this.line;
+    this.entries.push(entry);
     this.line += countNewlines(raw);
     return stop;
   }
@@ -255,7 +259,7 @@ class Scanner {
     const name = buffer.slice(0, end).join("");
     const valueStart = skipBlanks(text, r);
     const { value, stop, continued } = this.value(valueStart);
-    const firstLine = text.slice(start, lineEnd(text, start));
+    const firstLineEnd = lineEnd(text, start);
     const key = text.slice(first, trimBlanksEnd(text, first, keyEnd));
     if (isDirective) {
       const known = /^&(include|merge)$/i.test(name);
@@ -264,12 +268,12 @@ class Scanner {
       }
       return this.push<DirectiveEntry>({ kind: "directive", directive: name, value }, start, stop);
     }
-    const oneLine = !continued && stop <= start + firstLine.length && keyEnd < lineEnd(text, start);
+    const oneLine = !continued && stop <= firstLineEnd && keyEnd < firstLineEnd;
     return this.push<ParameterEntry>(
       {
         kind: "parameter",
         indent: text.slice(start, first),
-        key: keyEnd < lineEnd(text, start) ? key : name,
+        key: keyEnd < firstLineEnd ? key : name,
         name,
         separator: oneLine ? text.slice(first + key.length, valueStart) : " = ",
         value,
