@@ -9,12 +9,13 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 
 import {
-  applyXinetdService, listRsyncModules, parseRsyncdDocument, parseXinetdDocument, readRsyncModule, readXinetdService, removeRsyncModule,
+  applyXinetdService, listRsyncModules, parseRsyncdDocument, parseXinetdDocument, readRsyncModule, readXinetdService, readXinetdServiceBlocks, removeRsyncModule,
   rsyncdSemantics, setRsyncModule, validateRsyncdDocument, validateXinetdDocument, type RsyncdDocument,
 } from "../../src/formats";
 import { walkRsyncdDocument } from "../../src/formats/rsyncd/sections";
 import { normalizeRsyncPath } from "../../src/formats/rsyncd/values";
 import { moduleSectionText, rsyncdDocumentOf } from "../../src/provider/rsyncd-file";
+import { plausibleFile } from "./xinetd/generators";
 
 const ARRAY_METHODS = [
   "concat", "every", "filter", "find", "findIndex", "findLast", "findLastIndex", "flatMap", "forEach", "includes",
@@ -229,4 +230,19 @@ test("rsyncd: long runs of blanks in a name or of `/` in a path read as before, 
   assert.equal(normalizeRsyncPath(`/srv${slashes}x`), `/srv${slashes}x`);
   assert.equal(normalizeRsyncPath(`/srv${slashes}`), "/srv");
   assert.deepEqual(validateRsyncdDocument(parseRsyncdDocument(`[m]\n\tpath = /srv${slashes}x\n`)), []);
+});
+
+test("xinetd: reading every entry at once gives what reading each entry by itself gives", () => {
+  fc.assert(
+    fc.property(plausibleFile, (text) => {
+      const doc = parseXinetdDocument(text);
+      const readings = readXinetdServiceBlocks(doc);
+      assert.equal(readings.length, doc.blocks.length);
+      doc.blocks.forEach((block, i) => {
+        const alone = block.kind === "service" ? readXinetdService({ ...doc, blocks: doc.blocks.slice(i) }, block.name) : undefined;
+        assert.deepEqual(readings[i], alone);
+      });
+    }),
+    { numRuns: 500 },
+  );
 });
