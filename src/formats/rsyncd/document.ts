@@ -287,6 +287,19 @@ class Scanner {
   /** The value loop of `params.c:Parameter()`. */
   private value(from: number): { value: string; stop: number; continued: boolean } {
     const { text } = this;
+    // Most values are one line without CR: a slice of it, with no character-by-character copy.
+    const nl = text.indexOf("\n", from);
+    const lineStop = nl < 0 ? text.length : nl;
+    const end = trimBlanksEnd(text, from, lineStop);
+    if ((nl < 0 || text[end - 1] !== "\\" || end === from) && !text.slice(from, lineStop).includes("\r")) {
+      return { value: text.slice(from, end), stop: nl < 0 ? text.length : nl + 1, continued: false };
+    }
+    return this.joinedValue(from);
+  }
+
+  /** The value loop of `params.c:Parameter()`, for values with continuations or CR. */
+  private joinedValue(from: number): { value: string; stop: number; continued: boolean } {
+    const { text } = this;
     const buffer: string[] = [];
     let i = 0;
     let end = 0;
