@@ -2,8 +2,8 @@
  * Format benchmark: how parse, validate, read and edit scale with the size of an rsyncd.conf or an
  * xinetd file. Pure CPU work, no host needed.
  *
- *   npx tsx bench/formats.ts [--modules 2000,20000] [--repeated 50000] [--services 5000] [--reps 3]
- *                            [--sample 100] [--only rsyncd|xinetd] [--json FILE]
+ *   npx tsx bench/formats.ts [--modules 2000,20000] [--repeated 50000] [--services 5000] [--unknown 20000]
+ *                            [--reps 3] [--sample 100] [--only rsyncd|xinetd] [--json FILE]
  *
  * Prints one Markdown table (phase, size, median ms, min, max). Each phase runs `--reps` times, on a
  * freshly parsed document where it takes one; the median is reported. `--sample` modules are read
@@ -24,6 +24,7 @@ interface Options {
   modules: number[];
   repeated: number;
   services: number;
+  unknown: number;
   reps: number;
   sample: number;
   only?: "rsyncd" | "xinetd";
@@ -31,7 +32,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { modules: [2000, 20000], repeated: 50000, services: 5000, reps: 3, sample: 100 };
+  const options: Options = { modules: [2000, 20000], repeated: 50000, services: 5000, unknown: 20000, reps: 3, sample: 100 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[++i];
@@ -39,6 +40,7 @@ function parseArgs(argv: string[]): Options {
     if (flag === "--modules") options.modules = value.split(",").map(Number);
     else if (flag === "--repeated") options.repeated = Number(value);
     else if (flag === "--services") options.services = Number(value);
+    else if (flag === "--unknown") options.unknown = Number(value);
     else if (flag === "--reps") options.reps = Number(value);
     else if (flag === "--sample") options.sample = Number(value);
     else if (flag === "--only" && (value === "rsyncd" || value === "xinetd")) options.only = value;
@@ -81,6 +83,13 @@ function rsyncdRepeatedFile(lines: number): string {
   return parts.join("");
 }
 
+/** One module with `lines` parameters rsync does not know (each gets a "did you mean" hint). */
+function rsyncdUnknownFile(lines: number): string {
+  const parts = ["[odd]\n\tpath = /srv/odd\n"];
+  for (let i = 0; i < lines; i++) parts.push(`\tcustom option ${i} = x\n`);
+  return parts.join("");
+}
+
 const XINETD_BASE = [
   "service rsync",
   "{",
@@ -111,6 +120,14 @@ function xinetdRepeatedFile(lines: number): string {
       default: parts.push("\tinstances       = 40"); break;
     }
   }
+  parts.push("}", "");
+  return parts.join("\n");
+}
+
+/** One service with `lines` attributes xinetd does not know. */
+function xinetdUnknownFile(lines: number): string {
+  const parts = [...XINETD_BASE];
+  for (let i = 0; i < lines; i++) parts.push(`\tcustom_attr${i} = v`);
   parts.push("}", "");
   return parts.join("\n");
 }
@@ -206,9 +223,17 @@ function main(): void {
       const model = timeOn("rsyncd", size, "read one module (model)", options.reps, fresh, (d) => readRsyncModule(d, "big"))!;
       timeOn("rsyncd", size, "set one module", options.reps, fresh, (d) => setRsyncModule(d, { ...model, hostsAllow: ["192.0.2.1"] }));
     }
+    if (options.unknown > 0) {
+      const text = rsyncdUnknownFile(options.unknown);
+      timeOn("rsyncd", `${options.unknown} unknown names`, "validate", options.reps, () => parseRsyncdDocument(text), (d) => validateRsyncdDocument(d));
+    }
   }
   if (options.only !== "rsyncd") {
     if (options.repeated > 0) benchXinetd(`${options.repeated} repeated lines`, xinetdRepeatedFile(options.repeated), options.reps, "rsync");
+    if (options.unknown > 0) {
+      const doc = parseXinetdDocument(xinetdUnknownFile(options.unknown));
+      time("xinetd", `${options.unknown} unknown names`, "validate", options.reps, () => validateXinetdDocument(doc));
+    }
     if (options.services > 0) benchXinetd(`${options.services} services`, xinetdServicesFile(options.services), options.reps, `svc${Math.floor(options.services / 2)}`);
   }
   const machine = `${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores, node ${process.version}`;

@@ -13,7 +13,7 @@ test("format benchmark: a tiny run times every phase of both formats and writes 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pxbench-formats-"));
   try {
     const json = path.join(dir, "formats.json");
-    const run = spawnSync(process.execPath, ["--import", "tsx", "bench/formats.ts", "--modules", "20,40", "--repeated", "50", "--services", "5", "--reps", "1", "--sample", "10", "--json", json], {
+    const run = spawnSync(process.execPath, ["--import", "tsx", "bench/formats.ts", "--modules", "20,40", "--repeated", "50", "--services", "5", "--unknown", "5", "--reps", "1", "--sample", "10", "--json", json], {
       cwd: PROJECT_ROOT,
       encoding: "utf8",
     });
@@ -28,6 +28,7 @@ test("format benchmark: a tiny run times every phase of both formats and writes 
     for (const size of ["50 repeated lines", "5 services"]) {
       assert.deepEqual(phases("xinetd", size), ["parse", "validate", "readXinetdService", "applyXinetdService", "render"]);
     }
+    assert.deepEqual(result.rows.filter((r) => r.size === "5 unknown names").map((r) => `${r.format} ${r.phase}`), ["rsyncd validate", "xinetd validate"]);
     assert.ok(result.rows.every((r) => Number.isFinite(r.medianMs) && r.medianMs >= 0));
     assert.match(run.stdout, /^\| format \| size \| phase \| median ms \| min \| max \|$/m);
     assert.equal(run.stdout.split("\n").filter((line) => line.startsWith("| rsyncd |") || line.startsWith("| xinetd |")).length, result.rows.length);
