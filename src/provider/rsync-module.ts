@@ -2,10 +2,10 @@
 import { posix } from "node:path";
 
 import {
-  parseRsyncdDocument, readRsyncModule, removeRsyncModule, rsyncNameKey, setRsyncModule, validateRsyncModule, type RsyncModuleModel,
+  readRsyncModule, removeRsyncModule, rsyncNameKey, setRsyncModule, validateRsyncModule, type RsyncModuleModel,
 } from "../formats";
 import {
-  DEFAULT_CONFIG_PATH, editRsyncdConfig, MODULE_PARAMETER_KEYS, moduleSectionText, parameterFields, readHostRsyncdConfig, rsyncPropertyOf,
+  changedRsyncdDocument, DEFAULT_CONFIG_PATH, editRsyncdConfig, MODULE_PARAMETER_KEYS, moduleSectionText, parameterFields, readHostRsyncdConfig, rsyncPropertyOf,
 } from "./rsyncd-file";
 import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
@@ -71,7 +71,7 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
       }
       return setRsyncModule(doc, model);
     }, { deleteWhenEmpty: false });
-    return { id, outs: outputsOf(inputs, moduleSectionText(parseRsyncdDocument(change.content ?? ""), model.name) ?? "") };
+    return { id, outs: outputsOf(inputs, moduleSectionText(changedRsyncdDocument(change.content), model.name) ?? "") };
   } catch (error) {
     throw await applyFailure(error, refused, id, inputs, readHost);
   }

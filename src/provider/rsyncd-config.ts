@@ -2,11 +2,11 @@
 import { posix } from "node:path";
 
 import {
-  lookupRsyncParameter, parameterByModelKey, parseRsyncdDocument, readRsyncdGlobal, setRsyncdGlobal, validateRsyncdGlobal,
+  lookupRsyncParameter, parameterByModelKey, readRsyncdGlobal, setRsyncdGlobal, validateRsyncdGlobal,
   type RsyncdGlobalModel,
 } from "../formats";
 import {
-  contextText, DEFAULT_CONFIG_PATH, editRsyncdConfig, GLOBAL_PARAMETER_KEYS, parameterFields, readHostRsyncdConfig, rsyncPropertyOf,
+  changedRsyncdDocument, contextText, DEFAULT_CONFIG_PATH, editRsyncdConfig, GLOBAL_PARAMETER_KEYS, parameterFields, readHostRsyncdConfig, rsyncPropertyOf,
 } from "./rsyncd-file";
 import {
   alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, hostMethods, problemFailures, resourceId, runnerFor, sameHost,
@@ -76,7 +76,7 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
       }
       return setRsyncdGlobal(doc, modelOf(inputs));
     }, { deleteWhenEmpty: false });
-    return { id, outs: outputsOf(inputs, contextText(parseRsyncdDocument(change.content ?? ""), "global", true), managedParameters(inputs)) };
+    return { id, outs: outputsOf(inputs, contextText(changedRsyncdDocument(change.content), "global", true), managedParameters(inputs)) };
   } catch (error) {
     throw await applyFailure(error, refused, id, inputs, readHost);
   }

@@ -84,6 +84,20 @@ export function rsyncdDocumentOf(file: RemoteFile & { exists: true }): RsyncdDoc
 }
 
 /**
+ * The last file content parsed after a change. Every module of one batched change gets the same
+ * content (one string), so the batch parses it once instead of once per module; one slot is
+ * enough, and it keeps one document alive at most.
+ */
+let lastChanged: { content: string; doc: RsyncdDocument } | undefined;
+
+/** The document of a file's content after a change (`""` for a removed file). */
+export function changedRsyncdDocument(content: string | undefined): RsyncdDocument {
+  const text = content ?? "";
+  if (lastChanged?.content !== text) lastChanged = { content: text, doc: parseRsyncdDocument(text) };
+  return lastChanged.doc;
+}
+
+/**
  * The host's rsyncd.conf at `props.configPath` as a document, or undefined when there is none.
  * Every module (and the global part) of one file refreshes from one shared read and parse of it.
  */

@@ -14,7 +14,7 @@ import {
 } from "../../src/formats";
 import { walkRsyncdDocument } from "../../src/formats/rsyncd/sections";
 import { normalizeRsyncPath } from "../../src/formats/rsyncd/values";
-import { moduleSectionText, rsyncdDocumentOf } from "../../src/provider/rsyncd-file";
+import { changedRsyncdDocument, moduleSectionText, rsyncdDocumentOf } from "../../src/provider/rsyncd-file";
 import { plausibleFile } from "./xinetd/generators";
 
 const ARRAY_METHODS = [
@@ -158,6 +158,18 @@ test("rsyncd: modules refreshing from one shared read of the file share one pars
   assert.deepEqual(listRsyncModules(doc), ["backup0", "backup1"]);
   // Another read (even of the same bytes) is parsed on its own: it may be of a changed file.
   assert.notEqual(rsyncdDocumentOf({ ...read }), doc);
+});
+
+test("rsyncd: the modules of one batched change share one parse of the new content", () => {
+  const content = rsyncdFile(3);
+  const doc = changedRsyncdDocument(content);
+  // Every module of the batch gets the same content and reads its section from the same document.
+  assert.equal(changedRsyncdDocument(content), doc);
+  assert.equal(moduleSectionText(changedRsyncdDocument(content), "backup2")?.startsWith("[backup2]"), true);
+  const other = changedRsyncdDocument(rsyncdFile(1));
+  assert.notEqual(other, doc);
+  assert.deepEqual(listRsyncModules(other), ["backup0"]);
+  assert.deepEqual(changedRsyncdDocument(undefined).entries, []);
 });
 
 test("rsyncd: module lookup follows renames and merges like rsync with the per-document indexes", () => {
