@@ -1,11 +1,12 @@
 /** The provider of `RsyncModule`: one module section of an rsyncd.conf, the rest of the file left alone. */
 
 import {
-  parseRsyncdDocument, readRsyncModule, removeRsyncModule, rsyncNameKey, setRsyncModule, validateRsyncModule, type RsyncdDocument, type RsyncModuleModel,
+  parseRsyncdDocument, readRsyncModule, removeRsyncModule, rsyncNameKey, setRsyncModule, validateRsyncModule, type RsyncdDocument,
+  type RsyncModuleModel,
 } from "../formats";
 import {
-  DEFAULT_CONFIG_PATH, editRsyncdConfig, foreignFileError, foreignLineProblems, MODULE_PARAMETER_KEYS, moduleSectionText, parameterFields,
-  readHostRsyncdConfig, rsyncPropertyOf,
+  changedRsyncdDocument, DEFAULT_CONFIG_PATH, editRsyncdConfig, foreignFileError, foreignLineProblems, MODULE_PARAMETER_KEYS, moduleSectionText,
+  parameterFields, readHostRsyncdConfig, rsyncPropertyOf,
 } from "./rsyncd-file";
 import {
   alreadyExistsError, applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
@@ -95,7 +96,7 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
       }
       return setRsyncModule(doc, model);
     }, { deleteWhenEmpty: false });
-    return { id, outs: outputsOf(inputs, moduleSectionText(parseRsyncdDocument(change.content ?? ""), model.name) ?? "") };
+    return { id, outs: outputsOf(inputs, moduleSectionText(changedRsyncdDocument(change.content), model.name) ?? "") };
   } catch (error) {
     throw await applyFailure(error, refused, id, inputs, readHost, unknownOutcomeOutputs);
   }

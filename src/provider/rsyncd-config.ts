@@ -5,8 +5,8 @@ import {
   type RsyncdDocument, type RsyncdGlobalModel,
 } from "../formats";
 import {
-  contextText, DEFAULT_CONFIG_PATH, editRsyncdConfig, foreignFileError, foreignLineProblems, GLOBAL_PARAMETER_KEYS, parameterFields,
-  readHostRsyncdConfig, rsyncPropertyOf,
+  changedRsyncdDocument, contextText, DEFAULT_CONFIG_PATH, editRsyncdConfig, foreignFileError, foreignLineProblems, GLOBAL_PARAMETER_KEYS,
+  parameterFields, readHostRsyncdConfig, rsyncPropertyOf,
 } from "./rsyncd-file";
 import {
   alreadyExistsError, applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
@@ -96,7 +96,7 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
       }
       return setRsyncdGlobal(doc, modelOf(inputs));
     }, { deleteWhenEmpty: false });
-    return { id, outs: outputsOf(inputs, contextText(parseRsyncdDocument(change.content ?? ""), "global", true), managedParameters(inputs)) };
+    return { id, outs: outputsOf(inputs, contextText(changedRsyncdDocument(change.content), "global", true), managedParameters(inputs)) };
   } catch (error) {
     throw await applyFailure(error, refused, id, inputs, readHost, unknownOutcomeOutputs);
   }

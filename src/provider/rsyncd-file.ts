@@ -2,10 +2,10 @@
 import {
   lookupRsyncParameter, parseRsyncdDocument, renderRsyncdDocument, RSYNC_PARAMETERS, validateRsyncdDocument, type Problem, type RsyncdDocument,
 } from "../formats";
-import { findWalkedModule, walkRsyncdDocument, type EntryContext } from "../formats/rsyncd/sections";
+import { entriesIn, findWalkedModule, walkRsyncdDocument, type EntryContext } from "../formats/rsyncd/sections";
 import { normalizeRsyncPath } from "../formats/rsyncd/values";
 import {
-  changeRemoteFileBatched, changeRsyncdConfig, discardPreviousVersion, readRemoteFileShared, type CommandRunner, type FileChange,
+  changeRemoteFileBatched, changeRsyncdConfig, discardPreviousVersion, readRemoteFileShared, type CommandRunner, type FileChange, type RemoteFile,
 } from "../remote";
 import { runnerFor, type Props } from "./state";
 
@@ -38,11 +38,12 @@ export function rsyncPropertyOf(extra: unknown, problem: Problem, moduleNameProp
 
 /** The text of the entries read in one context (a module's sections, or the global parameters), as written. */
 export function contextText(doc: RsyncdDocument, context: EntryContext, onlyParameters = false): string {
-  const { contexts } = walkRsyncdDocument(doc);
-  return doc.entries
-    .filter((entry, index) => contexts[index] === context && (!onlyParameters || entry.kind === "parameter"))
-    .map((entry) => entry.raw)
-    .join("");
+  const parts: string[] = [];
+  for (const index of entriesIn(walkRsyncdDocument(doc), context)) {
+    const entry = doc.entries[index]!;
+    if (!onlyParameters || entry.kind === "parameter") parts.push(entry.raw);
+  }
+  return parts.join("");
 }
 
 /** The text of a module's sections as written; undefined when rsync would not find the module. */
@@ -69,13 +70,40 @@ export async function editRsyncdConfig(
   return change;
 }
 
+/** Documents by the shared read they were parsed from: callers of one read share one parse (and its walk). */
+const parsedReads = new WeakMap<RemoteFile, RsyncdDocument>();
+
+/** The document of a file read, parsed once however many modules refresh from the read. */
+export function rsyncdDocumentOf(file: RemoteFile & { exists: true }): RsyncdDocument {
+  let doc = parsedReads.get(file);
+  if (doc === undefined) {
+    doc = parseRsyncdDocument(file.content);
+    parsedReads.set(file, doc);
+  }
+  return doc;
+}
+
+/**
+ * The last file content parsed after a change. Every module of one batched change gets the same
+ * content (one string), so the batch parses it once instead of once per module; one slot is
+ * enough, and it keeps one document alive at most.
+ */
+let lastChanged: { content: string; doc: RsyncdDocument } | undefined;
+
+/** The document of a file's content after a change (`""` for a removed file). */
+export function changedRsyncdDocument(content: string | undefined): RsyncdDocument {
+  const text = content ?? "";
+  if (lastChanged?.content !== text) lastChanged = { content: text, doc: parseRsyncdDocument(text) };
+  return lastChanged.doc;
+}
+
 /**
  * The host's rsyncd.conf at `props.configPath` as a document, or undefined when there is none.
- * Every module (and the global part) of one file refreshes from one shared read of it.
+ * Every module (and the global part) of one file refreshes from one shared read and parse of it.
  */
 export async function readHostRsyncdConfig(props: Props): Promise<RsyncdDocument | undefined> {
   const file = await readRemoteFileShared(runnerFor(props), String(props.configPath));
-  return file.exists ? parseRsyncdDocument(file.content) : undefined;
+  return file.exists ? rsyncdDocumentOf(file) : undefined;
 }
 
 /**

@@ -3,7 +3,7 @@
  * daemon's own reading of it on the host (scripts/validators.sh, included in the change script).
  */
 import {
-  errorsOf, FormatError, parseRsyncdDocument, parseXinetdDocument, readXinetdService, validateRsyncdDocument,
+  errorsOf, FormatError, parseRsyncdDocument, parseXinetdDocument, readXinetdServiceBlocks, validateRsyncdDocument,
   validateXinetdDocument, type Problem, type XinetdServiceModel,
 } from "../formats";
 
@@ -31,11 +31,8 @@ export function validateCandidateLocally(kind: CandidateKind, content: string, f
 /** The service entries of an xinetd file as xinetd reads them, skipping those it discards. */
 export function xinetdServicesOf(content: string): XinetdServiceModel[] {
   const doc = parseXinetdDocument(content);
-  return doc.blocks.flatMap((block, index) =>
-    block.kind === "service" && !block.discarded
-      ? [readXinetdService({ ...doc, blocks: doc.blocks.slice(index) }, block.name).model]
-      : [],
-  );
+  const readings = readXinetdServiceBlocks(doc);
+  return doc.blocks.flatMap((block, index) => (block.kind === "service" && !block.discarded ? [readings[index]!.model] : []));
 }
 
 /** How many services xinetd should report as started for this candidate (its enabled entries). */

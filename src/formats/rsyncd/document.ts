@@ -99,6 +99,13 @@ function skipBlanks(text: string, from: number): number {
   return p;
 }
 
+/** The end of `text[from, to)` without its trailing blanks (a loop: a regex would backtrack on long runs). */
+function trimBlanksEnd(text: string, from: number, to: number): number {
+  let end = to;
+  while (end > from && isBlank(text[end - 1])) end--;
+  return end;
+}
+
 function countNewlines(text: string): number {
   let n = 0;
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
@@ -147,7 +154,11 @@ class Scanner {
   private push<E extends RsyncdEntry>(fields: Omit<E, "raw" | "line">, start: number, end: number): number {
     const stop = Math.min(end, this.text.length);
     const raw = this.text.slice(start, stop);
-    this.entries.push({ ...fields, raw, line: this.line } as E);
+    // The caller's fresh object becomes the entry (no copy: a file has an entry per line).
+    const entry = fields as unknown as E;
+    entry.raw = raw;
+    entry.line = this.line;
+    this.entries.push(entry);
     this.line += countNewlines(raw);
     return stop;
   }
@@ -248,8 +259,8 @@ class Scanner {
     const name = buffer.slice(0, end).join("");
     const valueStart = skipBlanks(text, r);
     const { value, stop, continued } = this.value(valueStart);
-    const firstLine = text.slice(start, lineEnd(text, start));
-    const key = text.slice(first, keyEnd).replace(/[ \t\v\f\r]+$/, "");
+    const firstLineEnd = lineEnd(text, start);
+    const key = text.slice(first, trimBlanksEnd(text, first, keyEnd));
     if (isDirective) {
       const known = /^&(include|merge)$/i.test(name);
       if (!known) {
@@ -257,12 +268,12 @@ class Scanner {
       }
       return this.push<DirectiveEntry>({ kind: "directive", directive: name, value }, start, stop);
     }
-    const oneLine = !continued && stop <= start + firstLine.length && keyEnd < lineEnd(text, start);
+    const oneLine = !continued && stop <= firstLineEnd && keyEnd < firstLineEnd;
     return this.push<ParameterEntry>(
       {
         kind: "parameter",
         indent: text.slice(start, first),
-        key: keyEnd < lineEnd(text, start) ? key : name,
+        key: keyEnd < firstLineEnd ? key : name,
         name,
         separator: oneLine ? text.slice(first + key.length, valueStart) : " = ",
         value,
@@ -275,6 +286,19 @@ class Scanner {
 
   /** The value loop of `params.c:Parameter()`. */
   private value(from: number): { value: string; stop: number; continued: boolean } {
+    const { text } = this;
+    // Most values are one line without CR: a slice of it, with no character-by-character copy.
+    const nl = text.indexOf("\n", from);
+    const lineStop = nl < 0 ? text.length : nl;
+    const end = trimBlanksEnd(text, from, lineStop);
+    if ((nl < 0 || text[end - 1] !== "\\" || end === from) && !text.slice(from, lineStop).includes("\r")) {
+      return { value: text.slice(from, end), stop: nl < 0 ? text.length : nl + 1, continued: false };
+    }
+    return this.joinedValue(from);
+  }
+
+  /** The value loop of `params.c:Parameter()`, for values with continuations or CR. */
+  private joinedValue(from: number): { value: string; stop: number; continued: boolean } {
     const { text } = this;
     const buffer: string[] = [];
     let i = 0;

@@ -7,7 +7,7 @@ import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
 import { lookupRsyncParameter } from "./parameters";
 import { globalSettings, moduleSettings, parameterLine, renderRsyncModuleText } from "./render";
 import { guardRsyncdGlobalEdit, guardRsyncModuleEdit, guardRsyncModuleRemoval, passRoundTrip } from "./guard";
-import { findWalkedModule, walkRsyncdDocument, type EntryContext } from "./sections";
+import { findWalkedModule, walkRsyncdDocument } from "./sections";
 import { sameRsyncValue, typedRsyncValue, type RsyncTypedValue } from "./values";
 
 type Settings = ReturnType<typeof moduleSettings>;
@@ -40,16 +40,23 @@ class Splice {
   }
 
   render(): RsyncdDocument {
-    let text = this.inserts.get(-1) ?? "";
+    const parts: string[] = [];
+    let last = "";
+    const add = (text: string) => {
+      if (text === "") return;
+      parts.push(text);
+      last = text;
+    };
+    add(this.inserts.get(-1) ?? "");
     this.raws.forEach((raw, index) => {
-      text += raw;
+      add(raw);
       const inserted = this.inserts.get(index);
       if (inserted === undefined) return;
       // An insertion after a last line without a newline needs one first.
-      if (text !== "" && !text.endsWith("\n")) text += this.eol;
-      text += inserted;
+      if (last !== "" && !last.endsWith("\n")) add(this.eol);
+      add(inserted);
     });
-    return parseRsyncdDocument(text);
+    return parseRsyncdDocument(parts.join(""));
   }
 
   rewrite(index: number, entry: ParameterEntry, text: string): void {
@@ -79,34 +86,38 @@ function unchanged(entry: ParameterEntry, name: string, text: string, typed: Rsy
  */
 function applySettings(
   doc: RsyncdDocument,
-  contexts: readonly EntryContext[],
-  context: EntryContext,
+  indexes: readonly number[],
   settings: Settings,
   splice: Splice,
   skip: ReadonlySet<string>,
 ): Settings {
   const groups = new Map<string, number[]>();
-  doc.entries.forEach((entry, index) => {
-    if (entry.kind !== "parameter" || contexts[index] !== context || skip.has(keyOf(entry))) return;
+  for (const index of indexes) {
+    const entry = doc.entries[index]!;
+    if (entry.kind !== "parameter") continue;
     const key = keyOf(entry);
-    groups.set(key, [...(groups.get(key) ?? []), index]);
-  });
-  for (const [key, indexes] of groups) {
+    if (skip.has(key)) continue;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [index]);
+    else group.push(index);
+  }
+  for (const [key, group] of groups) {
     const wanted = settings.find(([name]) => name === key);
     if (wanted === undefined) {
-      for (const index of indexes) splice.raws[index] = "";
+      for (const index of group) splice.raws[index] = "";
       continue;
     }
-    const last = indexes[indexes.length - 1]!;
+    const last = group[group.length - 1]!;
     const entry = doc.entries[last] as ParameterEntry;
     if (!unchanged(entry, wanted[0], wanted[1], wanted[2])) splice.rewrite(last, entry, wanted[1]);
   }
   return settings.filter(([name]) => !groups.has(name) && !skip.has(name));
 }
 
-function indentOf(doc: RsyncdDocument, contexts: readonly EntryContext[], context: EntryContext, fallback: string): string {
-  const index = doc.entries.findIndex((e, i) => e.kind === "parameter" && contexts[i] === context);
-  return index < 0 ? fallback : (doc.entries[index] as ParameterEntry).indent;
+/** The indentation of the first parameter line among `indexes`, else `fallback`. */
+function indentOf(doc: RsyncdDocument, indexes: readonly number[], fallback: string): string {
+  const index = indexes.find((i) => doc.entries[i]!.kind === "parameter");
+  return index === undefined ? fallback : (doc.entries[index] as ParameterEntry).indent;
 }
 
 function linesOf(settings: Settings, indent: string, eol: string): string {
@@ -133,13 +144,14 @@ function editRsyncModule(doc: RsyncdDocument, model: RsyncModuleModel): RsyncdDo
   }
   const module = walk.modules[index]!;
   const settings = moduleSettings(model).filter(([name]) => name !== "name");
-  const added = applySettings(doc, walk.contexts, index, settings, splice, new Set(["name"]));
-  const nameLines = doc.entries
-    .map((entry, i) => ({ entry, i }))
-    .filter(({ entry, i }) => entry.kind === "parameter" && walk.contexts[i] === index && keyOf(entry) === "name");
-  const lastNameLine = nameLines[nameLines.length - 1];
-  if (lastNameLine !== undefined) {
-    if (module.name !== model.name) splice.rewrite(lastNameLine.i, lastNameLine.entry as ParameterEntry, model.name);
+  const added = applySettings(doc, module.entries, settings, splice, new Set(["name"]));
+  let lastNameLine = -1;
+  for (const i of module.entries) {
+    const entry = doc.entries[i]!;
+    if (entry.kind === "parameter" && keyOf(entry) === "name") lastNameLine = i;
+  }
+  if (lastNameLine >= 0) {
+    if (module.name !== model.name) splice.rewrite(lastNameLine, doc.entries[lastNameLine] as ParameterEntry, model.name);
   } else if (module.name !== model.name) {
     for (const header of module.headers) {
       const raw = doc.entries[header]!.raw;
@@ -152,7 +164,7 @@ function editRsyncModule(doc: RsyncdDocument, model: RsyncModuleModel): RsyncdDo
     for (let i = header + 1; i < splice.length && walk.contexts[i] === index && doc.entries[i]!.kind !== "section"; i++) {
       if (doc.entries[i]!.kind === "parameter") after = i;
     }
-    splice.insertAfter(after, linesOf(added, indentOf(doc, walk.contexts, index, "\t"), eol));
+    splice.insertAfter(after, linesOf(added, indentOf(doc, module.entries, "\t"), eol));
   }
   return splice.render();
 }
@@ -195,7 +207,7 @@ function editRsyncdGlobal(doc: RsyncdDocument, model: RsyncdGlobalModel): Rsyncd
   const walk = walkRsyncdDocument(doc);
   const eol = documentEol(doc);
   const splice = new Splice(doc.entries, eol);
-  const added = applySettings(doc, walk.contexts, "global", globalSettings(model), splice, new Set());
+  const added = applySettings(doc, walk.globalEntries, globalSettings(model), splice, new Set());
   if (added.length > 0) {
     const { entries } = doc;
     let firstModule = entries.findIndex((e) => e.kind === "section" && !e.isGlobal);
@@ -209,7 +221,7 @@ function editRsyncdGlobal(doc: RsyncdDocument, model: RsyncdGlobalModel): Rsyncd
       after = leadEnd - 1;
       while (after >= 0 && entries[after]!.kind === "blank") after--;
     }
-    const lines = linesOf(added, indentOf(doc, walk.contexts, "global", ""), eol);
+    const lines = linesOf(added, indentOf(doc, walk.globalEntries, ""), eol);
     const separated = after < 0 && entries.length > 0 && entries[0]!.kind !== "blank" ? lines + eol : lines;
     splice.insertAfter(after, separated);
   }

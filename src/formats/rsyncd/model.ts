@@ -9,7 +9,7 @@ import {
   MODULE_MODEL_PARAMETERS,
   type RsyncParameter,
 } from "./parameters";
-import { findWalkedModule, walkRsyncdDocument, type EntryContext } from "./sections";
+import { findWalkedModule, walkRsyncdDocument } from "./sections";
 import { typedRsyncValue, type RsyncTypedValue } from "./values";
 
 /** Every module parameter of rsync 3.5.0 except `name` (the model's `name` instead). */
@@ -97,15 +97,16 @@ export interface RsyncdGlobalModel extends RsyncdGlobalParameters, RsyncModulePa
 
 type Fields = Record<string, RsyncTypedValue | undefined>;
 
-/** The last line for each parameter among the given entries, keyed by rsync's spelling. */
-export function lastLines(doc: RsyncdDocument, contexts: readonly EntryContext[], context: EntryContext): Map<string, ParameterEntry> {
+/** The last line for each parameter among the entries at `indexes`, keyed by rsync's spelling. */
+export function lastLines(doc: RsyncdDocument, indexes: readonly number[]): Map<string, ParameterEntry> {
   const lines = new Map<string, ParameterEntry>();
-  doc.entries.forEach((entry, index) => {
-    if (entry.kind !== "parameter" || contexts[index] !== context) return;
+  for (const index of indexes) {
+    const entry = doc.entries[index]!;
+    if (entry.kind !== "parameter") continue;
     const name = lookupRsyncParameter(entry.name)?.name ?? entry.name;
     lines.delete(name);
     lines.set(name, entry);
-  });
+  }
   return lines;
 }
 
@@ -130,7 +131,7 @@ export function readRsyncModule(doc: RsyncdDocument, name: string): RsyncModuleM
   const walk = walkRsyncdDocument(doc);
   const index = findWalkedModule(walk, name);
   if (index < 0) return undefined;
-  const lines = lastLines(doc, walk.contexts, index);
+  const lines = lastLines(doc, walk.modules[index]!.entries);
   lines.delete("name");
   const { fields, extra } = readFields(lines, MODULE_MODEL_PARAMETERS);
   const model: RsyncModuleModel = { name: walk.modules[index]!.name, ...fields };
@@ -141,7 +142,7 @@ export function readRsyncModule(doc: RsyncdDocument, name: string): RsyncModuleM
 /** The global part as its own lines define it, wherever they are (incl. after `[global]`). */
 export function readRsyncdGlobal(doc: RsyncdDocument): RsyncdGlobalModel {
   const walk = walkRsyncdDocument(doc);
-  const { fields, extra } = readFields(lastLines(doc, walk.contexts, "global"), GLOBAL_MODEL_PARAMETERS);
+  const { fields, extra } = readFields(lastLines(doc, walk.globalEntries), GLOBAL_MODEL_PARAMETERS);
   const model: RsyncdGlobalModel = { ...fields };
   if (Object.keys(extra).length > 0) model.extra = extra;
   return model;

@@ -46,9 +46,21 @@ export function joinRsyncList(items: readonly string[]): string {
   return items.join(" ");
 }
 
-/** rsync strips trailing slashes from path values, keeping a lone `/`. */
+function isLineTerminator(ch: string | undefined): boolean {
+  return ch === "\n" || ch === "\r" || ch === "\u2028" || ch === "\u2029";
+}
+
+/**
+ * rsync strips trailing slashes from path values, keeping a lone `/`. A loop, not a regex: the
+ * regex backtracked quadratically on a long run of `/` followed by anything else.
+ */
 export function normalizeRsyncPath(text: string): string {
-  return text.length > 1 ? text.replace(/(?<=.)\/+$/, "") : text;
+  let start = text.length;
+  while (start > 0 && text[start - 1] === "/") start--;
+  if (start === text.length) return text;
+  // The run starts after a character other than a line break (as `(?<=.)\/+$` matched it).
+  if (start === 0 || isLineTerminator(text[start - 1])) start++;
+  return start >= text.length ? text : text.slice(0, start);
 }
 
 /** Typed value of a parameter, or undefined when the text is not a clean value of its kind. */

@@ -124,25 +124,36 @@ export function attributeByKey(key: XinetdAttributeKey): XinetdAttribute {
 /** Model keys in canonical (rendering) order. */
 export const ATTRIBUTE_KEYS: readonly XinetdAttributeKey[] = [...BY_KEY.keys()];
 
+/** No hint is further from the name it corrects than this (a third of the longest attribute name). */
+const MAX_HINT_DISTANCE = Math.max(...XINETD_ATTRIBUTES.map((a) => Math.max(1, Math.floor(a.name.length / 3))));
+
 /** The known attribute name closest to `name` (for "did you mean" hints), if any is close. */
 export function nearestAttributeName(name: string): string | undefined {
   const wanted = name.toLowerCase().replace(/[-\s]/g, "_");
   let best: { name: string; distance: number } | undefined;
   for (const a of XINETD_ATTRIBUTES) {
-    const distance = editDistance(wanted, a.name);
-    if (!best || distance < best.distance) best = { name: a.name, distance };
+    // Only a strictly closer name replaces the best one, and none above MAX_HINT_DISTANCE can be the answer.
+    const limit = best ? best.distance - 1 : MAX_HINT_DISTANCE;
+    const distance = editDistance(wanted, a.name, limit);
+    if (distance <= limit) best = { name: a.name, distance };
   }
   return best && best.distance <= Math.max(1, Math.floor(best.name.length / 3)) ? best.name : undefined;
 }
 
-function editDistance(a: string, b: string): number {
+/** Edit distance of `a` and `b` when it is at most `limit`; else some number above `limit`, found early. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (current[j]! < rowMin) rowMin = current[j]!;
     }
+    // A row's minimum never decreases further down: the distance is already above the limit.
+    if (rowMin > limit) return limit + 1;
     previous = current;
   }
   return previous[b.length]!;

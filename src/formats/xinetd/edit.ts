@@ -62,8 +62,10 @@ function layoutOf(lines: readonly AttributeLine[], fresh: readonly AttributeStat
   const tabs = valid.some((l) => l.syntax.gap.includes("\t"));
   return (s: AttributeStatement) => {
     let gap = "";
-    const start = indent + s.name;
-    while (visualWidth(start + gap) < target) gap += tabs ? "\t" : " ";
+    // The width grows one tab stop or column per step, from the width of indent and name.
+    for (let width = visualWidth(indent + s.name); width < target; width = tabs ? (Math.floor(width / TAB_WIDTH) + 1) * TAB_WIDTH : width + 1) {
+      gap += tabs ? "\t" : " ";
+    }
     if (gap === "") gap = " ";
     return `${indent}${s.name}${gap}${s.operator}${s.values.length > 0 ? ` ${s.values.join(" ")}` : ""}`;
   };

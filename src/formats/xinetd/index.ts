@@ -6,7 +6,7 @@ export {
 export type { Operator, ValueCount, XinetdAttribute } from "./attributes";
 export { MAX_LINE_BYTES, findServiceBlock, parseXinetdDocument, renderXinetdDocument } from "./document";
 export type { AttributeSyntax, XinetdBlock, XinetdDocument, XinetdInclude, XinetdLine, XinetdLineKind, XinetdToken } from "./document";
-export { readXinetdService } from "./read";
+export { readXinetdService, readXinetdServiceBlocks } from "./read";
 export type { XinetdServiceReading } from "./read";
 export { renderXinetdService } from "./guard";
 export { applyXinetdService } from "./edit";

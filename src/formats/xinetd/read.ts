@@ -2,7 +2,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { problem, type Problem } from "../problems";
 import { attributeByName, nearestAttributeName, type XinetdAttribute } from "./attributes";
-import { findServiceBlock, type AttributeSyntax, type XinetdDocument } from "./document";
+import { findServiceBlock, type AttributeSyntax, type XinetdBlock, type XinetdDocument } from "./document";
 import type { ListValue, XinetdAttributeKey, XinetdServiceModel } from "./model";
 import { VALUE_CODECS } from "./values";
 
@@ -17,11 +17,50 @@ export interface AttributeLine {
   syntax: AttributeSyntax;
 }
 
+/**
+ * The items of a list being added up over lines, in order. Adding and removing by value cost
+ * per item, not per item already in the list, so thousands of `+=` / `-=` lines stay linear.
+ */
+class ItemList {
+  /** Items in order; a removed one leaves `undefined` behind. */
+  private readonly items: Array<string | undefined> = [];
+  /** Where each item is in `items` (an `=` line may repeat one). */
+  private readonly positions = new Map<string, number[]>();
+
+  constructor(items: readonly string[] = []) {
+    for (const item of items) this.push(item);
+  }
+
+  private push(item: string): void {
+    const at = this.positions.get(item);
+    if (at === undefined) this.positions.set(item, [this.items.length]);
+    else at.push(this.items.length);
+    this.items.push(item);
+  }
+
+  /** Appends the items; without `duplicates`, only those not in the list yet (each once). */
+  add(items: readonly string[], duplicates: boolean): void {
+    for (const item of items) if (duplicates || !this.positions.has(item)) this.push(item);
+  }
+
+  /** Drops every occurrence of the items. */
+  remove(items: readonly string[]): void {
+    for (const item of items) {
+      for (const at of this.positions.get(item) ?? []) this.items[at] = undefined;
+      this.positions.delete(item);
+    }
+  }
+
+  values(): string[] {
+    return this.items.filter((item): item is string => item !== undefined);
+  }
+}
+
 /** A `modifiable` list being added up over its lines. */
 interface ListFold {
-  absolute?: string[];
-  add?: string[];
-  remove?: string[];
+  absolute?: ItemList;
+  add?: ItemList;
+  remove?: ItemList;
 }
 
 /** The effective values of a set of attribute lines, keyed by model key or `extra` name. */
@@ -31,27 +70,28 @@ export interface AttributeValues {
   problems: Problem[];
 }
 
-const without = (list: string[], items: readonly string[]) => list.filter((x) => !items.includes(x));
-const withAdded = (list: string[], items: readonly string[], duplicates: boolean) =>
-  duplicates ? [...list, ...items] : [...list, ...items.filter((x, i) => !list.includes(x) && items.indexOf(x) === i)];
-
-function applyOperator(fold: ListFold, operator: string, items: string[], duplicates: boolean): ListFold {
-  if (operator === "=") return { absolute: items };
-  if (fold.absolute) {
-    return { absolute: operator === "+=" ? withAdded(fold.absolute, items, duplicates) : without(fold.absolute, items) };
+function applyOperator(fold: ListFold, operator: string, items: readonly string[], duplicates: boolean): void {
+  if (operator === "=") {
+    fold.absolute = new ItemList(items);
+    delete fold.add;
+    delete fold.remove;
+  } else if (fold.absolute) {
+    if (operator === "+=") fold.absolute.add(items, duplicates);
+    else fold.absolute.remove(items);
+  } else if (operator === "+=") {
+    (fold.add ??= new ItemList()).add(items, duplicates);
+    fold.remove?.remove(items);
+  } else {
+    fold.add?.remove(items);
+    (fold.remove ??= new ItemList()).add(items, false);
   }
-  const add = fold.add ?? [];
-  const remove = fold.remove ?? [];
-  return operator === "+="
-    ? { add: withAdded(add, items, duplicates), ...(fold.remove ? { remove: without(remove, items) } : {}) }
-    : { ...(fold.add ? { add: without(add, items) } : {}), remove: withAdded(remove, items, false) };
 }
 
 function listValueOf(fold: ListFold): ListValue {
-  if (fold.absolute) return fold.absolute;
+  if (fold.absolute) return fold.absolute.values();
   const value: { add?: string[]; remove?: string[] } = {};
-  if (fold.add) value.add = fold.add;
-  if (fold.remove) value.remove = fold.remove;
+  if (fold.add) value.add = fold.add.values();
+  if (fold.remove) value.remove = fold.remove.values();
   return value;
 }
 
@@ -73,7 +113,9 @@ export function readAttributeLines(lines: readonly AttributeLine[]): AttributeVa
       const near = nearestAttributeName(syntax.name);
       report("unknown-attribute", `\`${syntax.name}\` is not an xinetd attribute; xinetd ignores it.${near ? ` Did you mean \`${near}\`?` : ""}`, "warning");
       const name = syntax.name.toLowerCase();
-      extraFolds.set(name, applyOperator(extraFolds.get(name) ?? {}, syntax.operator, tokens, false));
+      let fold = extraFolds.get(name);
+      if (fold === undefined) extraFolds.set(name, (fold = {}));
+      applyOperator(fold, syntax.operator, tokens, false);
       continue;
     }
     if (spec.count !== "modifiable") {
@@ -103,7 +145,9 @@ export function readAttributeLines(lines: readonly AttributeLine[]): AttributeVa
       report(parsed.rule, `${parsed.message} xinetd disables the service.`);
       continue;
     }
-    folds.set(spec.key, applyOperator(folds.get(spec.key) ?? {}, syntax.operator, parsed.value as string[], spec.key === "env"));
+    let fold = folds.get(spec.key);
+    if (fold === undefined) folds.set(spec.key, (fold = {}));
+    applyOperator(fold, syntax.operator, parsed.value as string[], spec.key === "env");
   }
   for (const [key, fold] of folds) known.set(key, listValueOf(fold));
   const extra = new Map([...extraFolds].map(([name, fold]) => [name, listValueOf(fold)]));
@@ -131,6 +175,16 @@ export function modelOf(name: string, values: AttributeValues): XinetdServiceMod
   return model as unknown as XinetdServiceModel;
 }
 
+function readingOf(doc: XinetdDocument, block: XinetdBlock, syntax: Problem[]): XinetdServiceReading {
+  const values = readAttributeLines(attributeLinesOf(doc, block.attributes));
+  return { model: modelOf(block.name, values), problems: [...syntax, ...values.problems] };
+}
+
+/** The 1-based lines a block spans for xinetd: its header to its `}` (or the end of the file). */
+function lineRangeOf(doc: XinetdDocument, block: XinetdBlock): [first: number, last: number] {
+  return [block.header + 1, (block.close ?? doc.lines.length - 1) + 1];
+}
+
 /**
  * What xinetd reads in a service entry (the first one, or the one named `serviceName`), with
  * the syntax problems located in that entry and the problems of its values.
@@ -141,10 +195,34 @@ export function readXinetdService(doc: XinetdDocument, serviceName?: string): Xi
     const what = serviceName === undefined ? "a service entry" : `\`service ${serviceName}\``;
     return { model: { name: serviceName ?? "" }, problems: [problem("service", "service-not-found", `The file has no ${what}.`)] };
   }
-  const values = readAttributeLines(attributeLinesOf(doc, block.attributes));
-  const last = (block.close ?? doc.lines.length - 1) + 1;
-  const syntax = doc.problems.filter((p) => p.position && p.position.line >= block.header + 1 && p.position.line <= last);
-  return { model: modelOf(block.name, values), problems: [...syntax, ...values.problems] };
+  const [first, last] = lineRangeOf(doc, block);
+  return readingOf(doc, block, doc.problems.filter((p) => p.position && p.position.line >= first && p.position.line <= last));
+}
+
+/**
+ * `readXinetdService` of every service entry, by block index (undefined for `defaults`), each
+ * entry read as itself even when an earlier one has the same name. The syntax problems are
+ * indexed by line once, so a file of many entries is read in one pass.
+ */
+export function readXinetdServiceBlocks(doc: XinetdDocument): Array<XinetdServiceReading | undefined> {
+  const byLine = doc.problems.flatMap((p, index) => (p.position ? [{ line: p.position.line, index }] : []));
+  byLine.sort((a, b) => a.line - b.line || a.index - b.index);
+  const firstAtOrAfter = (line: number): number => {
+    let low = 0;
+    let high = byLine.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (byLine[mid]!.line < line) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  };
+  return doc.blocks.map((block) => {
+    if (block.kind !== "service") return undefined;
+    const [first, last] = lineRangeOf(doc, block);
+    const located = byLine.slice(firstAtOrAfter(first), firstAtOrAfter(last + 1)).map((p) => p.index).sort((a, b) => a - b);
+    return readingOf(doc, block, located.map((index) => doc.problems[index]!));
+  });
 }
 
 /** Effective equality of two attribute values (models use canonical spellings). */

@@ -3,7 +3,7 @@ import { errorsOf, FormatError, problem, type Problem } from "../problems";
 import { attributeByKey, attributeByName, nearestAttributeName, ATTRIBUTE_KEYS } from "./attributes";
 import type { XinetdDocument } from "./document";
 import type { XinetdAttributeKey, XinetdServiceModel } from "./model";
-import { readXinetdService, sameValue } from "./read";
+import { readXinetdService, readXinetdServiceBlocks, sameValue } from "./read";
 import { statementsFor } from "./render";
 import type { ServicesTable } from "./services-table";
 import { VALUE_CODECS } from "./values";
@@ -76,8 +76,10 @@ function listShapeProblems(field: string, value: unknown, allowRemove: boolean):
 function foldProblems(field: string, value: unknown, keepsDuplicates: boolean): Problem[] {
   if (Array.isArray(value) || typeof value !== "object" || value === null) return [];
   const { add = [], remove = [] } = value as { add?: unknown[]; remove?: unknown[] };
-  const repeated = (list: unknown[]) => list.some((item, i) => list.indexOf(item) !== i);
-  if ((!keepsDuplicates && repeated(add)) || repeated(remove) || add.some((item) => remove.includes(item))) {
+  // Sets, not indexOf scans: a file of thousands of `+=` lines stays linear to validate.
+  const repeated = (list: unknown[]) => new Set(list).size !== list.length;
+  const removed = new Set(remove);
+  if ((!keepsDuplicates && repeated(add)) || repeated(remove) || add.some((item) => removed.has(item))) {
     return [problem(field, "duplicate-value", `\`${field}\` lists an item twice (or both adds and removes it); xinetd folds \`+=\`/\`-=\` into sets, so it would read back differently.`)];
   }
   return [];
@@ -227,9 +229,10 @@ export function validateXinetdDocument(doc: XinetdDocument, options: XinetdValid
     if (!seen.has(id)) problems.push(p);
     seen.add(id);
   };
+  const readings = readXinetdServiceBlocks(doc);
   doc.blocks.forEach((block, i) => {
-    if (block.kind !== "service") return;
-    const reading = readXinetdService({ ...doc, blocks: doc.blocks.slice(i) }, block.name);
+    const reading = readings[i];
+    if (reading === undefined) return;
     const position = { line: block.header + 1, column: 1 };
     reading.problems.forEach(add);
     const located = new Set(reading.problems.map((p) => `${p.field}\u0000${p.rule}`));

@@ -112,7 +112,8 @@ function outside(text: string, name: string): string {
   return doc.entries
     .filter((e) => {
       if (e.kind === "section") inside = e.valid && !e.isGlobal && e.name.replace(/\s/g, "").toUpperCase() === key;
-      if (e.kind === "directive") inside = false;
+      // Only `&include` leaves the module (rsync reads `&merge` lines into the current section).
+      if (e.kind === "directive" && /^&include$/i.test(e.directive)) inside = false;
       return !inside && e.kind !== "blank" && e.kind !== "comment";
     })
     .map((e) => e.raw.replace(/\r?\n?$/, ""))
