@@ -89,6 +89,15 @@ function outputsOf(inputs: Props, userNames: string[], checksum: string, permiss
   return withoutUndefined({ ...rest, userNames, checksum, salt: salt === "" ? undefined : salt, permissions, schemaVersion: SCHEMA_VERSION });
 }
 
+/**
+ * The outputs when the host cannot say what it has after a failed change: no checksum, which
+ * `diff` then takes as changed users, so the next run writes the file again.
+ */
+function unknownOutcomeOutputs(inputs: Props): Props {
+  const { users: _passwords, ...rest } = inputsOf(inputs);
+  return withoutUndefined({ ...rest, userNames: Object.keys((inputs.users ?? {}) as object).sort(), schemaVersion: SCHEMA_VERSION });
+}
+
 async function apply(inputs: Props, creating: boolean, salt: string): Promise<{ id: string; outs: Props }> {
   const runner = runnerFor(inputs);
   const path = String(inputs.path);
@@ -99,8 +108,10 @@ async function apply(inputs: Props, creating: boolean, salt: string): Promise<{ 
   try {
     // Secret mode: the host shows only whether the file exists (and a salted checksum), keeps no
     // previous version and removes any left by older versions of this library, in the same script.
-    await changeRemoteFile(runner, path, (current) => {
-      if (creating && current !== undefined && inputs.adopt !== true) {
+    await changeRemoteFile(runner, path, (current, facts) => {
+      // A file that already holds exactly these users is this resource's own (an earlier attempt
+      // whose answer was lost), not someone else's to refuse.
+      if (creating && current !== undefined && inputs.adopt !== true && !facts.holds(content)) {
         refused = true;
         throw alreadyExistsError(`the secrets file ${path}`, runner.label);
       }
@@ -108,7 +119,7 @@ async function apply(inputs: Props, creating: boolean, salt: string): Promise<{ 
     }, { ...FILE_OPTIONS, secret: { salt } });
     return { id, outs: outputsOf(inputs, Object.keys(users).sort(), saltedChecksum(salt, content), PERMISSIONS, salt) };
   } catch (error) {
-    throw await applyFailure(error, refused, id, { ...inputs, salt }, readHost);
+    throw await applyFailure(error, refused, id, { ...inputs, salt }, readHost, unknownOutcomeOutputs);
   }
 }
 

@@ -15,6 +15,14 @@ import {
   enabledXinetdServiceCount, validateCandidateLocally, type CandidateKind, type ValidationReport,
 } from "./validation";
 
+/**
+ * What an edit learns besides the current content: whether the file already holds exactly some
+ * content. For a secret file (content withheld) the host's salted checksum answers it.
+ */
+export interface CurrentFileFacts {
+  holds(content: string): boolean;
+}
+
 /** What an edit asks for: new content, no change (`undefined`), or removal of the file. */
 export type EditResult = string | undefined | { delete: true };
 
@@ -115,7 +123,7 @@ type CurrentFile =
 export async function changeRemoteFile(
   runner: CommandRunner,
   path: string,
-  edit: (current: string | undefined) => EditResult,
+  edit: (current: string | undefined, facts: CurrentFileFacts) => EditResult,
   options: ChangeFileOptions,
 ): Promise<FileChange> {
   if (!posix.isAbsolute(path)) throw new TypeError(`the path must be absolute, got ${JSON.stringify(path)}`);
@@ -148,7 +156,8 @@ export async function changeRemoteFile(
 
   let request: { action: "KEEP" } | { action: "DELETE" } | { action: "WRITE"; content: string; expected: number };
   try {
-    request = plan(current, edit(previous), options, posix.basename(path));
+    const facts: CurrentFileFacts = { holds: (content) => current.exists && sameContent(current, content, options) };
+    request = plan(current, edit(previous, facts), options, posix.basename(path));
   } catch (error) {
     // A throwing edit or a candidate the format layer rejects: release the lock, change nothing.
     process.stdin.end("KEEP\n");

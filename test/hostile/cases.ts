@@ -309,7 +309,7 @@ const MODULE_CASES = rows('rsyncModule', [
   ['m70', 'configPath', 'etc/rsyncd.conf', 'relative configPath', refused('configPath')],
   ['m71', 'configPath', "/etc/rsyncd/h-m71'$(touch /tmp/pwned-m71)'.conf", "`'` and `$()` in configPath", harmless(moduleServed())],
   ['m72', 'configPath', '/etc/rsyncd/h m72 `touch /tmp/pwned-m72`.conf', 'spaces and backticks in configPath', harmless(moduleServed())],
-  ['m73', 'configPath', '/etc/rsyncd/../rsyncd/h-m73.conf', '`..` in configPath', harmless(moduleServed())],
+  ['m73', 'configPath', '/etc/rsyncd/../rsyncd/h-m73.conf', '`..` in configPath: two spellings of one file would escape the one-file checks', refused('configPath')],
   ['m74', 'configPath', '/etc/rsyncd/h-m74.conf\n', 'newline in configPath', refused('configPath')],
   ['m75', 'configPath', '/etc/rsyncd/', 'a directory', refused('configPath')],
   ['m76', 'configPath', '-rf', 'option-like configPath', refused('configPath')],
@@ -385,7 +385,7 @@ const SECRETS_CASES = rows('rsyncSecrets', [
   ['s15', 'path', 'etc/rsyncd.secrets', 'relative path', refused('path')],
   ['s16', 'path', "/etc/rsyncd/s16 '$(touch /tmp/pwned-s16)'", "spaces, `'`, `$()` in the path", harmless(secretsHold())],
   ['s17', 'path', '/etc/rsyncd/s17\n', 'newline in the path', refused('path')],
-  ['s18', 'path', '/etc/rsyncd/../rsyncd/h-s18.secrets', '`..` in the path', harmless(secretsHold())],
+  ['s18', 'path', '/etc/rsyncd/../rsyncd/h-s18.secrets', '`..` in the path: two spellings of one file would escape the one-file checks', refused('path')],
   ['s19', 'users', 'alice:pw', 'a string for the map', refused('users')],
   ['s20', 'adopt', 1, 'a number for `adopt`', refused('adopt')],
   ['s21', 'sudo', 'no', 'a string for `sudo`', refused('sudo')],
@@ -484,7 +484,7 @@ const SERVICE_CASES = rows('xinetdService', [
 
 const SERVER_CASES = rows('rsyncServer', [
   ['r01', 'configPath', '/etc/rsyncd/h r01.conf', 'blank in configPath: server_args cannot hold it', refused('serverArgs|configPath')],
-  ['r02', 'configPath', '/etc/rsyncd/../rsyncd/h-r02.conf', '`..` in configPath', harmless(moduleServed({ name: 'sr02', comment: 'guard r02', configPath: '/etc/rsyncd/h-r02.conf' }))],
+  ['r02', 'configPath', '/etc/rsyncd/../rsyncd/h-r02.conf', '`..` in configPath', refused('configPath')],
   ['r03', 'modules.«x]y»', { path: '/srv' }, '`]` in a module name (a key of `modules`)', refused('moduleName')],
   ['r04', 'secrets', { path: '/etc/rsyncd/h-r04.secrets', users: { 'a\nb': 'pw' } }, 'newline in a user name', refused('users')],
   ['r05', 'modules.sr05.comment', '# served $(touch /tmp/pwned-r05)', '`#` and `$()` in a module comment', harmless(moduleServed({ name: 'sr05', comment: '# served $(touch /tmp/pwned-r05)' }))],

@@ -106,6 +106,22 @@ describe('foreign files on a lab host', { skip }, () => {
     assert.equal(await sh('cat /etc/hosts; stat -c "%i %s %Y %a" /etc/hosts'), before);
   });
 
+  test('RsyncSecrets create takes over a file that holds exactly its users (a lost answer), and refuses one that holds others', async () => {
+    const path = '/etc/rsyncd/converge.secrets';
+    await sh(`printf 'alice:pw-a\\nbob:pw-b\\n' >${path} && chmod 600 ${path}`);
+    const inputs = checked(rsyncSecrets as unknown as Kind, { connection, path, users: { bob: 'pw-b', alice: 'pw-a' } });
+    const created = await rsyncSecrets.create(inputs);
+    assert.deepEqual(created.outs.userNames, ['alice', 'bob']);
+    assert.equal(await sh(`cat ${path}`), 'alice:pw-a\nbob:pw-b\n');
+
+    await sh(`printf 'alice:other\\n' >${path}`);
+    const error = await refusal(rsyncSecrets.create(inputs));
+    assert.match(error.message, /already exists and is not managed by this stack.*`adopt: true`/s);
+    assert.doesNotMatch(error.message, /pw-a|other/);
+    assert.equal(await sh(`cat ${path}`), 'alice:other\n');
+    await sh(`rm -f ${path}`);
+  });
+
   test('XinetdService whose serviceName and configDir name an existing non-xinetd file refuses it without adopt, untouched', async () => {
     const before = await sh('cat /etc/hosts; stat -c "%i %s %Y %a" /etc/hosts');
     const inputs = checked(xinetdService as unknown as Kind, {

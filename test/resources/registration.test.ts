@@ -183,6 +183,6 @@ describe('the serialized provider', () => {
       Promise.resolve(provider.check({}, { connection: { host: "h", privateKey: "k" }, path: "relative", users: { alice: "pw" } }))
         .then((result) => process.stdout.write(JSON.stringify(result.failures)));`;
     const output = execFileSync(process.execPath, ['-e', script, text], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-    assert.deepEqual(JSON.parse(output), [{ property: 'path', reason: '`path` must be an absolute file path.' }]);
+    assert.deepEqual(JSON.parse(output), [{ property: 'path', reason: '`path` must be an absolute file path without `.` or `..` segments, doubled `/` or a trailing `/`.' }]);
   });
 });
