@@ -14,6 +14,7 @@ import { closeAll, ConnectionPool, openHost } from '../../src/remote/ssh';
 import type { CommandRunner, RemoteProcess, RunResult } from '../../src/remote/transport';
 import { setLoginShell, startLab, type Lab, type LabHost } from '../lab/lab';
 import { labSkipReason } from '../lab/requirements';
+import { checked } from '../support/provider-lab';
 
 const skip = labSkipReason();
 
@@ -22,13 +23,6 @@ const SHELLS = [
   { shell: '/usr/bin/tcsh', name: 'tcsh', probe: 'echo $tcsh' },
 ];
 
-type Kind = typeof xinetdService;
-
-function checked(kind: Kind, news: Props): Props {
-  const { inputs, failures } = kind.check({}, news);
-  assert.deepEqual(failures, []);
-  return { ...inputs, __provider: 'shim text' };
-}
 
 async function rejection(promise: Promise<unknown>): Promise<RemoteError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);

@@ -2,12 +2,11 @@
 // resource kind through create → read (no drift) → hand edit → read (exactly that field) →
 // update (restored) → delete (nothing left), plus adoption and the secrets file's guarantees.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import { rsyncdConfig, rsyncListing, rsyncModule, rsyncSecrets, xinetdService, type Props } from '../../src/provider';
-import { closeAll } from '../../src/remote/ssh';
-import { startLab, type Lab, type LabHost } from '../lab/lab';
 import { labSkipReason } from '../lab/requirements';
+import { checked, oneHostLab } from '../support/provider-lab';
 
 const skip = labSkipReason();
 
@@ -17,14 +16,7 @@ const PASSWORD = 'Tr0ub4dor&3-never-printed';
 /** Outputs that describe the file rather than a setting. */
 const FILE_OUTPUTS = new Set(['content', 'checksum']);
 
-type Kind = typeof xinetdService;
 
-/** Checked inputs as the engine would pass them to create (check must pass). */
-function checked(kind: Kind, news: Props): Props {
-  const { inputs, failures } = kind.check({}, news);
-  assert.deepEqual(failures, []);
-  return { ...inputs, __provider: 'shim text' };
-}
 
 /** The settings whose values differ between two read results. */
 function changedSettings(before: Props, after: Props): string[] {
@@ -33,43 +25,24 @@ function changedSettings(before: Props, after: Props): string[] {
 }
 
 describe('provider methods on a lab host', { skip }, () => {
-  let lab: Lab;
-  let host: LabHost;
-  let connection: Props;
-
-  const sh = async (script: string): Promise<string> => {
-    const result = await host.exec(['sh', '-c', script]);
-    assert.equal(result.code, 0, result.stderr);
-    return result.stdout;
-  };
-
-  before(async () => {
-    lab = await startLab({ hosts: 1 });
-    host = lab.hosts[0]!;
-    connection = { host: host.address, privateKey: lab.rootPrivateKey, hostKey: host.hostKeyLine };
-  });
-
-  after(async () => {
-    await closeAll();
-    await lab?.stop();
-  });
+  const lab = oneHostLab();
 
   test('XinetdService: create, no drift, hand edit seen as that field, update restores, delete removes and reloads', async () => {
     const inputs = checked(xinetdService, {
-      connection, serviceName: 'pxcat', type: ['UNLISTED'], port: 7341, socketType: 'stream', wait: false, user: 'nobody',
+      connection: lab.connection, serviceName: 'pxcat', type: ['UNLISTED'], port: 7341, socketType: 'stream', wait: false, user: 'nobody',
       server: '/bin/cat', logOnFailure: { add: ['USERID'] }, disable: false,
     });
     const { id, outs } = await xinetdService.create(inputs);
     assert.equal(outs.path, '/etc/xinetd.d/pxcat');
     assert.equal(outs.schemaVersion, 1);
-    assert.equal(outs.content, await sh('cat /etc/xinetd.d/pxcat'));
-    assert.match(await sh('ss -Hltn "sport = :7341"'), /7341/);
+    assert.equal(outs.content, await lab.sh('cat /etc/xinetd.d/pxcat'));
+    assert.match(await lab.sh('ss -Hltn "sport = :7341"'), /7341/);
 
     const fresh = await xinetdService.read(id, outs);
     assert.equal(fresh.id, id);
     assert.deepEqual(xinetdService.diff(id, fresh.props, inputs).changes, false);
 
-    await sh(String.raw`sed -i 's/^}/\tinstances = 7\n}/' /etc/xinetd.d/pxcat`);
+    await lab.sh(String.raw`sed -i 's/^}/\tinstances = 7\n}/' /etc/xinetd.d/pxcat`);
     const drifted = await xinetdService.read(id, fresh.props);
     assert.deepEqual(changedSettings(fresh.props, drifted.props), ['instances']);
     assert.equal(drifted.props.instances, 7);
@@ -80,31 +53,31 @@ describe('provider methods on a lab host', { skip }, () => {
     assert.equal(xinetdService.diff(id, (await xinetdService.read(id, restored.outs)).props, inputs).changes, false);
 
     await xinetdService.delete(id, restored.outs);
-    assert.equal(await sh('test -e /etc/xinetd.d/pxcat && echo present || echo absent'), 'absent\n');
+    assert.equal(await lab.sh('test -e /etc/xinetd.d/pxcat && echo present || echo absent'), 'absent\n');
     assert.equal((await xinetdService.read(id, restored.outs)).id, '');
-    assert.equal(await sh('ss -Hltn "sport = :7341"'), '');
+    assert.equal(await lab.sh('ss -Hltn "sport = :7341"'), '');
   });
 
   test('XinetdService create refuses an existing file and says how to adopt it; adopt takes it over', async () => {
-    const echo = { connection, serviceName: 'echo', type: ['INTERNAL'], socketType: 'stream', wait: false, disable: false };
+    const echo = { connection: lab.connection, serviceName: 'echo', type: ['INTERNAL'], socketType: 'stream', wait: false, disable: false };
     await assert.rejects(xinetdService.create(checked(xinetdService, echo)), /echo already exists.*adopt: true/s);
     const { id, outs } = await xinetdService.create(checked(xinetdService, { ...echo, adopt: true }));
     assert.equal((await xinetdService.read(id, outs)).props.disable, false);
   });
 
   test('RsyncdConfig and RsyncModule: one file, each its own part; drift per parameter; delete leaves nothing', async () => {
-    const configInputs = checked(rsyncdConfig, { connection, configPath: CONFIG, useChroot: false, logFile: '/var/log/rsyncd.log' });
-    const moduleInputs = checked(rsyncModule, { connection, configPath: CONFIG, moduleName: 'data', path: '/srv', comment: 'data files', readOnly: true });
+    const configInputs = checked(rsyncdConfig, { connection: lab.connection, configPath: CONFIG, useChroot: false, logFile: '/var/log/rsyncd.log' });
+    const moduleInputs = checked(rsyncModule, { connection: lab.connection, configPath: CONFIG, moduleName: 'data', path: '/srv', comment: 'data files', readOnly: true });
     const config = await rsyncdConfig.create(configInputs);
     const module = await rsyncModule.create(moduleInputs);
     assert.equal(module.outs.content, '[data]\n\tpath = /srv\n\tcomment = data files\n\tread only = yes\n');
-    assert.match(await sh(`cat ${CONFIG}`), /^log file = \/var\/log\/rsyncd.log\nuse chroot = no\n\n\[data\]/);
+    assert.match(await lab.sh(`cat ${CONFIG}`), /^log file = \/var\/log\/rsyncd.log\nuse chroot = no\n\n\[data\]/);
 
     const fresh = await rsyncModule.read(module.id, module.outs);
     assert.equal(rsyncModule.diff(module.id, fresh.props, moduleInputs).changes, false);
     assert.equal(rsyncdConfig.diff(config.id, (await rsyncdConfig.read(config.id, config.outs)).props, configInputs).changes, false);
 
-    await sh(`sed -i 's/read only = yes/read only = no/' ${CONFIG} && printf 'motd file = /etc/motd\\n' | cat - ${CONFIG} >/tmp/c && cp /tmp/c ${CONFIG}`);
+    await lab.sh(`sed -i 's/read only = yes/read only = no/' ${CONFIG} && printf 'motd file = /etc/motd\\n' | cat - ${CONFIG} >/tmp/c && cp /tmp/c ${CONFIG}`);
     const drifted = await rsyncModule.read(module.id, fresh.props);
     assert.deepEqual(changedSettings(fresh.props, drifted.props), ['readOnly']);
     const globalDrift = await rsyncdConfig.read(config.id, config.outs);
@@ -113,7 +86,7 @@ describe('provider methods on a lab host', { skip }, () => {
     await rsyncModule.update(module.id, drifted.props, moduleInputs);
     await rsyncdConfig.update(config.id, globalDrift.props, configInputs);
     assert.equal(rsyncModule.diff(module.id, (await rsyncModule.read(module.id, module.outs)).props, moduleInputs).changes, false);
-    assert.doesNotMatch(await sh(`cat ${CONFIG}`), /motd file/);
+    assert.doesNotMatch(await lab.sh(`cat ${CONFIG}`), /motd file/);
 
     // A module that reads as this resource writes it is its own (a create whose outcome was lost);
     // any other is not taken over without adopt.
@@ -123,14 +96,14 @@ describe('provider methods on a lab host', { skip }, () => {
     await rsyncModule.delete(module.id, module.outs);
     assert.equal((await rsyncModule.read(module.id, module.outs)).id, '');
     await rsyncdConfig.delete(config.id, config.outs);
-    assert.equal(await sh(`test -e ${CONFIG} && echo present || echo absent`), 'absent\n');
+    assert.equal(await lab.sh(`test -e ${CONFIG} && echo present || echo absent`), 'absent\n');
   });
 
   test('RsyncSecrets: root 0600, the password never in outputs or errors, drift by checksum, nothing left after delete', async () => {
-    const inputs = checked(rsyncSecrets, { connection, path: SECRETS, users: { alice: PASSWORD } });
+    const inputs = checked(rsyncSecrets, { connection: lab.connection, path: SECRETS, users: { alice: PASSWORD } });
     const { id, outs } = await rsyncSecrets.create(inputs);
-    assert.equal(await sh(`stat -c '%a %U %G' ${SECRETS}`), '600 root root\n');
-    assert.equal(await sh(`cat ${SECRETS}`), `alice:${PASSWORD}\n`);
+    assert.equal(await lab.sh(`stat -c '%a %U %G' ${SECRETS}`), '600 root root\n');
+    assert.equal(await lab.sh(`cat ${SECRETS}`), `alice:${PASSWORD}\n`);
     assert.ok(!JSON.stringify(outs).includes(PASSWORD));
     assert.deepEqual(outs.userNames, ['alice']);
 
@@ -145,25 +118,25 @@ describe('provider methods on a lab host', { skip }, () => {
     assert.match(refusal.message, /adopt: true/);
     assert.ok(!`${refusal.message}\n${refusal.stack}`.includes(PASSWORD));
 
-    await sh(`chmod 644 ${SECRETS}`);
+    await lab.sh(`chmod 644 ${SECRETS}`);
     assert.equal(rsyncSecrets.diff(id, (await rsyncSecrets.read(id, outs)).props, inputs).changes, true);
     const updated = await rsyncSecrets.update(id, fresh.props, inputs);
-    assert.equal(await sh(`stat -c '%a' ${SECRETS}`), '600\n');
+    assert.equal(await lab.sh(`stat -c '%a' ${SECRETS}`), '600\n');
     assert.ok(!JSON.stringify(updated).includes(PASSWORD));
 
     await rsyncSecrets.delete(id, updated.outs);
-    assert.equal(await sh(`test -e ${SECRETS} && echo present || echo absent`), 'absent\n');
+    assert.equal(await lab.sh(`test -e ${SECRETS} && echo present || echo absent`), 'absent\n');
     // The remote layer keeps an empty `.rsyncd.secrets.lock` beside it; no copy of the passwords stays.
-    assert.equal(await sh(`grep -rl -- '${PASSWORD}' /etc/rsyncd || true`), '');
+    assert.equal(await lab.sh(`grep -rl -- '${PASSWORD}' /etc/rsyncd || true`), '');
   });
 
   test('the seed scenario: config, module and the rsync service; the listing check sees the module from the host', async () => {
     const service = await xinetdService.create(checked(xinetdService, {
-      connection, serviceName: 'rsync', disable: false, socketType: 'stream', wait: false, user: 'root', server: '/usr/bin/rsync',
+      connection: lab.connection, serviceName: 'rsync', disable: false, socketType: 'stream', wait: false, user: 'root', server: '/usr/bin/rsync',
       serverArgs: ['--daemon', `--config=${CONFIG}`], logOnFailure: { add: ['USERID'] },
     }));
-    const module = await rsyncModule.create(checked(rsyncModule, { connection, configPath: CONFIG, moduleName: 'pub', path: '/srv', comment: 'public' }));
-    const listingInputs = checked(rsyncListing, { connection, port: 873, configPath: CONFIG, expectedModules: ['pub'], revision: [] });
+    const module = await rsyncModule.create(checked(rsyncModule, { connection: lab.connection, configPath: CONFIG, moduleName: 'pub', path: '/srv', comment: 'public' }));
+    const listingInputs = checked(rsyncListing, { connection: lab.connection, port: 873, configPath: CONFIG, expectedModules: ['pub'], revision: [] });
     const listing = await rsyncListing.create(listingInputs);
     assert.deepEqual(listing.outs.modules, ['pub']);
     await assert.rejects(rsyncListing.update(listing.id, listing.outs, { ...listingInputs, expectedModules: ['pub', 'missing'] }), /does not list `missing`/);
