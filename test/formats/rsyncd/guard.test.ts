@@ -16,6 +16,7 @@ import { guardRsyncdGlobalEdit, guardRsyncModuleEdit, guardRsyncModuleRemoval } 
 import { MODULE_MODEL_PARAMETERS, GLOBAL_MODEL_PARAMETERS, type RsyncParameter } from "../../../src/formats/rsyncd/parameters";
 import { normalizeRsyncPath } from "../../../src/formats/rsyncd/values";
 import { plausibleFile } from "./arbitraries";
+import { guardOutcome } from "../../support/guard-outcome";
 
 const BASE = "port = 873\n\n[a]\n\tpath = /srv/a\n\thosts allow = 10.0.0.1\n\n[b]\n\tpath = /srv/b\n\tread only = yes\n";
 
@@ -190,16 +191,7 @@ function otherModules(sem: RsyncdSemantics, name: string): unknown {
   return sem.modules.filter((m) => rsyncNameKey(m.name) !== rsyncNameKey(name));
 }
 
-/** `edit` either throws a FormatError, or its result's semantic view is exactly `intended`. */
-function outcome(edit: () => RsyncdDocument): RsyncdDocument | "refused" {
-  try {
-    return edit();
-  } catch (error) {
-    assert.ok(error instanceof FormatError, String(error));
-    assert.ok(error.problems.every((p) => p.rule === "round-trip-mismatch"), JSON.stringify(error.problems));
-    return "refused";
-  }
-}
+const outcome = guardOutcome<RsyncdDocument>;
 
 test("property: no hostile module value yields a file rsync reads differently unless a rule or the guard refuses it", () => {
   let passedGuard = 0;

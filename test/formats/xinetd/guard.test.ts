@@ -12,6 +12,7 @@ import {
 } from "../../../src/formats/xinetd";
 import { guardXinetdEdit } from "../../../src/formats/xinetd/guard";
 import { plausibleFile } from "./generators";
+import { guardOutcome } from "../../support/guard-outcome";
 
 const RSYNC: XinetdServiceModel = { name: "rsync", socketType: "stream", wait: false, user: "root", server: "/usr/bin/rsync", serverArgs: ["--daemon"] };
 const OTHER = "service other\n{\n\tsocket_type = stream\n\twait = no\n\tuser = root\n\tserver = /bin/true\n\tonly_from = 10.0.0.1\n}\n";
@@ -116,15 +117,7 @@ const hostileModel: fc.Arbitrary<XinetdServiceModel> = fc
     ...RSYNC, ...Object.fromEntries(keys.map((k, i) => [k, values[i]])), extra,
   })) as XinetdServiceModel));
 
-function outcome(run: () => XinetdDocument): XinetdDocument | "refused" {
-  try {
-    return run();
-  } catch (error) {
-    assert.ok(error instanceof FormatError, String(error));
-    assert.ok(error.problems.every((p) => p.rule === "round-trip-mismatch"), JSON.stringify(error.problems));
-    return "refused";
-  }
-}
+const outcome = guardOutcome<XinetdDocument>;
 
 test("property: no hostile value yields a file xinetd reads differently unless a rule or the guard refuses it", () => {
   let passed = 0;
