@@ -100,7 +100,9 @@ export function sameHost(a: unknown, b: unknown): boolean {
  * only when its identity changes, `replaceKeys` always.
  */
 export function diffProperties(olds: Props, news: Props, keys: readonly string[], replaceKeys: readonly string[]): { changed: string[]; replaces: string[] } {
-  const comparable = (props: Props, key: string) => (key === "connection" ? withConnectionDefaults(props.connection) : props[key]);
+  // A state from before `secretContent` existed has none: that is `false`, not a change.
+  const comparable = (props: Props, key: string) =>
+    key === "connection" ? withConnectionDefaults(props.connection) : key === "secretContent" ? props[key] === true : props[key];
   const changed = keys.filter((key) => !sameProperty(comparable(olds, key), comparable(news, key)));
   const replaces = changed.filter((key) => replaceKeys.includes(key) || (key === "connection" && !sameConnectionIdentity(olds.connection, news.connection)));
   return { changed, replaces };

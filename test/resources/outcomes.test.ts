@@ -71,6 +71,15 @@ describe('a state whose outcome is unknown', () => {
   });
 });
 
+describe('a state written before `secretContent` existed', () => {
+  test('diffs as no change against `secretContent: false`, and as a change against `true`', () => {
+    const connection = { host: '192.0.2.1', privateKey: 'k' };
+    const old = { connection, configPath: '/etc/rsyncd.conf', moduleName: 'm', path: '/srv', content: '[m]\n\tpath = /srv\n', schemaVersion: 1 };
+    assert.equal(rsyncModule.diff(ID, old, { ...old, secretContent: false }).changes, false);
+    assert.equal(rsyncModule.diff(ID, old, { ...old, secretContent: true }).changes, true);
+  });
+});
+
 describe('contentOutputs', () => {
   test('plain without secretContent; the wire form of a secret with it', () => {
     assert.deepEqual(Object.keys(contentOutputs({}, 'text')), ['content', 'checksum']);
