@@ -255,11 +255,11 @@ const MODULE_CASES = rows('rsyncModule', [
   ['m20', 'moduleName', 'global', 'the reserved name', refused('moduleName')],
   ['m21', 'moduleName', ' GLOBAL ', 'the reserved name, padded', refused('moduleName')],
   // rsync clients send `#...` as a protocol command and a leading `-` as an option: such modules are listed but unreachable.
-  ['m22', 'moduleName', '#hash', 'leading `#` (`[#hash]` is a section, not a comment)', either('moduleName', moduleListedAndGuarded)],
+  ['m22', 'moduleName', '#hash', 'leading `#` (`[#hash]` is a section, not a comment; listed but unreachable)', refused('moduleName')],
   ['m23', 'moduleName', 'а-cyrillic', 'Cyrillic homoglyph', harmless(moduleServed({ name: 'а-cyrillic' }))],
   ['m24', 'moduleName', 'x\nhosts allow = *', 'newline', refused('moduleName')],
   ['m25', 'moduleName', '$(touch /tmp/pwned-m25)', '`$()` (holds `/`)', refused('moduleName')],
-  ['m26', 'moduleName', '-rf', 'option-like', either('moduleName', moduleListedAndGuarded)],
+  ['m26', 'moduleName', '-rf', 'option-like (listed but unreachable)', refused('moduleName')],
   ['m27', 'moduleName', 'x'.repeat(300), 'long name', either('moduleName', moduleServed({ name: 'x'.repeat(300) }))],
   ['m28', 'moduleName', '', 'empty', refused('moduleName')],
   ['m29', 'path', '/srv/hostile/../hostile/m29', '`..` path', harmless(moduleServed())],

@@ -38,6 +38,7 @@ function checkModuleName(name: unknown): Problem[] {
     add("module-name-reserved", `\`[${name}]\` is the reserved \`[global]\` header, not a module.`);
   }
   // The client sends the name as a line; the daemon takes a line starting with `#` as a command.
+  if (name.startsWith("-")) add("module-name-dash", `The \`module name\` \`${name}\` starts with \`-\`; rsync lists it but a client cannot open it (rsync 3.5.0 answers \`change_dir "${name}" … failed\`).`);
   if (name.startsWith("#")) add("module-name-hash", `The \`module name\` \`${name}\` starts with \`#\`; rsync lists it but answers "Unknown command" to a client asking for it.`);
   if (Buffer.byteLength(name, "utf8") > MAX_MODULE_NAME_BYTES) add("module-name-too-long", `The \`module name\` is longer than ${MAX_MODULE_NAME_BYTES} bytes; rsync's module listing would fail for every module.`);
   if (/^[ \t\v\f]|[ \t\v\f]$/.test(name)) add("module-name-outer-blanks", `The \`module name\` \`${name}\` has outer blanks; rsync trims them.`);

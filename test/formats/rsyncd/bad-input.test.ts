@@ -26,6 +26,7 @@ const moduleCases: Array<[string, RsyncModuleModel, string, string]> = [
   ["inner blank run in name", { ...ok, name: "my  backup" }, "module name", "module-name-inner-blanks"],
   ["tab in name", { ...ok, name: "my\tbackup" }, "module name", "module-name-inner-blanks"],
   ["newline in name", { ...ok, name: "a\nb" }, "module name", "module-name-newline"],
+  ["dash-led name", { ...ok, name: "-rf" }, "module name", "module-name-dash"],
   ["unknown extra with hint", { ...ok, extra: { read_only: "no" } }, "read_only", "unknown-parameter"],
   ["global-only parameter in a module", { ...ok, extra: { port: "873" } }, "port", "global-parameter-in-module"],
   ["bad boolean in extra", { ...ok, extra: { "read only": "maybe" } }, "read only", "bad-boolean"],
