@@ -8,7 +8,7 @@ import { posix } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 
 import { describeControlCharacter, errorsOf, escapeControlCharacters, findControlCharacters, FormatError, type Problem } from "../formats";
-import { RemoteError, type AcceptedHostKeys, type CommandRunner, type ConnectionArgs, type HostTarget } from "../remote";
+import { RemoteError, type AcceptedHostKeys, type RemoteErrorCode, type CommandRunner, type ConnectionArgs, type HostTarget } from "../remote";
 import { acceptedHostKeys, openHost } from "../remote/ssh";
 import { DEFAULT_PORT, DEFAULT_USER, resolveConnection } from "../remote/ssh/target";
 
@@ -245,7 +245,10 @@ export function hostMethods(binding: HostBinding) {
  * Any other failure (a connection cut mid-script, a timeout, a failed reload) may have left the
  * change applied.
  */
-const NOTHING_SENT_CODES: ReadonlySet<string> = new Set(["dial-failed", "host-key-mismatch", "auth-failed", "invalid-connection-args", "sudo-needs-password"]);
+const NOTHING_SENT_CODES: ReadonlySet<RemoteErrorCode> = new Set<RemoteErrorCode>([
+  "dial-failed", "host-key-mismatch", "host-key-unknown", "host-key-revoked", "auth-failed", "invalid-connection-args", "sudo-needs-password",
+  "channel-failed",
+]);
 
 function nothingReachedHost(error: unknown): boolean {
   if (error instanceof RemoteError) return NOTHING_SENT_CODES.has(error.code);

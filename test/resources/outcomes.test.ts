@@ -52,7 +52,9 @@ describe('applyFailure', () => {
     await plain(new Error('already exists'), true, hostShows({ content: 'x' }), asInputs);
     await plain(cut(), false, hostShows(undefined), asInputs);
     await plain(new FormatError('candidate', []), false, hostUnreachable, asInputs);
-    await plain(new RemoteError({ code: 'dial-failed', host: 'h', command: 'connect', summary: 'no route' }), false, hostUnreachable, asInputs);
+    for (const code of ['dial-failed', 'host-key-unknown', 'host-key-revoked', 'host-key-mismatch', 'auth-failed', 'channel-failed'] as const) {
+      await plain(new RemoteError({ code, host: 'h', command: 'connect', summary: code }), false, hostUnreachable, asInputs);
+    }
     await plain(cut(), false, hostUnreachable);
   });
 });
