@@ -13,3 +13,14 @@ export function guardOutcome<T>(run: () => T): T | "refused" {
     return "refused";
   }
 }
+
+/** The `[field, rule]` of every problem the edit was refused with; empty when it went through. */
+export function refusal(run: () => unknown): Array<[string, string]> {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof FormatError, String(error));
+    return error.problems.map((p) => [p.field, p.rule]);
+  }
+  return [];
+}

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { errorsOf, FormatError } from "../../../src/formats/problems";
+import { errorsOf } from "../../../src/formats/problems";
 import {
   listRsyncModules, parseRsyncdDocument, removeRsyncModule, renderRsyncdDocument, renderRsyncdGlobal, renderRsyncModule,
   rsyncdBoolean, rsyncdInteger, rsyncdList, rsyncdSemantics, rsyncdValue, rsyncNameKey, setRsyncdGlobal, setRsyncModule,
@@ -16,19 +16,10 @@ import { guardRsyncdGlobalEdit, guardRsyncModuleEdit, guardRsyncModuleRemoval } 
 import { MODULE_MODEL_PARAMETERS, GLOBAL_MODEL_PARAMETERS, type RsyncParameter } from "../../../src/formats/rsyncd/parameters";
 import { normalizeRsyncPath } from "../../../src/formats/rsyncd/values";
 import { plausibleFile } from "./arbitraries";
-import { guardOutcome } from "../../support/guard-outcome";
+import { guardOutcome, refusal } from "../../support/guard-outcome";
 
 const BASE = "port = 873\n\n[a]\n\tpath = /srv/a\n\thosts allow = 10.0.0.1\n\n[b]\n\tpath = /srv/b\n\tread only = yes\n";
 
-function refusal(run: () => unknown): Array<[string, string]> {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof FormatError, String(error));
-    return error.problems.map((p) => [p.field, p.rule]);
-  }
-  return [];
-}
 
 test("the issue's attack: a list item ending in `\\` is refused by the guard, even with the rules bypassed", () => {
   const doc = parseRsyncdDocument(BASE);

@@ -5,28 +5,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { errorsOf, FormatError } from "../../../src/formats/problems";
+import { errorsOf } from "../../../src/formats/problems";
 import {
   ATTRIBUTE_KEYS, applyXinetdService, attributeByKey, parseXinetdDocument, readXinetdService, renderXinetdDocument, renderXinetdService,
   validateXinetdService, type XinetdAttributeKey, type XinetdDocument, type XinetdServiceModel,
 } from "../../../src/formats/xinetd";
 import { guardXinetdEdit } from "../../../src/formats/xinetd/guard";
 import { plausibleFile } from "./generators";
-import { guardOutcome } from "../../support/guard-outcome";
+import { guardOutcome, refusal } from "../../support/guard-outcome";
 
 const RSYNC: XinetdServiceModel = { name: "rsync", socketType: "stream", wait: false, user: "root", server: "/usr/bin/rsync", serverArgs: ["--daemon"] };
 const OTHER = "service other\n{\n\tsocket_type = stream\n\twait = no\n\tuser = root\n\tserver = /bin/true\n\tonly_from = 10.0.0.1\n}\n";
 const FILE = `${renderXinetdService(RSYNC)}\n${OTHER}`;
 
-function refusal(run: () => unknown): Array<[string, string]> {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof FormatError, String(error));
-    return error.problems.map((p) => [p.field, p.rule]);
-  }
-  return [];
-}
 
 const hostileCases: Array<[string, Partial<XinetdServiceModel>, string[]]> = [
   ["a blank inside a token", { serverArgs: ["--config=/etc/my file"] }, ["server_args"]],
