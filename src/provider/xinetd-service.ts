@@ -15,7 +15,6 @@ import {
 const KIND = "XinetdService";
 export const DEFAULT_CONFIG_DIR = "/etc/xinetd.d";
 const RELOAD_NAMES = ["auto", "systemctl", "service", "signal", "none"] as const;
-export type ReloadSetting = (typeof RELOAD_NAMES)[number] | { command: string };
 
 const SETTING_KEYS = ["connection", "sudo", "adopt", "secretContent", "serviceName", "configDir", "reload", "extra"] as const;
 const INPUT_KEYS = new Set<string>([...SETTING_KEYS, ...ATTRIBUTE_KEYS]);

@@ -15,10 +15,10 @@
 export const DEFAULT_TIME_LIMIT_MS = 120_000;
 
 /** Exit status of the bootstrap when the header or the script did not arrive. */
-export const BOOTSTRAP_INCOMPLETE_STATUS = 125;
+const BOOTSTRAP_INCOMPLETE_STATUS = 125;
 
 /** The last line of every script sent: a script that arrives without it is not run. */
-export const SCRIPT_END_MARK = "# end of script";
+const SCRIPT_END_MARK = "# end of script";
 
 /**
  * The sh program of the bootstrap. `timeout -k 5`: TERM at the limit, KILL 5 s later; timeout
@@ -36,7 +36,7 @@ export function bootstrapCommandLine(sudo: boolean): string {
 }
 
 /** Whole seconds, at least 1 (`timeout 0` would mean no limit). */
-export function timeLimitSeconds(timeLimitMs: number): number {
+function timeLimitSeconds(timeLimitMs: number): number {
   return Math.max(1, Math.ceil(timeLimitMs / 1000));
 }
 

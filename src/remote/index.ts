@@ -15,5 +15,5 @@ export {
   changeXinetdService, XinetdReloader, xinetdReloaderFor, type ReloadOutcome, type XinetdReloaderOptions, type XinetdServiceChange,
 } from "./xinetd-service";
 export {
-  changeRsyncdConfig, describePortConflict, findRsyncPortConflict, rsyncDiagnostics, RSYNC_PORT, type PortHolder,
+  changeRsyncdConfig, describePortConflict, rsyncDiagnostics, RSYNC_PORT,
 } from "./rsync";

@@ -1,8 +1,8 @@
-/** rsync daemon specifics: rsyncd.conf changes, the port-873 conflict, and its log for diagnostics. */
+/** rsync daemon specifics: rsyncd.conf changes, the port-873 conflict message, and its log for diagnostics. */
 import { parseRsyncdDocument, renderRsyncdDocument, rsyncdSemantics, rsyncdValue, type RsyncdDocument } from "../formats";
 import { changeRemoteFileBatched } from "./change-batch";
 import { type ChangeFileOptions, type FileChange } from "./change-file";
-import { RemoteError, commandFailedError } from "./errors";
+import { RemoteError } from "./errors";
 import { readRemoteFile } from "./read-file";
 import { remoteScript } from "./scripts";
 import type { CommandRunner } from "./transport";
@@ -52,25 +52,6 @@ export async function rsyncDiagnostics(runner: CommandRunner, configPath: string
   const lines = result.stdout.trimEnd();
   if (!lines) return undefined;
   return `last lines of ${logFile ?? "syslog"} (rsync daemon of ${configPath}):\n${lines}`;
-}
-
-export interface PortHolder {
-  command: string;
-  pid: number;
-}
-
-/**
- * The process other than xinetd listening on the rsync port, if any: a standalone rsync daemon
- * there means the xinetd-managed rsync service cannot bind. One round trip.
- */
-export async function findRsyncPortConflict(runner: CommandRunner, port = RSYNC_PORT): Promise<PortHolder | undefined> {
-  const script = remoteScript("port-listeners", { port: String(port) });
-  const result = await runner.run(script);
-  if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
-  for (const match of result.stdout.matchAll(/\("([^"]+)",pid=(\d+)/g)) {
-    if (match[1] !== "xinetd") return { command: match[1]!, pid: Number(match[2]) };
-  }
-  return undefined;
 }
 
 /** The operator's next step when `holder` keeps an xinetd service from its port. */

@@ -19,7 +19,6 @@ export type RemoteScriptName =
   | "detect-xinetd"
   | "reload-observe"
   | "rsync-log-tail"
-  | "port-listeners"
   | "rsync-list-modules";
 
 /** Files of shared shell functions, and which scripts include them (in this order). */
@@ -34,7 +33,7 @@ export const REMOTE_SCRIPTS_DIR = join(__dirname, "scripts");
 const texts = new Map<string, string>();
 
 /** The text of `scripts/<file>.sh`, read once. */
-export function remoteScriptFile(file: string): string {
+function remoteScriptFile(file: string): string {
   let text = texts.get(file);
   if (text === undefined) {
     text = readFileSync(join(REMOTE_SCRIPTS_DIR, `${file}.sh`), "utf8");

@@ -14,8 +14,3 @@ export function shellQuote(arg: string): string {
   if (PLAIN_WORD.test(arg)) return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
-
-/** The arguments as one sh command line, each one word. */
-export function shellJoin(args: readonly string[]): string {
-  return args.map(shellQuote).join(" ");
-}

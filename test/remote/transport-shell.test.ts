@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
 
-import { shellJoin, shellQuote } from "../../src/remote/shell";
+import { shellQuote } from "../../src/remote/shell";
 
 /** What /bin/sh makes of a command line: each argument as printf prints it, NUL-separated. */
 function argumentsSeenBySh(commandLine: string): string[] {
@@ -43,16 +43,5 @@ describe("shellQuote", () => {
 
   test("refuses a NUL byte, which no argument can carry", () => {
     assert.throws(() => shellQuote("a\0b"), TypeError);
-  });
-});
-
-describe("shellJoin", () => {
-  test("keeps every argument one word, whatever it holds", () => {
-    const args = cases.map(([, arg]) => arg);
-    assert.deepEqual(argumentsSeenBySh(shellJoin(args)), args);
-  });
-
-  test("an empty list is an empty line", () => {
-    assert.equal(shellJoin([]), "");
   });
 });

@@ -19,7 +19,7 @@ import { findWalkedModule, walkRsyncdDocument, type DocumentWalk } from "./secti
 import { rsyncdSemantics, type RsyncdSettings } from "./semantics";
 import { formatRsyncValue, isRsyncUnset, parseRsyncBoolean, rsyncAtoi, splitRsyncList, type RsyncTypedValue } from "./values";
 
-export const ROUND_TRIP_RULE = "round-trip-mismatch";
+const ROUND_TRIP_RULE = "round-trip-mismatch";
 
 type Settings = ReturnType<typeof moduleSettings>;
 

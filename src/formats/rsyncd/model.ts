@@ -98,7 +98,7 @@ export interface RsyncdGlobalModel extends RsyncdGlobalParameters, RsyncModulePa
 type Fields = Record<string, RsyncTypedValue | undefined>;
 
 /** The last line for each parameter among the entries at `indexes`, keyed by rsync's spelling. */
-export function lastLines(doc: RsyncdDocument, indexes: readonly number[]): Map<string, ParameterEntry> {
+function lastLines(doc: RsyncdDocument, indexes: readonly number[]): Map<string, ParameterEntry> {
   const lines = new Map<string, ParameterEntry>();
   for (const index of indexes) {
     const entry = doc.entries[index]!;

@@ -10,7 +10,7 @@ const MODULE_ORDER: readonly RsyncParameter[] = [
 ];
 
 /** One `name = value` pair per set parameter, in layout order: typed fields, then `extra`. */
-export function modelSettings(
+function modelSettings(
   model: RsyncModuleModel | RsyncdGlobalModel,
   order: readonly RsyncParameter[],
 ): Array<[name: string, text: string, typed: RsyncTypedValue | undefined]> {

@@ -42,7 +42,7 @@ export function splitRsyncList(param: RsyncParameter, text: string): string[] {
   return text.split(separator).filter((item) => item !== "");
 }
 
-export function joinRsyncList(items: readonly string[]): string {
+function joinRsyncList(items: readonly string[]): string {
   return items.join(" ");
 }
 

@@ -23,7 +23,7 @@ export interface XinetdAttribute {
 }
 
 export const SOCKET_TYPES = ["stream", "dgram", "raw", "seqpacket"] as const;
-export const YES_NO = ["yes", "no"] as const;
+const YES_NO = ["yes", "no"] as const;
 export const LOG_ON_SUCCESS_VALUES = ["PID", "HOST", "USERID", "EXIT", "DURATION", "TRAFFIC"] as const;
 export const LOG_ON_FAILURE_VALUES = ["HOST", "USERID", "ATTEMPT"] as const;
 export const SERVICE_TYPES = ["RPC", "INTERNAL", "UNLISTED", "SPECIAL", "TCPMUX", "TCPMUXPLUS"] as const;
@@ -101,9 +101,6 @@ export const XINETD_ATTRIBUTES: readonly XinetdAttribute[] = [
   attribute("rpc_number", "rpcNumber", 1, false),
   attribute("libwrap", "libwrap", 1, false),
 ];
-
-/** Names only `defaults` knows (they are not service attributes). */
-export const DEFAULTS_ONLY_ATTRIBUTES: readonly string[] = ["disabled", "enabled"];
 
 const BY_NAME = new Map(XINETD_ATTRIBUTES.map((a) => [a.name, a]));
 const BY_KEY = new Map<XinetdAttributeKey, XinetdAttribute>();

@@ -76,12 +76,12 @@ export interface XinetdDocument {
 export const MAX_LINE_BYTES = 16 * 1024;
 
 /** C `isspace`: what xinetd skips around names, operators and braces. */
-export function isCSpace(ch: string | undefined): boolean {
+function isCSpace(ch: string | undefined): boolean {
   return ch === " " || ch === "\t" || ch === "\n" || ch === "\v" || ch === "\f" || ch === "\r";
 }
 
 /** Blanks and tabs: what xinetd splits values on. */
-export function splitTokens(text: string, from = 0): XinetdToken[] {
+function splitTokens(text: string, from = 0): XinetdToken[] {
   const tokens: XinetdToken[] = [];
   const re = /[^ \t]+/g;
   re.lastIndex = from;
@@ -98,7 +98,7 @@ function isBlankOrComment(text: string): "blank" | "comment" | undefined {
 }
 
 /** xinetd's `line_has_only_1_char`: exactly one `ch` and otherwise white space. */
-export function lineHasOnly(text: string, ch: string): boolean {
+function lineHasOnly(text: string, ch: string): boolean {
   let seen = false;
   for (const c of text) {
     if (c === ch && !seen) seen = true;
@@ -113,7 +113,7 @@ interface AttributeParse {
 }
 
 /** xinetd's `get_attr_op` + `parse_line`, keeping every part's raw text. */
-export function parseAttributeSyntax(text: string): AttributeParse {
+function parseAttributeSyntax(text: string): AttributeParse {
   let i = 0;
   while (i < text.length && isCSpace(text[i])) i++;
   const indent = text.slice(0, i);

@@ -15,7 +15,7 @@ import type { XinetdAttributeKey, XinetdServiceModel } from "./model";
 import { attributeLinesOf, modelOf, readAttributeLines, type AttributeLine } from "./read";
 import { renderXinetdServiceText, statementsOf } from "./render";
 
-export const ROUND_TRIP_RULE = "round-trip-mismatch";
+const ROUND_TRIP_RULE = "round-trip-mismatch";
 
 interface EntryReading {
   kind: XinetdBlock["kind"];

@@ -1,6 +1,6 @@
 export type { EnvValue, ListValue, LogType, ResourceLimit, SocketType, XinetdAttributeKey, XinetdServiceModel } from "./model";
 export {
-  ATTRIBUTE_KEYS, DEFAULTS_ONLY_ATTRIBUTES, LOG_ON_FAILURE_VALUES, LOG_ON_SUCCESS_VALUES, SERVICE_FLAGS, SERVICE_TYPES,
+  ATTRIBUTE_KEYS, LOG_ON_FAILURE_VALUES, LOG_ON_SUCCESS_VALUES, SERVICE_FLAGS, SERVICE_TYPES,
   SOCKET_TYPES, SYSLOG_FACILITIES, SYSLOG_LEVELS, XINETD_ATTRIBUTES, attributeByKey, attributeByName, nearestAttributeName,
 } from "./attributes";
 export type { Operator, ValueCount, XinetdAttribute } from "./attributes";
@@ -12,5 +12,5 @@ export { renderXinetdService } from "./guard";
 export { applyXinetdService } from "./edit";
 export { parseServicesTable } from "./services-table";
 export type { ServicesTable } from "./services-table";
-export { readXinetdServiceOrThrow, validateXinetdDocument, validateXinetdService, validateXinetdServiceOrThrow } from "./validate";
+export { validateXinetdDocument, validateXinetdService, validateXinetdServiceOrThrow } from "./validate";
 export type { XinetdValidationOptions } from "./validate";

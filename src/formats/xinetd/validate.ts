@@ -3,7 +3,7 @@ import { errorsOf, FormatError, problem, type Problem } from "../problems";
 import { attributeByKey, attributeByName, nearestAttributeName, ATTRIBUTE_KEYS } from "./attributes";
 import type { XinetdDocument } from "./document";
 import type { XinetdAttributeKey, XinetdServiceModel } from "./model";
-import { readXinetdService, readXinetdServiceBlocks, sameValue } from "./read";
+import { readXinetdServiceBlocks, sameValue } from "./read";
 import { statementsFor } from "./render";
 import type { ServicesTable } from "./services-table";
 import { VALUE_CODECS } from "./values";
@@ -248,12 +248,4 @@ export function validateXinetdServiceOrThrow(model: XinetdServiceModel, options:
   const problems = validateXinetdService(model, options);
   if (errorsOf(problems).length > 0) throw new FormatError(`xinetd service ${model.name}`, problems);
   return problems;
-}
-
-/** The service's model when xinetd would read it without error; throws a FormatError otherwise. */
-export function readXinetdServiceOrThrow(doc: XinetdDocument, serviceName?: string, options: XinetdValidationOptions = {}): XinetdServiceModel {
-  const { model, problems } = readXinetdService(doc, serviceName);
-  const all = [...problems, ...validateXinetdService(model, options)];
-  if (errorsOf(all).length > 0) throw new FormatError(`xinetd service ${model.name}`, all);
-  return model;
 }

@@ -17,7 +17,7 @@ import { hostKeyCheckFor, type HostKeyDecision } from "./host-key-check";
 import type { ResolvedConnection } from "./target";
 
 export interface PoolOptions {
-  /** Channels (commands) open at once on one connection; the rest wait in turn. Default: 8, below sshd's MaxSessions 10. */
+  /** Channels (commands) open at once on one connection; the rest wait in turn. Default: 5 (see DEFAULT_MAX_CHANNELS). */
   maxChannelsPerConnection?: number;
   /** A connection with nothing to do is closed after this many milliseconds. Default: 2000. */
   idleCloseMs?: number;
