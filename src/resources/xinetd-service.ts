@@ -32,8 +32,11 @@ export interface XinetdServiceArgs {
   disable?: pulumi.Input<boolean>;
   /** `type`: RPC, INTERNAL, UNLISTED, SPECIAL, TCPMUX, TCPMUXPLUS. Default: unset (listed in /etc/services). */
   type?: pulumi.Input<pulumi.Input<string>[]>;
-  /** `id`, to tell apart entries with one service name. Default: unset (the service name). */
-  id?: pulumi.Input<string>;
+  /**
+   * `id`, to tell apart entries with one service name. Default: unset (the service name). Not
+   * named `id`: Pulumi strips `id` and `urn` from every resource's inputs.
+   */
+  serviceId?: pulumi.Input<string>;
   /** `flags` (REUSE, IPv4, IPv6, NODELAY, KEEPALIVE, ...). Default: unset. */
   flags?: pulumi.Input<pulumi.Input<string>[]>;
   /** `socket_type`. Required by xinetd (the resource has no default). */

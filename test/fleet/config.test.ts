@@ -143,6 +143,20 @@ describe('parseFleetConfig: bad configs', () => {
     });
   }
 
+  test('xinetd\'s `id` is the `serviceId` field (Pulumi strips `id` from inputs): `id` is refused with that hint', () => {
+    const config = goodConfig();
+    config.groups.tools.xinetd.services.daytime.id = 'daytime-stream';
+    const problems = problemsOf(config);
+    assert.deepEqual(problems.map((p) => [p.path, p.rule, p.message]), [
+      ['groups.tools.xinetd.services.daytime.id', 'unknown-field', '`id` is not a field of `groups.tools.xinetd.services.daytime`. Did you mean `serviceId`?'],
+    ]);
+    const renamed = goodConfig();
+    renamed.groups.tools.xinetd.services.daytime.serviceId = 'daytime-stream';
+    const result = parseFleetConfig(renamed);
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+    assert.equal(result.fleet.groups.tools?.xinetd.services.daytime?.serviceId, 'daytime-stream');
+  });
+
   test('hosts that are not a list, and groups that are not an object', () => {
     assert.deepEqual(problemsOf({ hosts: { name: 'a' }, groups: [] }).map((p) => [p.path, p.rule]), [['groups', 'type'], ['hosts', 'type']]);
     assert.deepEqual(problemsOf({ hosts: undefined, groups: undefined }).map((p) => [p.path, p.rule]), [['hosts', 'required']]);
