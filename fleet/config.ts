@@ -8,7 +8,7 @@
 import { posix } from "node:path";
 
 import {
-  ATTRIBUTE_KEYS, attributeByName, lookupRsyncParameter, nearestAttributeName, RSYNC_PARAMETERS, suggestRsyncParameter,
+  ATTRIBUTE_KEYS, attributeByName, lookupRsyncParameter, nearestAttributeName, RSYNC_PARAMETERS, splitXinetdValues, suggestRsyncParameter,
   validateRsyncdGlobal, validateRsyncModule, validateXinetdService,
   type Problem, type RsyncdGlobalModel, type RsyncModuleModel, type XinetdServiceModel,
 } from "../src/formats";
@@ -436,6 +436,8 @@ function checkXinetdService(name: string, attributes: Fields, path: string, name
   report.boolean(attributes.adopt, at(path, "adopt"));
   const model: Fields = { name };
   for (const key of [...ATTRIBUTE_KEYS, "extra"]) if (attributes[key] !== undefined) model[key] = attributes[key];
+  // As XinetdService's check does: a `serverArgs` string is xinetd's own line.
+  if (typeof model.serverArgs === "string") model.serverArgs = splitXinetdValues(model.serverArgs);
   const problems = validateXinetdService(model as unknown as XinetdServiceModel, { fileName: name });
   report.formatProblems(problems, (p) => {
     if (isFields(attributes.extra) && Object.hasOwn(attributes.extra, p.field)) return at(at(path, "extra"), p.field);

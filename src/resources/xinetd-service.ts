@@ -55,8 +55,12 @@ export interface XinetdServiceArgs {
   groups?: pulumi.Input<boolean>;
   /** `server` program. Required by xinetd unless INTERNAL or `redirect`. */
   server?: pulumi.Input<string>;
-  /** `server_args`, one token per element (xinetd has no quoting). Default: unset. */
-  serverArgs?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * `server_args`: one token per element, or xinetd's own line (`"--daemon --config=/etc/rsyncd.conf"`),
+   * split as xinetd splits it: at blanks and tabs, with no quoting (`"a b"` is two tokens, quotes kept).
+   * The state holds the list either way. Default: unset.
+   */
+  serverArgs?: pulumi.Input<string> | pulumi.Input<pulumi.Input<string>[]>;
   /** `redirect` connections to another host and port. Default: unset. */
   redirect?: pulumi.Input<{ host: pulumi.Input<string>; port: pulumi.Input<number> }>;
   /** `instances`: simultaneous servers. Default: unset (xinetd's defaults section, else no limit). */
