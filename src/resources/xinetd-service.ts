@@ -134,7 +134,6 @@ export class XinetdService extends pulumi.dynamic.Resource {
   declare readonly content: pulumi.Output<string>;
   /** sha256 of `content`, hex; secret with it. */
   declare readonly checksum: pulumi.Output<string>;
-  declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: XinetdServiceArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
@@ -144,7 +143,6 @@ export class XinetdService extends pulumi.dynamic.Resource {
       path: undefined,
       content: undefined,
       checksum: undefined,
-      schemaVersion: undefined,
     };
     super(providerShim("xinetdService"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "XinetdService");
   }

@@ -124,6 +124,24 @@ describe('registration', () => {
   });
 });
 
+describe('schemaVersion is internal', () => {
+  test('no resource object has a schemaVersion output, while its provider outputs are there', async () => {
+    const resources = {
+      service: new XinetdService('sv-svc', { connection, serviceName: 'sv', socketType: 'stream', wait: false, type: ['INTERNAL'] }),
+      module: new RsyncModule('sv-mod', { connection, moduleName: 'sv', path: '/srv/sv' }),
+      config: new RsyncdConfig('sv-cfg', { connection, useChroot: true }),
+      secrets: new RsyncSecrets('sv-sec', { connection, path: '/etc/sv.secrets', users: { alice: 'pw' } }),
+    };
+    // @ts-expect-error: not part of the typed outputs either.
+    assert.equal(resources.service.schemaVersion, undefined);
+    for (const [name, resource] of Object.entries(resources)) {
+      assert.ok(pulumi.Output.isInstance(resource.checksum), `${name} has its checksum output`);
+      assert.equal(Object.hasOwn(resource, 'schemaVersion'), false, `${name} has no schemaVersion output`);
+    }
+    await Promise.all(Object.values(resources).map((r) => settled(r.urn)));
+  });
+});
+
 describe('secret content', () => {
   const SIG = '4dabf18193072939515e22adb298388d';
 
