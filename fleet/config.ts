@@ -136,7 +136,10 @@ export type FleetParseResult =
 export interface FleetParseOptions {
   /** Whether a config key of this project is set; when given, every `*Secret` reference and password key is checked. */
   configKeyExists?: (key: string) => boolean;
-  /** The environment the resources will connect from: with `SSH_AUTH_SOCK` set, a connection needs no credentials of its own. Default: none. */
+  /**
+   * The environment the resources will connect from: with `SSH_AUTH_SOCK` set, a connection needs
+   * no credentials of its own. Default: none.
+   */
   environment?: NodeJS.ProcessEnv;
 }
 
@@ -290,12 +293,15 @@ function parseConnection(value: unknown, path: string, report: Report, options: 
   report.knownKeys(raw, [...allowed, ...Object.keys(INLINE_SECRET_FIELDS)], path);
 
   // The transport's own rules for the numbers, so a config that parses here connects as written.
-  const numbers: Partial<Record<ConnectionValueField, unknown>> = { port: raw.port, dialErrorLimit: raw.dialErrorLimit, perDialTimeout: raw.perDialTimeout };
+  const numbers: Partial<Record<ConnectionValueField, unknown>> = {
+    port: raw.port, dialErrorLimit: raw.dialErrorLimit, perDialTimeout: raw.perDialTimeout,
+  };
   const problems = connectionValueProblems(numbers);
-  for (const problem of problems) {
-    report.add(at(path, problem.field), problem.rule, `\`${at(path, problem.field)}\` ${problem.requirement}, not ${JSON.stringify(numbers[problem.field])}.`);
+  for (const { field, rule, requirement } of problems) {
+    report.add(at(path, field), rule, `\`${at(path, field)}\` ${requirement}, not ${JSON.stringify(numbers[field])}.`);
   }
-  const valid = (field: ConnectionValueField) => (problems.some((p) => p.field === field) ? undefined : (numbers[field] as number | undefined));
+  const valid = (field: ConnectionValueField) =>
+    (problems.some((p) => p.field === field) ? undefined : (numbers[field] as number | undefined));
   const connection: FleetConnection = {
     host: report.string(raw.host, at(path, "host"), { required: true, pattern: /^[^\s/@]+$/, what: "a host name or address" }) ?? "",
     port: valid("port") ?? DEFAULT_PORT,
@@ -319,8 +325,9 @@ function parseConnection(value: unknown, path: string, report: Report, options: 
     report.add(at(path, "privateKeyPath"), "exclusive", "Give the private key either as `privateKeySecret` or as `privateKeyPath`, not both.");
   }
   const agentSocket = agentSocketPathOf(raw.agentSocketPath as string | undefined, options.environment ?? {});
-  if (raw.privateKeySecret === undefined && raw.privateKeyPath === undefined && raw.passwordSecret === undefined && agentSocket === undefined) {
-    report.add(path, "no-credentials", `\`${path}\` needs one of \`privateKeySecret\`, \`privateKeyPath\`, \`passwordSecret\` or \`agentSocketPath\` (or SSH_AUTH_SOCK set where Pulumi runs).`);
+  if ([raw.privateKeySecret, raw.privateKeyPath, raw.passwordSecret, agentSocket].every((credential) => credential === undefined)) {
+    report.add(path, "no-credentials", `\`${path}\` needs one of \`privateKeySecret\`, \`privateKeyPath\`, \`passwordSecret\` or ` +
+      "`agentSocketPath` (or SSH_AUTH_SOCK set where Pulumi runs).");
   }
   if (!isProxy && raw.proxy !== undefined) optional.proxy = parseConnection(raw.proxy, at(path, "proxy"), report, options, true);
   for (const [key, field] of Object.entries(optional)) {

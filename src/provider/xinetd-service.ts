@@ -57,7 +57,8 @@ function reloadFailures(reload: unknown): CheckFailure[] {
  */
 function withServerArgsSplit(inputs: Props): Props {
   const serverArgs = inputs.serverArgs;
-  return typeof serverArgs === "string" && serverArgs !== UNKNOWN ? { ...inputs, serverArgs: splitXinetdValues(serverArgs) } : inputs;
+  if (typeof serverArgs !== "string" || serverArgs === UNKNOWN) return inputs;
+  return { ...inputs, serverArgs: splitXinetdValues(serverArgs) };
 }
 
 export function check(_olds: Props, news: Props): CheckResult {

@@ -31,8 +31,12 @@ export interface ConnectionValueProblem {
 
 const RULES: Record<ConnectionValueField, { whole: boolean; min: number; max: number; requirement: string }> = {
   port: { whole: true, min: 1, max: 65_535, requirement: "must be a whole number from 1 to 65535" },
-  dialErrorLimit: { whole: true, min: UNLIMITED_DIAL_ERRORS, max: Number.MAX_SAFE_INTEGER, requirement: "must be a whole number of at least 0, or -1 for no limit" },
-  perDialTimeout: { whole: false, min: 0, max: Number.MAX_SAFE_INTEGER / 1000, requirement: "must be a number of seconds of at least 0 (0: no limit)" },
+  dialErrorLimit: {
+    whole: true, min: UNLIMITED_DIAL_ERRORS, max: Number.MAX_SAFE_INTEGER, requirement: "must be a whole number of at least 0, or -1 for no limit",
+  },
+  perDialTimeout: {
+    whole: false, min: 0, max: Number.MAX_SAFE_INTEGER / 1000, requirement: "must be a number of seconds of at least 0 (0: no limit)",
+  },
 };
 
 /** The problems of the numeric fields that are given (undefined fields take their defaults). */
@@ -41,7 +45,8 @@ export function connectionValueProblems(args: Partial<Record<ConnectionValueFiel
     const value = args[field];
     if (value === undefined) return [];
     const { whole, min, max, requirement } = RULES[field];
-    if (typeof value !== "number" || !Number.isFinite(value) || (whole && !Number.isInteger(value))) return [{ field, rule: "type", requirement }];
+    const isNumber = typeof value === "number" && Number.isFinite(value) && (!whole || Number.isInteger(value));
+    if (!isNumber) return [{ field, rule: "type", requirement }];
     return value < min || value > max ? [{ field, rule: "range", requirement }] : [];
   });
 }

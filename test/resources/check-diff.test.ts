@@ -9,6 +9,8 @@ import { saltedChecksum } from '../../src/remote/change-file';
 
 // A connection that resolves but points nowhere: check must never dial it.
 const connection = { host: '192.0.2.1', privateKey: 'not used by check' };
+// An agent in the environment is a credential (as in @pulumi/command): `no credentials` needs none.
+delete process.env.SSH_AUTH_SOCK;
 
 const rsyncService = {
   connection, serviceName: 'rsync', disable: false, socketType: 'stream', wait: false, user: 'root',
