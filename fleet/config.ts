@@ -8,10 +8,13 @@
 import { posix } from "node:path";
 
 import {
-  ATTRIBUTE_KEYS, attributeByName, lookupRsyncParameter, nearestAttributeName, RSYNC_PARAMETERS, suggestRsyncParameter,
+  ATTRIBUTE_KEYS, attributeByName, lookupRsyncParameter, nearestAttributeName, RSYNC_PARAMETERS, splitXinetdValues, suggestRsyncParameter,
   validateRsyncdGlobal, validateRsyncModule, validateXinetdService,
   type Problem, type RsyncdGlobalModel, type RsyncModuleModel, type XinetdServiceModel,
 } from "../src/formats";
+import {
+  agentSocketPathOf, connectionValueProblems, DEFAULT_PORT, DEFAULT_USER, HOST_KEY_CHECKING_VALUES, type ConnectionValueField,
+} from "../src/remote/connection-rules";
 import type { RsyncdConfigArgs, RsyncModuleParameterArgs, XinetdServiceArgs } from "../src/resources";
 
 // ---------------------------------------------------------------------------------------------
@@ -36,11 +39,11 @@ export interface FleetConnection {
   hostKeyChecking?: "strict" | "accept-new" | "off";
   /** Absolute paths of the known_hosts files to check against. Default: unset (`~/.ssh/known_hosts`, `/etc/ssh/ssh_known_hosts`). */
   knownHostsFiles?: string[];
-  /** SSH agent socket to authenticate with. Default: unset (no agent). */
+  /** SSH agent socket to authenticate with. Default: unset (`SSH_AUTH_SOCK` of the machine running Pulumi, when set). */
   agentSocketPath?: string;
-  /** Dial attempts before giving up (-1: no limit). Default: unset (the transport's 10). */
+  /** Failed dials before giving up: at most this many attempts (one for 0); -1 for no limit. Default: unset (10). */
   dialErrorLimit?: number;
-  /** Seconds per dial attempt (0: no limit). Default: unset (the transport's 15). */
+  /** Seconds per dial attempt; 0 for no limit. Default: unset (15). */
   perDialTimeout?: number;
   /** Secret config key holding the private key text. Default: unset. Exclusive with `privateKeyPath`. */
   privateKeySecret?: string;
@@ -133,6 +136,11 @@ export type FleetParseResult =
 export interface FleetParseOptions {
   /** Whether a config key of this project is set; when given, every `*Secret` reference and password key is checked. */
   configKeyExists?: (key: string) => boolean;
+  /**
+   * The environment the resources will connect from: with `SSH_AUTH_SOCK` set, a connection needs
+   * no credentials of its own. Default: none.
+   */
+  environment?: NodeJS.ProcessEnv;
 }
 
 /** The raw stack config values, as `config.getObject` returns them. */
@@ -145,8 +153,6 @@ export interface RawFleetConfig {
 // Rules
 // ---------------------------------------------------------------------------------------------
 
-export const DEFAULT_SSH_PORT = 22;
-export const DEFAULT_SSH_USER = "root";
 export const DEFAULT_RSYNCD_CONFIG_PATH = "/etc/rsyncd.conf";
 const DEFAULT_XINETD_DIR = "/etc/xinetd.d";
 /** `service rsync` is in /etc/services at 873. */
@@ -243,19 +249,6 @@ class Report {
     return undefined;
   }
 
-  integer(value: unknown, path: string, min: number, max: number): number | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== "number" || !Number.isInteger(value)) {
-      this.add(path, "type", `\`${path}\` must be a whole number.`);
-      return undefined;
-    }
-    if (value < min || value > max) {
-      this.add(path, "range", `\`${path}\` = ${value} is outside ${min}..${max}.`);
-      return undefined;
-    }
-    return value;
-  }
-
   absolutePath(value: unknown, path: string, required = false): string | undefined {
     const text = this.string(value, path, { required });
     if (text === undefined) return undefined;
@@ -299,18 +292,30 @@ function parseConnection(value: unknown, path: string, report: Report, options: 
   const allowed = isProxy ? CONNECTION_KEYS.filter((key) => key !== "proxy") : CONNECTION_KEYS;
   report.knownKeys(raw, [...allowed, ...Object.keys(INLINE_SECRET_FIELDS)], path);
 
+  // The transport's own rules for the numbers, so a config that parses here connects as written.
+  const numbers: Partial<Record<ConnectionValueField, unknown>> = {
+    port: raw.port, dialErrorLimit: raw.dialErrorLimit, perDialTimeout: raw.perDialTimeout,
+  };
+  const problems = connectionValueProblems(numbers);
+  for (const { field, rule, requirement } of problems) {
+    report.add(at(path, field), rule, `\`${at(path, field)}\` ${requirement}, not ${JSON.stringify(numbers[field])}.`);
+  }
+  const valid = (field: ConnectionValueField) =>
+    (problems.some((p) => p.field === field) ? undefined : (numbers[field] as number | undefined));
   const connection: FleetConnection = {
     host: report.string(raw.host, at(path, "host"), { required: true, pattern: /^[^\s/@]+$/, what: "a host name or address" }) ?? "",
-    port: report.integer(raw.port, at(path, "port"), 1, 65535) ?? DEFAULT_SSH_PORT,
-    user: report.string(raw.user, at(path, "user"), { pattern: /^[^\s:@]+$/, what: "a user name" }) ?? DEFAULT_SSH_USER,
+    port: valid("port") ?? DEFAULT_PORT,
+    user: report.string(raw.user, at(path, "user"), { pattern: /^[^\s:@]+$/, what: "a user name" }) ?? DEFAULT_USER,
   };
   const optional: Partial<FleetConnection> = {
     hostKey: report.string(raw.hostKey, at(path, "hostKey"), { pattern: /^\S+ \S+/, what: "an OpenSSH key line (`ssh-ed25519 AAAA…`)" }),
-    hostKeyChecking: report.string(raw.hostKeyChecking, at(path, "hostKeyChecking"), { pattern: /^(?:strict|accept-new|off)$/, what: '"strict", "accept-new" or "off"' }) as FleetConnection["hostKeyChecking"],
+    hostKeyChecking: report.string(raw.hostKeyChecking, at(path, "hostKeyChecking"), {
+      pattern: new RegExp(`^(?:${HOST_KEY_CHECKING_VALUES.join("|")})$`), what: HOST_KEY_CHECKING_VALUES.map((v) => `"${v}"`).join(", "),
+    }) as FleetConnection["hostKeyChecking"],
     knownHostsFiles: parseKnownHostsFiles(raw.knownHostsFiles, at(path, "knownHostsFiles"), report),
     agentSocketPath: report.absolutePath(raw.agentSocketPath, at(path, "agentSocketPath")),
-    dialErrorLimit: report.integer(raw.dialErrorLimit, at(path, "dialErrorLimit"), -1, 1000),
-    perDialTimeout: report.integer(raw.perDialTimeout, at(path, "perDialTimeout"), 0, 3600),
+    dialErrorLimit: valid("dialErrorLimit"),
+    perDialTimeout: valid("perDialTimeout"),
     privateKeyPath: report.string(raw.privateKeyPath, at(path, "privateKeyPath")),
   };
   for (const key of ["privateKeySecret", "passwordSecret", "privateKeyPasswordSecret"] as const) {
@@ -319,8 +324,10 @@ function parseConnection(value: unknown, path: string, report: Report, options: 
   if (raw.privateKeySecret !== undefined && raw.privateKeyPath !== undefined) {
     report.add(at(path, "privateKeyPath"), "exclusive", "Give the private key either as `privateKeySecret` or as `privateKeyPath`, not both.");
   }
-  if (raw.privateKeySecret === undefined && raw.privateKeyPath === undefined && raw.passwordSecret === undefined && raw.agentSocketPath === undefined) {
-    report.add(path, "no-credentials", `\`${path}\` needs one of \`privateKeySecret\`, \`privateKeyPath\`, \`passwordSecret\` or \`agentSocketPath\`.`);
+  const agentSocket = agentSocketPathOf(raw.agentSocketPath as string | undefined, options.environment ?? {});
+  if ([raw.privateKeySecret, raw.privateKeyPath, raw.passwordSecret, agentSocket].every((credential) => credential === undefined)) {
+    report.add(path, "no-credentials", `\`${path}\` needs one of \`privateKeySecret\`, \`privateKeyPath\`, \`passwordSecret\` or ` +
+      "`agentSocketPath` (or SSH_AUTH_SOCK set where Pulumi runs).");
   }
   if (!isProxy && raw.proxy !== undefined) optional.proxy = parseConnection(raw.proxy, at(path, "proxy"), report, options, true);
   for (const [key, field] of Object.entries(optional)) {
@@ -359,7 +366,7 @@ function parseHost(value: unknown, path: string, report: Report, options: FleetP
   const connection = raw.connection === undefined ? undefined : parseConnection(raw.connection, connectionPath, report, options, false);
   return {
     name: report.string(raw.name, at(path, "name"), { required: true, pattern: NAME_PATTERN, what: "a name of letters, digits, `_`, `.` and `-`" }) ?? "",
-    connection: connection ?? { host: "", port: DEFAULT_SSH_PORT, user: DEFAULT_SSH_USER },
+    connection: connection ?? { host: "", port: DEFAULT_PORT, user: DEFAULT_USER },
     sudo: report.boolean(raw.sudo, at(path, "sudo")) ?? false,
     groups,
     installPackages: report.boolean(raw.installPackages, at(path, "installPackages")) ?? true,
@@ -436,6 +443,8 @@ function checkXinetdService(name: string, attributes: Fields, path: string, name
   report.boolean(attributes.adopt, at(path, "adopt"));
   const model: Fields = { name };
   for (const key of [...ATTRIBUTE_KEYS, "extra"]) if (attributes[key] !== undefined) model[key] = attributes[key];
+  // As XinetdService's check does: a `serverArgs` string is xinetd's own line.
+  if (typeof model.serverArgs === "string") model.serverArgs = splitXinetdValues(model.serverArgs);
   const problems = validateXinetdService(model as unknown as XinetdServiceModel, { fileName: name });
   report.formatProblems(problems, (p) => {
     if (isFields(attributes.extra) && Object.hasOwn(attributes.extra, p.field)) return at(at(path, "extra"), p.field);

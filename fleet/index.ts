@@ -12,7 +12,7 @@ const config = new pulumi.Config();
 const parsed = parseFleetConfig(
   { hosts: config.getObject<unknown>("hosts"), groups: config.getObject<unknown>("groups") },
   // `get` of a secret key only tells whether it is set; its value is read with requireSecret below.
-  { configKeyExists: (key) => config.get(key) !== undefined },
+  { configKeyExists: (key) => config.get(key) !== undefined, environment: process.env },
 );
 for (const warning of parsed.warnings) pulumi.log.warn(`${warning.path}: ${warning.message} [${warning.rule}]`);
 if (!parsed.ok) {

@@ -3,13 +3,13 @@ import { posix } from "node:path";
 
 import {
   applyXinetdService, ATTRIBUTE_KEYS, attributeByName, parseXinetdDocument, readXinetdService, renderXinetdDocument,
-  renderXinetdService, validateXinetdService, findServiceBlock, type Problem, type XinetdServiceModel,
+  renderXinetdService, splitXinetdValues, validateXinetdService, findServiceBlock, type Problem, type XinetdServiceModel,
 } from "../formats";
 import { changeXinetdService, discardPreviousVersion, readRemoteFile, type ReloadStrategy, type XinetdReloaderOptions } from "../remote";
 import {
   alreadyExistsError, applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
   resourceId, runnerFor, sameHost, sameProperty, SCHEMA_VERSION, secretContentFailures, settingFailures, unknownPropertiesOf, upgradeState,
-  controlCharacterFailures, pathFailures, withoutUndefined, type CheckFailure, type CheckResult, type DiffResult, type Props,
+  controlCharacterFailures, pathFailures, UNKNOWN, withoutUndefined, type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
 
 const KIND = "XinetdService";
@@ -50,8 +50,18 @@ function reloadFailures(reload: unknown): CheckFailure[] {
   return valid ? [] : [{ property: "reload", reason: `\`reload\` must be one of ${RELOAD_NAMES.map((n) => `"${n}"`).join(", ")} or { command: "..." }.` }];
 }
 
+/**
+ * `serverArgs` given as one string (xinetd's own line) becomes the list xinetd reads from it. The
+ * checked inputs, and so the state, hold the list: a string input diffs equal to what a refresh reads.
+ */
+function withServerArgsSplit(inputs: Props): Props {
+  const serverArgs = inputs.serverArgs;
+  if (typeof serverArgs !== "string" || serverArgs === UNKNOWN) return inputs;
+  return { ...inputs, serverArgs: splitXinetdValues(serverArgs) };
+}
+
 export function check(_olds: Props, news: Props): CheckResult {
-  const inputs = inputsOf({ configDir: DEFAULT_CONFIG_DIR, reload: "auto", ...news });
+  const inputs = withServerArgsSplit(inputsOf({ configDir: DEFAULT_CONFIG_DIR, reload: "auto", ...news }));
   const unknown = unknownPropertiesOf(inputs);
   const failures: CheckFailure[] = [...connectionFailures(inputs.connection), ...settingFailures(inputs), ...secretContentFailures(inputs)];
   for (const key of Object.keys(inputs)) {

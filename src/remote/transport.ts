@@ -5,8 +5,10 @@
 import type { Readable, Writable } from "node:stream";
 
 /**
- * How to reach a host. Field names and defaults match @pulumi/command's `remote.ConnectionArgs`,
- * so users can pass one object to both.
+ * How to reach a host. Field names, values and defaults are @pulumi/command's
+ * `remote.ConnectionArgs`, so users can pass one object to both. `hostKeyChecking` and
+ * `knownHostsFiles` are ours: without `hostKey`, @pulumi/command accepts any server key, while we
+ * check the known_hosts files unless `hostKeyChecking` is `off`.
  */
 export interface ConnectionArgs {
   /** Address or name of the host. */
@@ -21,7 +23,7 @@ export interface ConnectionArgs {
   privateKey?: string;
   /** Passphrase of `privateKey`. Secret. */
   privateKeyPassword?: string;
-  /** Path of an ssh-agent socket to authenticate with. Default: none (not `SSH_AUTH_SOCK`). */
+  /** Path of an ssh-agent socket to authenticate with. Default: `SSH_AUTH_SOCK` when set and not empty, else none. */
   agentSocketPath?: string;
   /**
    * Expected server host key, as an OpenSSH public key line without the host name
@@ -30,7 +32,7 @@ export interface ConnectionArgs {
    */
   hostKey?: string;
   /**
-   * Without `hostKey`, how the server's key is checked against the known_hosts files, like
+   * Ours, not @pulumi/command's. Without `hostKey`, how the server's key is checked against the known_hosts files, like
    * OpenSSH's `StrictHostKeyChecking`: `strict` refuses a host no file lists; `accept-new` trusts
    * an unlisted host's key on first use and keeps it in the resource's state (a later change is
    * refused); `off` accepts any key and emits a warning (`process.emitWarning`, code
@@ -39,7 +41,7 @@ export interface ConnectionArgs {
    */
   hostKeyChecking?: HostKeyChecking;
   /**
-   * The known_hosts files to check the server's key against (OpenSSH's `UserKnownHostsFile` and
+   * Ours, not @pulumi/command's. The known_hosts files to check the server's key against (OpenSSH's `UserKnownHostsFile` and
    * `GlobalKnownHostsFile`); missing files count as empty. Hashed names, `[host]:port` entries,
    * patterns and `@revoked` lines are understood; a leading `~/` is the home of the user running
    * Pulumi. Default: `~/.ssh/known_hosts` and `/etc/ssh/ssh_known_hosts`.
@@ -47,9 +49,12 @@ export interface ConnectionArgs {
   knownHostsFiles?: string[];
   /** A bastion to connect through (same fields, no nested proxy). Default: direct. */
   proxy?: Omit<ConnectionArgs, "proxy">;
-  /** How many dial attempts before giving up. Default: 10. */
+  /**
+   * Failed dials before giving up: at most this many attempts (one for 0); -1 for no limit.
+   * Authentication and host-key failures are final at once. Default: 10.
+   */
   dialErrorLimit?: number;
-  /** Seconds one dial attempt may take. Default: 15. */
+  /** Seconds one dial attempt may take, up to an authenticated session; 0 for no limit. Default: 15. */
   perDialTimeout?: number;
 }
 

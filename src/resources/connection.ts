@@ -3,22 +3,25 @@ import * as pulumi from "@pulumi/pulumi";
 import type { types } from "@pulumi/command";
 
 /**
- * How to reach a host: @pulumi/command's `remote.ConnectionArgs`, so one object serves both
- * packages, plus `hostKeyChecking` and `knownHostsFiles` (ours; @pulumi/command ignores them).
- * Defaults: `port` 22, `user` `root`, `dialErrorLimit` 10, `perDialTimeout` 15 s, no agent unless
- * `agentSocketPath` is given. The server's key must be `hostKey` (an OpenSSH key line such as
- * `ssh-ed25519 AAAA…`) when given, else listed for the host in the known_hosts files, as
- * `ssh` with `StrictHostKeyChecking yes` checks it. Kept secret in the state (it holds keys and passwords).
+ * How to reach a host: @pulumi/command's `remote.ConnectionArgs`, with its values and defaults, so
+ * one object serves both packages: `port` 22, `user` `root`, `dialErrorLimit` 10 (-1: no limit;
+ * at most that many dial attempts, one for 0), `perDialTimeout` 15 s (0: no limit),
+ * `agentSocketPath` `SSH_AUTH_SOCK` when set. Ours, on top (@pulumi/command ignores them):
+ * `hostKeyChecking` and `knownHostsFiles`. The server's key must be `hostKey` (an OpenSSH key line
+ * such as `ssh-ed25519 AAAA…`) when given, else listed for the host in the known_hosts files, as
+ * `ssh` with `StrictHostKeyChecking yes` checks it; where @pulumi/command accepts any key without
+ * `hostKey`, `hostKeyChecking: "off"` does the same here. Kept secret in the state
+ * (it holds keys and passwords).
  */
 export type ConnectionArgs = types.input.remote.ConnectionArgs & HostKeyTrustArgs & {
   proxy?: pulumi.Input<types.input.remote.ProxyConnectionArgs & HostKeyTrustArgs>;
 };
 
-/** How the server's key is checked when no `hostKey` pins it (see the remote layer's `ConnectionArgs`). */
+/** Ours, not @pulumi/command's: how the server's key is checked when no `hostKey` pins it (see the remote layer's `ConnectionArgs`). */
 export interface HostKeyTrustArgs {
-  /** `strict` (default): the host must be in a known_hosts file. `accept-new`: trust on first use, kept in the state. `off`: any key, with a warning. */
+  /** Ours. `strict` (default): the host must be in a known_hosts file. `accept-new`: trust on first use, kept in the state. `off`: any key, with a warning. */
   hostKeyChecking?: pulumi.Input<"strict" | "accept-new" | "off">;
-  /** Default: `~/.ssh/known_hosts` and `/etc/ssh/ssh_known_hosts`. */
+  /** Ours. The known_hosts files to check the key against. Default: `~/.ssh/known_hosts` and `/etc/ssh/ssh_known_hosts`. */
   knownHostsFiles?: pulumi.Input<pulumi.Input<string>[]>;
 }
 

@@ -24,7 +24,7 @@ export class RsyncListing extends pulumi.dynamic.Resource {
   declare readonly modules: pulumi.Output<string[]>;
 
   constructor(name: string, args: RsyncListingArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = { ...args, connection: pulumi.secret(args.connection), modules: undefined, schemaVersion: undefined };
+    const props = { ...args, connection: pulumi.secret(args.connection), modules: undefined };
     super(providerShim("rsyncListing"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "RsyncListing");
   }
 }

@@ -124,11 +124,10 @@ export class RsyncModule extends pulumi.dynamic.Resource {
   declare readonly content: pulumi.Output<string>;
   /** sha256 of `content`, hex; secret with it. */
   declare readonly checksum: pulumi.Output<string>;
-  declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: RsyncModuleArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
-      ...args, connection: pulumi.secret(args.connection), secretContent: secretContentOf(args), content: undefined, checksum: undefined, schemaVersion: undefined,
+      ...args, connection: pulumi.secret(args.connection), secretContent: secretContentOf(args), content: undefined, checksum: undefined,
     };
     super(providerShim("rsyncModule"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "RsyncModule");
   }

@@ -25,7 +25,6 @@ export class RsyncSecrets extends pulumi.dynamic.Resource {
   declare readonly checksum: pulumi.Output<string>;
   /** Mode and owners as last found, e.g. `600 root:root`. */
   declare readonly permissions: pulumi.Output<string>;
-  declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: RsyncSecretsArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
@@ -37,7 +36,6 @@ export class RsyncSecrets extends pulumi.dynamic.Resource {
       // The checksum's key: secret, since with it a guess of the passwords could be confirmed.
       salt: undefined,
       permissions: undefined,
-      schemaVersion: undefined,
     };
     super(providerShim("rsyncSecrets"), name, props, withSecretOutputs(opts, ["connection", "checksum", "salt"]), "pulumi-xinetd", "RsyncSecrets");
   }

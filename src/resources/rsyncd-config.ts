@@ -51,7 +51,6 @@ export class RsyncdConfig extends pulumi.dynamic.Resource {
   declare readonly checksum: pulumi.Output<string>;
   /** rsync's names of the parameters this resource set: what delete takes out. */
   declare readonly managedParameters: pulumi.Output<string[]>;
-  declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: RsyncdConfigArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
@@ -61,7 +60,6 @@ export class RsyncdConfig extends pulumi.dynamic.Resource {
       content: undefined,
       checksum: undefined,
       managedParameters: undefined,
-      schemaVersion: undefined,
     };
     super(providerShim("rsyncdConfig"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "RsyncdConfig");
   }

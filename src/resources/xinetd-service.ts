@@ -32,8 +32,11 @@ export interface XinetdServiceArgs {
   disable?: pulumi.Input<boolean>;
   /** `type`: RPC, INTERNAL, UNLISTED, SPECIAL, TCPMUX, TCPMUXPLUS. Default: unset (listed in /etc/services). */
   type?: pulumi.Input<pulumi.Input<string>[]>;
-  /** `id`, to tell apart entries with one service name. Default: unset (the service name). */
-  id?: pulumi.Input<string>;
+  /**
+   * `id`, to tell apart entries with one service name. Default: unset (the service name). Not
+   * named `id`: Pulumi strips `id` and `urn` from every resource's inputs.
+   */
+  serviceId?: pulumi.Input<string>;
   /** `flags` (REUSE, IPv4, IPv6, NODELAY, KEEPALIVE, ...). Default: unset. */
   flags?: pulumi.Input<pulumi.Input<string>[]>;
   /** `socket_type`. Required by xinetd (the resource has no default). */
@@ -52,8 +55,12 @@ export interface XinetdServiceArgs {
   groups?: pulumi.Input<boolean>;
   /** `server` program. Required by xinetd unless INTERNAL or `redirect`. */
   server?: pulumi.Input<string>;
-  /** `server_args`, one token per element (xinetd has no quoting). Default: unset. */
-  serverArgs?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * `server_args`: one token per element, or xinetd's own line (`"--daemon --config=/etc/rsyncd.conf"`),
+   * split as xinetd splits it: at blanks and tabs, with no quoting (`"a b"` is two tokens, quotes kept).
+   * The state holds the list either way. Default: unset.
+   */
+  serverArgs?: pulumi.Input<string> | pulumi.Input<pulumi.Input<string>[]>;
   /** `redirect` connections to another host and port. Default: unset. */
   redirect?: pulumi.Input<{ host: pulumi.Input<string>; port: pulumi.Input<number> }>;
   /** `instances`: simultaneous servers. Default: unset (xinetd's defaults section, else no limit). */
@@ -127,7 +134,6 @@ export class XinetdService extends pulumi.dynamic.Resource {
   declare readonly content: pulumi.Output<string>;
   /** sha256 of `content`, hex; secret with it. */
   declare readonly checksum: pulumi.Output<string>;
-  declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: XinetdServiceArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
@@ -137,7 +143,6 @@ export class XinetdService extends pulumi.dynamic.Resource {
       path: undefined,
       content: undefined,
       checksum: undefined,
-      schemaVersion: undefined,
     };
     super(providerShim("xinetdService"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "XinetdService");
   }

@@ -120,6 +120,7 @@ const BAD_CONFIGS: Array<[string, Mutation, string, string]> = [
   ['an xinetd service without wait', (c) => { delete c.groups.tools.xinetd.services.daytime.wait; }, 'groups.tools.xinetd.services.daytime.wait', 'mandatory'],
   ['an xinetd reload that does not exist', (c) => { c.groups.tools.xinetd.services.daytime.reload = 'restart'; }, 'groups.tools.xinetd.services.daytime.reload', 'enum'],
   ['an rsync xinetd override xinetd rejects', (c) => { c.groups.backup.rsync.xinetd = { serverArgs: [] }; }, 'groups.backup.rsync.xinetd.serverArgs', 'empty-server-args'],
+  ['an rsync xinetd override with serverArgs as a blank line', (c) => { c.groups.backup.rsync.xinetd = { serverArgs: ' \t ' }; }, 'groups.backup.rsync.xinetd.serverArgs', 'empty-server-args'],
   ['two groups writing one rsyncd.conf on a host', (c) => {
     c.groups.second = { rsync: { configPath: '/etc/rsyncd/rsyncd.conf', xinetd: { serviceName: 'rsync2', port: 8873, type: ['UNLISTED'] } } };
     c.hosts[0].groups.push('second');
@@ -142,6 +143,31 @@ describe('parseFleetConfig: bad configs', () => {
       );
     });
   }
+
+  test('xinetd\'s `id` is the `serviceId` field (Pulumi strips `id` from inputs): `id` is refused with that hint', () => {
+    const config = goodConfig();
+    config.groups.tools.xinetd.services.daytime.id = 'daytime-stream';
+    const problems = problemsOf(config);
+    assert.deepEqual(problems.map((p) => [p.path, p.rule, p.message]), [
+      ['groups.tools.xinetd.services.daytime.id', 'unknown-field', '`id` is not a field of `groups.tools.xinetd.services.daytime`. Did you mean `serviceId`?'],
+    ]);
+    const renamed = goodConfig();
+    renamed.groups.tools.xinetd.services.daytime.serviceId = 'daytime-stream';
+    const result = parseFleetConfig(renamed);
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+    assert.equal(result.fleet.groups.tools?.xinetd.services.daytime?.serviceId, 'daytime-stream');
+  });
+
+  test('`serverArgs` may be xinetd\'s own line, checked as the tokens xinetd splits it into', () => {
+    const config = goodConfig();
+    config.groups.backup.rsync.xinetd = { serverArgs: '--daemon  --config=/etc/rsyncd/rsyncd.conf' };
+    const result = parseFleetConfig(config);
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+    assert.equal(result.fleet.groups.backup?.rsync?.xinetd.serverArgs, '--daemon  --config=/etc/rsyncd/rsyncd.conf', 'passed on as given; XinetdService splits it');
+    const bad = goodConfig();
+    bad.groups.backup.rsync.xinetd = { serverArgs: '--daemon --config=/etc/rsyncd/rsyncd.conf\\' };
+    assert.deepEqual(problemsOf(bad).map((p) => [p.path, p.rule]), [['groups.backup.rsync.xinetd.serverArgs', 'value-continuation']]);
+  });
 
   test('hosts that are not a list, and groups that are not an object', () => {
     assert.deepEqual(problemsOf({ hosts: { name: 'a' }, groups: [] }).map((p) => [p.path, p.rule]), [['groups', 'type'], ['hosts', 'type']]);

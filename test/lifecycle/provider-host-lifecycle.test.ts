@@ -152,6 +152,30 @@ describe('resources through the real dynamic-provider host on a lab host', { ski
     assert.equal((await host.read(last.id, service.urn, last.outputs, last.inputs)).id, '', 'a refresh now drops it');
   });
 
+  test('XinetdService: `serviceId` is written as xinetd\'s `id`, and `serverArgs` given as xinetd\'s own line is stored as its tokens with no diff after', async () => {
+    const service = resource('xinetdService', 'pxargs');
+    const inputs: PropertyBag = {
+      connection, serviceName: 'pxargs', serviceId: 'pxargs-stream', type: ['UNLISTED'], port: 7342, socketType: 'stream', wait: false,
+      user: 'nobody', server: '/bin/cat', serverArgs: '-u \t -s', disable: false,
+    };
+    assert.equal(await service.up(inputs), 'create');
+    const written = await sh('cat /etc/xinetd.d/pxargs');
+    assert.match(written, /\n\tid\s+= pxargs-stream\n/);
+    assert.match(written, /\n\tserver_args\s+= -u -s\n/);
+    assert.deepEqual([service.outputs.serviceId, service.outputs.serverArgs], ['pxargs-stream', ['-u', '-s']]);
+    assert.match(await sh('ss -Hltn "sport = :7342"'), /7342/);
+
+    assert.equal(await service.up(inputs), 'same', 'the same string again is no change');
+    await service.refresh();
+    assert.equal((await service.drift()).changes, 'none', 'what the host reads back is what the string said');
+    assert.equal(await service.up({ ...inputs, serverArgs: ['-u', '-s'] }), 'same', 'the array of its tokens is the same input');
+    assert.equal(await service.up({ ...inputs, serverArgs: '-u' }), 'update');
+    assert.match(await sh('cat /etc/xinetd.d/pxargs'), /\n\tserver_args\s+= -u\n/);
+
+    await service.destroy();
+    assert.equal(await exists('/etc/xinetd.d/pxargs'), false);
+  });
+
   test('an update whose reload fails verification is rolled back and reported as a partial failure with what the host has', async () => {
     const service = resource('xinetdService', 'pxpartial');
     const inputs: PropertyBag = {

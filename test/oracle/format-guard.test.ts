@@ -119,16 +119,16 @@ describe("rsync: the trailing-backslash attack and the look-alikes it must not c
 
 describe("xinetd: look-alike tokens, a trailing `\\`, over-long lines", () => {
   const service = (index: number, id: string): XinetdServiceModel => ({
-    name: `guard${index}`, type: ["UNLISTED"], id, port: 21_000 + index, socketType: "stream", wait: false, user: "nobody", server: "/bin/cat",
+    name: `guard${index}`, type: ["UNLISTED"], serviceId: id, port: 21_000 + index, socketType: "stream", wait: false, user: "nobody", server: "/bin/cat",
   });
 
   test("`}`, `{`, `+=`, `=`, `a=b`, `a\\b` as values (written before the mandatory attributes) are read as plain tokens", async (t) => {
     if (!requireRoot(t, ["xinetd", "unshare", "ip", "mount"])) return;
     const ids = ["}", "{", "{}", "+=", "-=", "=", "a=b", "a\\b", "x{y}"];
     const models = ids.map((id, i) => service(i, id));
-    for (const model of models) assert.deepEqual(errorsOf(validateXinetdService(model)), [], model.id);
+    for (const model of models) assert.deepEqual(errorsOf(validateXinetdService(model)), [], model.serviceId);
     const files = models.map((m) => ({ name: m.name, content: renderXinetdService(m) }));
-    for (const [i, file] of files.entries()) assert.equal(readXinetdService(parseXinetdDocument(file.content)).model.id, ids[i]);
+    for (const [i, file] of files.entries()) assert.equal(readXinetdService(parseXinetdDocument(file.content)).model.serviceId, ids[i]);
     const verdict = await xinetdVerdict(files);
     assert.deepEqual([...verdict.available].sort(), models.map((m) => m.name).sort(), verdict.log);
     assert.deepEqual([...verdict.ids].sort(), [...ids].sort(), verdict.log);

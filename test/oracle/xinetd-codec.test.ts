@@ -42,9 +42,9 @@ const HAND_MADE: XinetdServiceModel[] = [
     onlyFrom: ["127.0.0.1", "10.0.0.0/8", "192.168.1.{1,2}"], noAccess: { add: ["10.9.9.9"] },
     accessTimes: ["06:00-23:30"], env: { add: ["RSYNC_TEST=1"] }, passenv: ["PATH"], bind: "127.0.0.1",
     rlimitAs: "512M", rlimitCpu: 600, rlimitData: "UNLIMITED", rlimitFiles: 1024, rlimitRss: "64M", rlimitStack: "8M",
-    denyTime: 5, id: "rsync-alt-stream", groups: true, bannerFail: "/etc/issue.net",
+    denyTime: 5, serviceId: "rsync-alt-stream", groups: true, bannerFail: "/etc/issue.net",
   },
-  { name: "echo", type: ["INTERNAL", "UNLISTED"], id: "echo-stream", port: 17007, socketType: "stream", wait: false },
+  { name: "echo", type: ["INTERNAL", "UNLISTED"], serviceId: "echo-stream", port: 17007, socketType: "stream", wait: false },
   { name: "daytime", type: ["INTERNAL", "UNLISTED"], port: 17013, socketType: "dgram", protocol: "udp", wait: true, user: "root" },
   { name: "forward", type: ["UNLISTED"], port: 17873, socketType: "stream", wait: false, user: "nobody", redirect: { host: "127.0.0.1", port: 873 }, logOnSuccess: ["PID", "TRAFFIC"] },
   { name: "rsync-syslog", type: ["UNLISTED"], port: 17874, socketType: "stream", wait: false, user: "nobody", server: "/usr/bin/rsync", serverArgs: ["--daemon"], logType: { kind: "SYSLOG", facility: "daemon", level: "info" }, denyTime: "NEVER", instances: "UNLIMITED", v6only: false },
@@ -144,7 +144,7 @@ test("Debian's shipped service files, enabled through applyXinetdService: xinetd
         assert.deepEqual(errors.map((p) => p.rule), ["no-such-internal-service"], fileName);
         rejectedNames.add(model.name);
       } else {
-        acceptedIds.add(model.id ?? model.name);
+        acceptedIds.add(model.serviceId ?? model.name);
       }
     }
     files.push({ name: fileName, content: out });

@@ -9,6 +9,8 @@ import { saltedChecksum } from '../../src/remote/change-file';
 
 // A connection that resolves but points nowhere: check must never dial it.
 const connection = { host: '192.0.2.1', privateKey: 'not used by check' };
+// An agent in the environment is a credential (as in @pulumi/command): `no credentials` needs none.
+delete process.env.SSH_AUTH_SOCK;
 
 const rsyncService = {
   connection, serviceName: 'rsync', disable: false, socketType: 'stream', wait: false, user: 'root',
@@ -59,6 +61,20 @@ describe('XinetdService check', () => {
     assert.deepEqual(failingProperties(xinetdService.check({}, { ...preview, socketType: 'strem' })), ['socketType']);
   });
 
+  test('serverArgs as one string is split as xinetd splits it (blanks and tabs, no quoting) into the checked inputs', () => {
+    const split = (serverArgs: unknown) => xinetdService.check({}, { ...rsyncService, serverArgs });
+    assert.deepEqual(split('--daemon  --config=/etc/rsyncd/rsyncd.conf').inputs.serverArgs, ['--daemon', '--config=/etc/rsyncd/rsyncd.conf']);
+    assert.deepEqual(split(' \t-v\t"two words" ').inputs.serverArgs, ['-v', '"two', 'words"']);
+    assert.deepEqual(split('--daemon').failures, []);
+    assert.deepEqual(failingProperties(split('')), ['serverArgs']);
+    assert.deepEqual(failingProperties(split(' \t ')), ['serverArgs']);
+    // A newline is no separator: it stays in the token, refused as in the array.
+    assert.deepEqual(failingProperties(split('--daemon\n--x -v')), failingProperties(split(['--daemon\n--x', '-v'])));
+    assert.ok(failingProperties(split('--daemon\n--x -v')).includes('serverArgs[0]'));
+    assert.equal(split(UNKNOWN).inputs.serverArgs, UNKNOWN, 'an unknown value is left for later');
+    assert.deepEqual(split(UNKNOWN).failures, []);
+  });
+
   test('an unmodelled attribute in extra passes through', () => {
     assert.deepEqual(xinetdService.check({}, { ...rsyncService, extra: { mdns: ['yes'] } }).failures, []);
   });
@@ -90,6 +106,14 @@ describe('XinetdService diff', () => {
       assert.deepEqual(result, { changes: true, replaces, deleteBeforeReplace });
     });
   }
+
+  test('serverArgs given as a string diffs equal to the array in the state (no perpetual diff), and a different string is a change', () => {
+    const asLine = xinetdService.check({}, { ...rsyncService, serverArgs: '--daemon --config=/etc/rsyncd.conf' }).inputs;
+    assert.equal(xinetdService.diff('id', state, asLine).changes, false);
+    assert.equal(xinetdService.diff('id', stateOf(asLine), news).changes, false);
+    const other = xinetdService.check({}, { ...rsyncService, serverArgs: '--daemon --config=/etc/rsyncd.other' }).inputs;
+    assert.equal(xinetdService.diff('id', state, other).changes, true);
+  });
 
   test('the default port and user equal the explicit ones', () => {
     const explicit = { ...news, connection: { ...connection, port: 22, user: 'root' } };

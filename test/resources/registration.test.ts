@@ -8,7 +8,11 @@ import { before, describe, test } from 'node:test';
 
 import * as pulumi from '@pulumi/pulumi';
 
-import { RsyncdConfig, RsyncModule, RsyncSecrets, RsyncServer, XinetdService } from '../../src';
+import {
+  RSYNC_PARAMETERS, RsyncdConfig, RsyncModule, RsyncSecrets, RsyncServer, XinetdService,
+  type RsyncdConfigArgs, type RsyncModuleArgs, type RsyncSecretsArgs, type RsyncServerArgs, type XinetdServiceArgs,
+} from '../../src';
+import { rsyncdConfig, rsyncModule, rsyncSecrets, xinetdService, type ResourceKindProvider } from '../../src/provider';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
 const MAX_SHIM_CHARS = 4_000;
@@ -120,6 +124,24 @@ describe('registration', () => {
   });
 });
 
+describe('schemaVersion is internal', () => {
+  test('no resource object has a schemaVersion output, while its provider outputs are there', async () => {
+    const resources = {
+      service: new XinetdService('sv-svc', { connection, serviceName: 'sv', socketType: 'stream', wait: false, type: ['INTERNAL'] }),
+      module: new RsyncModule('sv-mod', { connection, moduleName: 'sv', path: '/srv/sv' }),
+      config: new RsyncdConfig('sv-cfg', { connection, useChroot: true }),
+      secrets: new RsyncSecrets('sv-sec', { connection, path: '/etc/sv.secrets', users: { alice: 'pw' } }),
+    };
+    // @ts-expect-error: not part of the typed outputs either.
+    assert.equal(resources.service.schemaVersion, undefined);
+    for (const [name, resource] of Object.entries(resources)) {
+      assert.ok(pulumi.Output.isInstance(resource.checksum), `${name} has its checksum output`);
+      assert.equal(Object.hasOwn(resource, 'schemaVersion'), false, `${name} has no schemaVersion output`);
+    }
+    await Promise.all(Object.values(resources).map((r) => settled(r.urn)));
+  });
+});
+
 describe('secret content', () => {
   const SIG = '4dabf18193072939515e22adb298388d';
 
@@ -184,5 +206,100 @@ describe('the serialized provider', () => {
         .then((result) => process.stdout.write(JSON.stringify(result.failures)));`;
     const output = execFileSync(process.execPath, ['-e', script, text], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     assert.deepEqual(JSON.parse(output), [{ property: 'path', reason: '`path` must be an absolute file path without `.` or `..` segments, doubled `/` or a trailing `/`.' }]);
+  });
+});
+
+describe('every documented input reaches the provider', () => {
+  const SIG = '4dabf18193072939515e22adb298388d';
+
+  /** The inputs as the dynamic-provider host hands them to the provider: secrets unwrapped. */
+  function plain(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(plain);
+    if (typeof value !== 'object' || value === null) return value;
+    const record = value as Record<string, unknown>;
+    if (record[SIG] !== undefined) return plain(record.value);
+    return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, plain(item)]));
+  }
+
+  const rsyncValue = (kind: string): unknown => ({ bool: true, int: 7, string: 'text', list: ['one', 'two'] })[kind];
+  const parameterArgs = (scope: 'module' | 'global'): Record<string, unknown> => Object.fromEntries(
+    RSYNC_PARAMETERS.filter((p) => p.name !== 'name' && (scope === 'global' || p.scope === 'module')).map((p) => [p.key, rsyncValue(p.kind)]),
+  );
+
+  // Each literal names every key of its args type: the compiler refuses a missing or an extra one.
+  const xinetdArgs: Required<XinetdServiceArgs> = {
+    connection, sudo: true, adopt: true, serviceName: 'full', configDir: '/etc/xinetd.d', reload: 'none', disable: false,
+    type: ['UNLISTED'], serviceId: 'full-stream', flags: ['REUSE'], socketType: 'stream', protocol: 'tcp', port: 17001, wait: false,
+    user: 'nobody', group: 'nogroup', groups: false, server: '/bin/cat', serverArgs: ['-u'], redirect: { host: '192.0.2.2', port: 80 },
+    instances: 5, perSource: 'UNLIMITED', cps: [10, 5], maxLoad: 2.5, logType: { kind: 'SYSLOG', facility: 'daemon' },
+    logOnSuccess: ['PID'], logOnFailure: { add: ['USERID'] }, onlyFrom: ['127.0.0.1'], noAccess: { remove: ['192.0.2.9'] },
+    accessTimes: ['08:00-17:00'], bind: '127.0.0.1', v6only: false, env: ['A=1'], passenv: ['PATH'], nice: 5, umask: '022',
+    rlimitAs: '64M', rlimitCpu: 10, rlimitData: 'UNLIMITED', rlimitFiles: 100, rlimitRss: '8M', rlimitStack: 1024, denyTime: 'NEVER',
+    banner: '/etc/issue', bannerSuccess: '/etc/issue', bannerFail: '/etc/issue.net', rpcVersion: '1', rpcNumber: 100, libwrap: 'full',
+    extra: { mdns: ['no'] },
+  };
+  const moduleKeys: Record<keyof RsyncModuleArgs, true> = {
+    connection: true, sudo: true, adopt: true, configPath: true, moduleName: true, authDigest: true, authUsers: true, charset: true,
+    comment: true, dontCompress: true, earlyExec: true, exclude: true, excludeFrom: true, fakeSuper: true, filter: true, forwardLookup: true,
+    gid: true, hostsAllow: true, hostsDeny: true, ignoreErrors: true, ignoreNonreadable: true, include: true, includeFrom: true,
+    incomingChmod: true, insecureLinks: true, list: true, lockFile: true, logFile: true, logFormat: true, maxConnections: true,
+    maxVerbosity: true, mungeSymlinks: true, nameConverter: true, numericIds: true, openNoatime: true, outgoingChmod: true, path: true,
+    postXferExec: true, preXferExec: true, readOnly: true, refuseOptions: true, reverseLookup: true, secretsFile: true, strictModes: true,
+    syslogFacility: true, syslogTag: true, tempDir: true, timeout: true, transferLogging: true, uid: true, useChroot: true, writeOnly: true,
+    extra: true,
+  };
+  const globalKeys: Record<keyof RsyncdConfigArgs, true> = {
+    ...(({ moduleName: _moduleName, ...rest }) => rest)(moduleKeys),
+    address: true, daemonChroot: true, daemonGid: true, daemonUid: true, listenBacklog: true, motdFile: true, pidFile: true, port: true,
+    proxyProtocol: true, proxyProtocolHosts: true, socketOptions: true,
+  };
+  const moduleArgs = {
+    ...parameterArgs('module'), connection, sudo: true, adopt: true, configPath: '/etc/rsyncd.conf', moduleName: 'full', path: '/srv/full',
+    extra: { 'name converter': '/bin/x' },
+  };
+  const globalArgs = { ...parameterArgs('global'), connection, sudo: true, adopt: true, configPath: '/etc/rsyncd.conf', extra: { 'max verbosity': '2' } };
+  const secretsArgs: Required<RsyncSecretsArgs> = { connection, sudo: true, adopt: true, path: '/etc/rsyncd.secrets', users: { alice: 'pw' } };
+
+  test('the literals below list every key of each args type, and the rsync ones every parameter of the table', () => {
+    assert.deepEqual(Object.keys(moduleArgs).sort(), Object.keys(moduleKeys).sort());
+    assert.deepEqual(Object.keys(globalArgs).sort(), Object.keys(globalKeys).sort());
+  });
+
+  const cases: Array<[string, string, Record<string, unknown>, (name: string, args: any) => pulumi.CustomResource, ResourceKindProvider]> = [
+    ['XinetdService', 'full-svc', xinetdArgs, (name, args) => new XinetdService(name, args), xinetdService],
+    ['RsyncModule', 'full-mod', moduleArgs, (name, args) => new RsyncModule(name, args), rsyncModule],
+    ['RsyncdConfig', 'full-cfg', globalArgs, (name, args) => new RsyncdConfig(name, args), rsyncdConfig],
+    ['RsyncSecrets', 'full-sec', secretsArgs, (name, args) => new RsyncSecrets(name, args), rsyncSecrets],
+  ];
+  for (const [kind, name, args, construct, provider] of cases) {
+    test(`${kind}: each input is registered as given and is an input the provider's check knows and keeps`, async () => {
+      await settled(construct(name, args).urn);
+      const inputs = plain(registered(name).inputs) as Record<string, unknown>;
+      const checked = provider.check({}, inputs);
+      assert.deepEqual(checked.failures.filter((f) => /is not a property/.test(f.reason)), []);
+      for (const [key, value] of Object.entries(args)) {
+        assert.deepEqual(inputs[key], value, `${kind}.${key} reaches the registered inputs`);
+        assert.ok(Object.hasOwn(checked.inputs, key), `${kind}.${key} is kept by check`);
+      }
+    });
+  }
+
+  test('RsyncServer: each of its inputs reaches the child resources it is meant for', async () => {
+    const serverArgs: Required<RsyncServerArgs> = {
+      connection, sudo: true, configPath: '/etc/rsyncd/full.conf', global: { useChroot: true }, modules: { data: { path: '/srv/data', adopt: true } },
+      secrets: { path: '/etc/rsyncd.secrets', users: { alice: 'pw' }, adopt: true }, xinetd: { serviceId: 'rsync-full', port: 8873 },
+    };
+    const server = new RsyncServer('full-srv', serverArgs);
+    await settled(server.service.urn);
+    await settled(pulumi.output(server.modules).apply(() => 0));
+    const inputsOf = (child: string) => plain(registered(`full-srv-${child}`).inputs) as Record<string, unknown>;
+    for (const child of ['config', 'secrets', 'data', 'xinetd', 'listing']) {
+      assert.deepEqual([inputsOf(child).connection, inputsOf(child).sudo], [connection, true], child);
+    }
+    for (const child of ['config', 'data', 'listing']) assert.equal(inputsOf(child).configPath, '/etc/rsyncd/full.conf', child);
+    assert.equal(inputsOf('config').useChroot, true);
+    assert.deepEqual([inputsOf('data').path, inputsOf('data').adopt], ['/srv/data', true]);
+    assert.deepEqual([inputsOf('secrets').path, inputsOf('secrets').users, inputsOf('secrets').adopt], ['/etc/rsyncd.secrets', { alice: 'pw' }, true]);
+    assert.deepEqual([inputsOf('xinetd').serviceId, inputsOf('xinetd').port, inputsOf('listing').port], ['rsync-full', 8873, 8873]);
   });
 });

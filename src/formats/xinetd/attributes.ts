@@ -58,7 +58,7 @@ function attribute(
 export const XINETD_ATTRIBUTES: readonly XinetdAttribute[] = [
   attribute("disable", "disable", 1, false, YES_NO),
   attribute("type", "type", "list", false, SERVICE_TYPES),
-  attribute("id", "id", 1, false),
+  attribute("id", "serviceId", 1, false),
   attribute("flags", "flags", "list", false, SERVICE_FLAGS),
   attribute("socket_type", "socketType", 1, false, SOCKET_TYPES),
   attribute("protocol", "protocol", 1, false),

@@ -89,6 +89,14 @@ function splitTokens(text: string, from = 0): XinetdToken[] {
   return tokens;
 }
 
+/**
+ * A value list written as xinetd's own text (`--daemon --config=/etc/rsyncd.conf`), as xinetd
+ * reads it after the operator: split at blanks and tabs, no quoting, no escaping.
+ */
+export function splitXinetdValues(text: string): string[] {
+  return splitTokens(text).map((token) => token.text);
+}
+
 function isBlankOrComment(text: string): "blank" | "comment" | undefined {
   for (const ch of text) {
     if (ch === "#") return "comment";

@@ -4,7 +4,7 @@ export {
   SOCKET_TYPES, SYSLOG_FACILITIES, SYSLOG_LEVELS, XINETD_ATTRIBUTES, attributeByKey, attributeByName, nearestAttributeName,
 } from "./attributes";
 export type { Operator, ValueCount, XinetdAttribute } from "./attributes";
-export { MAX_LINE_BYTES, findServiceBlock, parseXinetdDocument, renderXinetdDocument } from "./document";
+export { MAX_LINE_BYTES, findServiceBlock, parseXinetdDocument, renderXinetdDocument, splitXinetdValues } from "./document";
 export type { AttributeSyntax, XinetdBlock, XinetdDocument, XinetdInclude, XinetdLine, XinetdLineKind, XinetdToken } from "./document";
 export { readXinetdService, readXinetdServiceBlocks } from "./read";
 export type { XinetdServiceReading } from "./read";

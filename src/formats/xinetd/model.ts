@@ -20,7 +20,8 @@ export interface XinetdServiceModel {
   name: string;
   disable?: boolean;
   type?: string[];
-  id?: string;
+  /** `id`, under a key Pulumi passes through (it strips `id` and `urn` from resource inputs). */
+  serviceId?: string;
   flags?: string[];
   socketType?: SocketType;
   protocol?: string;

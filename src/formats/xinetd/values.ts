@@ -276,7 +276,7 @@ const anyItems: ValueCodec = { parse: (t) => ok([...t]), format: (value) => [...
 export const VALUE_CODECS: Record<XinetdAttributeKey, ValueCodec> = {
   disable: yesNo,
   type: enumList(SERVICE_TYPES, false),
-  id: text,
+  serviceId: text,
   flags: enumList(SERVICE_FLAGS, false),
   socketType: oneOf(SOCKET_TYPES),
   protocol: text,

@@ -177,10 +177,10 @@ export class ConnectionPool {
     if (entry?.connection === connection) this.entries.delete(connection.target.key);
   }
 
-  /** Up to `dialErrorLimit` attempts; authentication and host key failures are final at once. */
+  /** Up to `maxDialAttempts` attempts; authentication and host key failures are final at once. */
   private async dial(target: ResolvedConnection): Promise<PooledConnection> {
     let lastError: Error | undefined;
-    for (let attempt = 1; attempt <= target.dialErrorLimit; attempt++) {
+    for (let attempt = 1; attempt <= target.maxDialAttempts; attempt++) {
       if (attempt > 1) await sleep(Math.min(this.dialBackoffMs * 2 ** (attempt - 2), MAX_DIAL_BACKOFF_MS));
       try {
         return await this.dialOnce(target);
@@ -189,13 +189,13 @@ export class ConnectionPool {
         lastError = error as Error;
       }
     }
-    const attempts = target.dialErrorLimit === 1 ? "1 attempt" : `${target.dialErrorLimit} attempts`;
+    const attempts = target.maxDialAttempts === 1 ? "1 attempt" : `${target.maxDialAttempts} attempts`;
     const via = target.proxy ? ` via ${target.proxy.label}` : "";
     throw new RemoteError({
       code: "dial-failed",
       host: target.label,
       command: "connect",
-      summary: `could not connect${via} after ${attempts} of at most ${target.perDialTimeoutMs / 1000} s: ${lastError?.message}`,
+      summary: `could not connect${via} after ${attempts} ${perDialLimitText(target)}: ${lastError?.message}`,
       cause: lastError,
       secrets: target.secrets,
     });
@@ -228,10 +228,9 @@ export class ConnectionPool {
           socket?.destroy();
           reject(error);
         };
-        const timer = setTimeout(
-          () => fail(new Error(`no SSH session within ${target.perDialTimeoutMs / 1000} s`)),
-          target.perDialTimeoutMs,
-        );
+        const timer = hasDialTimeout(target)
+          ? setTimeout(() => fail(new Error(`no SSH session within ${target.perDialTimeoutMs / 1000} s`)), target.perDialTimeoutMs)
+          : undefined;
 
         client.once("ready", () => {
           if (finished) return;
@@ -437,6 +436,18 @@ function classifyDialError(target: ResolvedConnection, error: Error & { level?: 
     });
   }
   return error;
+}
+
+/** Node's timers hold at most 2^31-1 ms (24.8 days); a longer `perDialTimeout` waits as 0 (no limit) does. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Whether an attempt is bounded: `perDialTimeout` 0 means no limit, as in @pulumi/command. */
+function hasDialTimeout(target: ResolvedConnection): boolean {
+  return target.perDialTimeoutMs > 0 && target.perDialTimeoutMs <= MAX_TIMER_MS;
+}
+
+function perDialLimitText(target: ResolvedConnection): string {
+  return hasDialTimeout(target) ? `of at most ${target.perDialTimeoutMs / 1000} s` : "without a time limit";
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,17 +3,15 @@ import { createHash, createHmac, randomBytes } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
+import {
+  agentSocketPathOf, connectionValueProblems, DEFAULT_HOST_KEY_CHECKING, DEFAULT_PER_DIAL_TIMEOUT, DEFAULT_PORT, DEFAULT_USER,
+  HOST_KEY_CHECKING_VALUES, maxDialAttempts,
+} from "../connection-rules";
 import { RemoteError, type Secret } from "../errors";
-import type { ConnectionArgs, HostKeyChecking } from "../transport";
+import type { ConnectionArgs } from "../transport";
 import { entryNamesHost, parseKnownHosts, type KnownHostEntry } from "./known-hosts";
 
-export const DEFAULT_PORT = 22;
-export const DEFAULT_USER = "root";
-export const DEFAULT_DIAL_ERROR_LIMIT = 10;
-/** Seconds, as in `ConnectionArgs.perDialTimeout`. */
-export const DEFAULT_PER_DIAL_TIMEOUT = 15;
-export const DEFAULT_HOST_KEY_CHECKING: HostKeyChecking = "strict";
-const HOST_KEY_CHECKING_VALUES: readonly HostKeyChecking[] = ["strict", "accept-new", "off"];
+export { DEFAULT_DIAL_ERROR_LIMIT, DEFAULT_PER_DIAL_TIMEOUT, DEFAULT_PORT, DEFAULT_USER } from "../connection-rules";
 
 /** OpenSSH's defaults for `UserKnownHostsFile` and `GlobalKnownHostsFile`. */
 export function defaultKnownHostsFiles(): string[] {
@@ -51,10 +49,13 @@ export interface ResolvedConnection {
   password?: string;
   privateKey?: string;
   privateKeyPassword?: string;
+  /** `agentSocketPath`, else `SSH_AUTH_SOCK` when set. */
   agentSocketPath?: string;
   trust: HostKeyTrust;
   proxy?: ResolvedConnection;
-  dialErrorLimit: number;
+  /** From `dialErrorLimit`: infinite for -1. */
+  maxDialAttempts: number;
+  /** From `perDialTimeout`: 0 for no limit. */
   perDialTimeoutMs: number;
   /** This connection's and its proxy's credentials, for redaction. */
   secrets: readonly Secret[];
@@ -79,20 +80,14 @@ export function resolveConnection(
     new RemoteError({ code: "invalid-connection-args", host: label, command: "connect", summary, secrets });
 
   if (!args.host) throw invalid("host is empty");
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw invalid(`port must be 1 to 65535, got ${port}`);
-  const dialErrorLimit = args.dialErrorLimit ?? DEFAULT_DIAL_ERROR_LIMIT;
-  if (!Number.isInteger(dialErrorLimit) || dialErrorLimit < 1) {
-    throw invalid(`dialErrorLimit must be a positive integer, got ${dialErrorLimit}`);
-  }
-  const perDialTimeout = args.perDialTimeout ?? DEFAULT_PER_DIAL_TIMEOUT;
-  if (!(perDialTimeout > 0) || !Number.isFinite(perDialTimeout)) {
-    throw invalid(`perDialTimeout must be a positive number of seconds, got ${perDialTimeout}`);
-  }
-  if (args.password === undefined && args.privateKey === undefined && args.agentSocketPath === undefined) {
-    throw invalid("no credentials: give a privateKey, a password or an agentSocketPath");
+  const [problem] = connectionValueProblems(args);
+  if (problem) throw invalid(`\`${fieldPrefix}${problem.field}\` ${problem.requirement}, got ${JSON.stringify(args[problem.field])}`);
+  const agentSocketPath = agentSocketPathOf(args.agentSocketPath);
+  if (args.password === undefined && args.privateKey === undefined && agentSocketPath === undefined) {
+    throw invalid("no credentials: give a privateKey, a password or an agentSocketPath (or run with SSH_AUTH_SOCK set)");
   }
   const trust = resolveTrust(args, port, acceptedHostKeys.host, (field, rule) => invalid(`\`${fieldPrefix}${field}\` ${rule}`));
-  const credentials = credentialsDigest(args);
+  const credentials = credentialsDigest({ ...args, agentSocketPath });
 
   return {
     host: args.host,
@@ -104,11 +99,11 @@ export function resolveConnection(
     ...(args.password !== undefined && { password: args.password }),
     ...(args.privateKey !== undefined && { privateKey: args.privateKey }),
     ...(args.privateKeyPassword !== undefined && { privateKeyPassword: args.privateKeyPassword }),
-    ...(args.agentSocketPath !== undefined && { agentSocketPath: args.agentSocketPath }),
+    ...(agentSocketPath !== undefined && { agentSocketPath }),
     trust,
     ...(proxy && { proxy }),
-    dialErrorLimit,
-    perDialTimeoutMs: perDialTimeout * 1000,
+    maxDialAttempts: maxDialAttempts(args.dialErrorLimit),
+    perDialTimeoutMs: (args.perDialTimeout ?? DEFAULT_PER_DIAL_TIMEOUT) * 1000,
     secrets,
   };
 }

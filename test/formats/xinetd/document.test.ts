@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
-import { applyXinetdService, parseXinetdDocument, readXinetdService, renderXinetdDocument } from "../../../src/formats/xinetd";
+import { applyXinetdService, parseXinetdDocument, readXinetdService, renderXinetdDocument, splitXinetdValues } from "../../../src/formats/xinetd";
 import { plausibleFile } from "./generators";
 
 const FIXTURES = join(__dirname, "../../fixtures/xinetd");
@@ -104,4 +104,14 @@ test("fixtures read back and re-apply unchanged", () => {
     assert.deepEqual(problems, []);
     assert.equal(renderXinetdDocument(applyXinetdService(doc, model)), text);
   }
+});
+
+test("splitXinetdValues gives the tokens the parser reads after `server_args =` (blanks and tabs only, no quoting)", () => {
+  assert.deepEqual(splitXinetdValues(' --daemon\t\t--config=/etc/rsyncd.conf  "two words" \'q\' '), ["--daemon", "--config=/etc/rsyncd.conf", '"two', 'words"', "'q'"]);
+  assert.deepEqual(splitXinetdValues(" \t "), []);
+  fc.assert(fc.property(fc.array(fc.constantFrom("a", "-", "=", "/", '"', "\\", " ", "\t", "x")).map((chars) => chars.join("")), (line) => {
+    const file = `service s\n{\n\tserver_args = ${line}\n}\n`;
+    const read = parseXinetdDocument(file).lines.find((l) => l.attribute?.name === "server_args");
+    assert.deepEqual(splitXinetdValues(line), read?.attribute?.values.map((token) => token.text));
+  }));
 });
