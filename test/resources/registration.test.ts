@@ -9,9 +9,10 @@ import { before, describe, test } from 'node:test';
 import * as pulumi from '@pulumi/pulumi';
 
 import {
-  RSYNC_PARAMETERS, RsyncdConfig, RsyncModule, RsyncSecrets, RsyncServer, XinetdService,
+  RsyncdConfig, RsyncModule, RsyncSecrets, RsyncServer, XinetdService,
   type RsyncdConfigArgs, type RsyncModuleArgs, type RsyncSecretsArgs, type RsyncServerArgs, type XinetdServiceArgs,
 } from '../../src';
+import { RSYNC_PARAMETERS } from '../../src/formats';
 import { rsyncdConfig, rsyncModule, rsyncSecrets, xinetdService, type ResourceKindProvider } from '../../src/provider';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
