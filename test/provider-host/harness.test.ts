@@ -104,6 +104,13 @@ const configuredProvider = {
   },
 };
 
+/** Reports the Node binary that runs the host's providers. */
+const nodeReportingProvider = {
+  async create() {
+    return { id: "node", outs: { execPath: process.execPath, version: process.version } };
+  },
+};
+
 const SECRET_TOKEN = "t0ken-that-must-never-be-logged";
 
 describe("provider host harness", () => {
@@ -130,6 +137,12 @@ describe("provider host harness", () => {
   test("GetPluginInfo reports the @pulumi/pulumi version", async () => {
     const info = await host.getPluginInfo();
     assert.equal(info.version, require("@pulumi/pulumi/package.json").version);
+  });
+
+  test("the host runs on the tests' own Node binary, not whichever node PATH finds", async () => {
+    const text = await serializeProvider(nodeReportingProvider);
+    const created = await host.create(urn("node"), registeredInputs(text, {}));
+    assert.deepEqual(created.outs, { execPath: process.execPath, version: process.version, [PROVIDER_KEY]: text });
   });
 
   test("Configure: the host refuses secrets and previews; provider.configure sees the stack config", async () => {
