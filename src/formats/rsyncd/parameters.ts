@@ -18,6 +18,8 @@ export interface RsyncParameter {
   readonly scope: RsyncParameterScope;
   /** rsync strips trailing `/` from these (`path`, `temp dir`). */
   readonly path?: boolean;
+  /** A file the daemon opens: a relative name resolves against its working directory (`/`). */
+  readonly file?: boolean;
   /** Tri-state booleans that also accept `unset` / `-1`. */
   readonly unsettable?: boolean;
   /** Lists split by rsync at blanks and commas; the others only at blanks. */
@@ -43,8 +45,8 @@ const GLOBAL_ROWS: Row[] = [
   ["daemon gid", "string"],
   ["daemon uid", "string"],
   ["listen backlog", "int", { defaultValue: "5" }],
-  ["motd file", "string"],
-  ["pid file", "string"],
+  ["motd file", "string", { file: true }],
+  ["pid file", "string", { file: true }],
   ["port", "int", { defaultValue: "873" }],
   ["proxy protocol", "bool", { defaultValue: "no" }],
   ["proxy protocol hosts", "string"],
@@ -73,8 +75,8 @@ const MODULE_ROWS: Row[] = [
   ["incoming chmod", "string"],
   ["insecure links", "bool", { defaultValue: "no" }],
   ["list", "bool", { defaultValue: "yes" }],
-  ["lock file", "string", { defaultValue: "/var/run/rsyncd.lock" }],
-  ["log file", "string"],
+  ["lock file", "string", { defaultValue: "/var/run/rsyncd.lock", file: true }],
+  ["log file", "string", { file: true }],
   ["log format", "string", { defaultValue: "%o %h [%a] %m (%u) %f %l" }],
   ["max connections", "int", { defaultValue: "0" }],
   ["max verbosity", "int", { defaultValue: "1" }],
@@ -90,7 +92,7 @@ const MODULE_ROWS: Row[] = [
   ["read only", "bool", { defaultValue: "yes" }],
   ["refuse options", "list"],
   ["reverse lookup", "bool", { defaultValue: "yes" }],
-  ["secrets file", "string"],
+  ["secrets file", "string", { file: true }],
   ["strict modes", "bool", { defaultValue: "yes" }],
   ["syslog facility", "string", { defaultValue: "daemon" }],
   ["syslog tag", "string", { defaultValue: "rsyncd" }],

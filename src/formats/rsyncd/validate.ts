@@ -73,7 +73,7 @@ function checkText(param: RsyncParameter | undefined, field: string, text: strin
   if (param.path && normalizeRsyncPath(text) !== text) {
     problems.push(problem(field, "path-trailing-slash", `\`${field}\` = \`${text}\` ends with \`/\`; rsync drops it.`, { severity: "warning" }));
   }
-  if (param.path && !text.startsWith("/")) {
+  if ((param.path || param.file) && !text.startsWith("/")) {
     // The daemon resolves a relative path against its working directory (`/`), never what was meant.
     problems.push(problem(field, "path-not-absolute", `\`${field}\` = \`${text}\` must be an absolute path.`));
   }

@@ -116,6 +116,8 @@ const globalCases: Array<[string, RsyncdGlobalModel, string, string]> = [
   ["global value ending in \\", { motdFile: "/etc/motd\\" }, "motd file", "value-continuation"],
   ["NUL in a global value", { pidFile: "/run/x\0" }, "pid file", "control-character"],
   ["port out of range", { port: 70000 }, "port", "bad-port"],
+  ["relative pid file", { pidFile: "run/rsyncd.pid" }, "pid file", "path-not-absolute"],
+  ["relative log file", { logFile: "rsyncd.log" }, "log file", "path-not-absolute"],
   ["port zero", { port: 0 }, "port", "bad-port"],
   ["default list item ending in \\", { hostsDeny: ["*\\"] }, "hosts deny", "value-continuation"],
 ];
