@@ -24,5 +24,5 @@ const hosts = deployFleet(parsed.fleet, (key) => config.requireSecret(key));
 /** Host → group → the modules its rsync daemon lists, as checked from the host. */
 export const listedModules = Object.fromEntries(Object.entries(hosts).map(([hostName, host]) => [
   hostName,
-  Object.fromEntries(Object.entries(host.groups).flatMap(([groupName, resources]) => (resources.server ? [[groupName, resources.server.modules]] : []))),
+  Object.fromEntries(Object.entries(host.groups).flatMap(([groupName, resources]) => (resources.server ? [[groupName, resources.server.listedModules]] : []))),
 ]));

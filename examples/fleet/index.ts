@@ -53,5 +53,5 @@ for (const entry of hosts) {
       logs: { path: "/srv/logs", comment: "Log uploads", readOnly: false, writeOnly: true, list: false, hostsAllow: ["10.0.0.0/8"] },
     },
   }, { dependsOn: [prepareHost] });
-  listedModules[entry.name] = server.modules;
+  listedModules[entry.name] = server.listedModules;
 }

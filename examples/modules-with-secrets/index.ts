@@ -70,6 +70,6 @@ new RsyncModule("reports", {
   strictModes: true,
 }, { dependsOn: [server] });
 
-export const listedModules = server.modules;
+export const listedModules = server.listedModules;
 /** The users in each secrets file (the passwords stay secret). */
 export const secretsUsers = { files: server.secrets?.userNames, reports: reportsSecrets.userNames };

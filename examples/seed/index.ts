@@ -52,6 +52,6 @@ const server = new RsyncServer("seed", {
 }, { dependsOn: [prepareHost] });
 
 /** What `rsync rsync://localhost/` lists on the host once everything applied. */
-export const listedModules = server.modules;
+export const listedModules = server.listedModules;
 /** The xinetd service file as written. */
 export const xinetdServiceFile = server.service.content;

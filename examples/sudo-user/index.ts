@@ -45,5 +45,5 @@ const daytime = new XinetdService("daytime", {
   onlyFrom: ["127.0.0.1"],
 }, { dependsOn: [prepareHost] });
 
-export const listedModules = server.modules;
+export const listedModules = server.listedModules;
 export const daytimeServiceFile = daytime.path;

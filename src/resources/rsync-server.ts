@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import { lookupRsyncParameter } from "../formats";
 import type { ConnectionArgs } from "./connection";
 import { RsyncListing } from "./rsync-listing";
 import { RsyncModule, type RsyncModuleParameterArgs } from "./rsync-module";
@@ -26,7 +27,10 @@ export interface RsyncServerArgs {
   global?: Omit<RsyncdConfigArgs, "connection" | "sudo" | "configPath">;
   /** Module name → its parameters (`path` at least). Default: none. */
   modules?: Record<string, RsyncModuleParameterArgs & { adopt?: pulumi.Input<boolean> }>;
-  /** The secrets file for `authUsers`. Default: none. */
+  /**
+   * The secrets file for `authUsers`. It becomes the `secretsFile` of every module with `authUsers`
+   * that sets no `secretsFile` of its own (neither as the field nor in `extra`). Default: none.
+   */
   secrets?: { path: pulumi.Input<string>; users: pulumi.Input<Record<string, pulumi.Input<string>>>; adopt?: pulumi.Input<boolean> };
   /**
    * Overrides for the xinetd service. Default: `service rsync`, `disable = no`, `socket_type =
@@ -39,10 +43,11 @@ export interface RsyncServerArgs {
 export class RsyncServer extends pulumi.ComponentResource {
   readonly config?: RsyncdConfig;
   readonly secrets?: RsyncSecrets;
-  readonly moduleResources: Record<string, RsyncModule>;
+  /** Module name → its resource, one per entry of the `modules` argument. */
+  readonly modules: Record<string, RsyncModule>;
   readonly service: XinetdService;
   /** The modules `rsync rsync://localhost:<port>/` lists on the host once everything applied. */
-  readonly modules: pulumi.Output<string[]>;
+  readonly listedModules: pulumi.Output<string[]>;
 
   constructor(name: string, args: RsyncServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-xinetd:index:RsyncServer", name, {}, opts);
@@ -53,12 +58,19 @@ export class RsyncServer extends pulumi.ComponentResource {
     this.config = args.global ? new RsyncdConfig(`${name}-config`, { ...args.global, ...host, configPath }, child) : undefined;
     this.secrets = args.secrets ? new RsyncSecrets(`${name}-secrets`, { ...args.secrets, ...host }, child) : undefined;
     const files = [this.config, this.secrets].filter((r): r is RsyncdConfig | RsyncSecrets => r !== undefined);
-    this.moduleResources = Object.fromEntries(Object.entries(args.modules ?? {}).map(([moduleName, module]) => [
+    const secretsPath = args.secrets?.path;
+    this.modules = Object.fromEntries(Object.entries(args.modules ?? {}).map(([moduleName, module]) => [
       moduleName,
       // After the global part: a new file starts with it, not with the first module.
-      new RsyncModule(`${name}-${moduleName}`, { ...module, ...host, configPath, moduleName }, { ...child, dependsOn: files }),
+      new RsyncModule(`${name}-${moduleName}`, {
+        ...module,
+        ...(secretsPath === undefined ? {} : { secretsFile: secretsFileOf(module, secretsPath) }),
+        ...host,
+        configPath,
+        moduleName,
+      }, { ...child, dependsOn: files }),
     ]));
-    const modules = Object.values(this.moduleResources);
+    const modules = Object.values(this.modules);
 
     this.service = new XinetdService(`${name}-xinetd`, {
       serviceName: "rsync",
@@ -82,7 +94,20 @@ export class RsyncServer extends pulumi.ComponentResource {
       expectedModules: pulumi.all(listable).apply((lists) => lists.flat()),
       revision: [...files, ...modules, this.service].map((resource) => resource.checksum),
     }, { ...child, dependsOn: [this.service] });
-    this.modules = listing.modules;
-    this.registerOutputs({ modules: this.modules });
+    this.listedModules = listing.modules;
+    this.registerOutputs({ listedModules: this.listedModules });
   }
+}
+
+/**
+ * A module's `secretsFile`: its own when it sets one (as the field or in `extra`), else the
+ * server's secrets file when it has `authUsers`, else none (an output of undefined is not sent).
+ */
+function secretsFileOf(module: RsyncModuleParameterArgs, secretsPath: pulumi.Input<string>): pulumi.Input<string> | undefined {
+  if (module.secretsFile !== undefined) return module.secretsFile;
+  // Typed as the input it is where defined; where it resolves to undefined the input is left unset.
+  return <pulumi.Output<string>>pulumi.all([module.authUsers, module.extra, secretsPath]).apply(([authUsers, extra, path]) => {
+    const inExtra = Object.keys(extra ?? {}).some((written) => lookupRsyncParameter(written)?.key === "secretsFile");
+    return authUsers !== undefined && authUsers.length > 0 && !inExtra ? path : undefined;
+  });
 }

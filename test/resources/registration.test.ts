@@ -95,7 +95,7 @@ describe('registration', () => {
     });
     await settled(server.urn);
     await settled(server.service.urn);
-    await settled(pulumi.output(server.modules).apply(() => 0));
+    await settled(server.listedModules.apply(() => 0));
     const component = registered('seed');
     assert.equal(component.type, 'pulumi-xinetd:index:RsyncServer');
     const urn = (name: string) => registered(name).urn;
@@ -114,6 +114,47 @@ describe('registration', () => {
     assert.equal(registered('seed-backup').inputs.configPath, '/etc/rsyncd/rsyncd.conf');
     assert.equal(registered('seed-listing').inputs.port, 873);
     assert.deepEqual(registered('seed-listing').inputs.expectedModules, ['backup']);
+  });
+
+  test('RsyncServer.modules are the module resources by name; listedModules is the listing', async () => {
+    const server = new RsyncServer('named', { connection, modules: { pub: { path: '/srv/pub' }, hidden: { path: '/srv/hidden', list: false } } });
+    await settled(server.listedModules.apply(() => 0));
+    assert.deepEqual(Object.keys(server.modules), ['pub', 'hidden']);
+    for (const [moduleName, module] of Object.entries(server.modules)) {
+      assert.ok(module instanceof RsyncModule, `${moduleName} is an RsyncModule`);
+      assert.equal(await settled(module.urn), registered(`named-${moduleName}`).urn);
+    }
+    assert.ok(pulumi.Output.isInstance(server.listedModules));
+  });
+
+  test('RsyncServer.secrets is the secretsFile of modules with authUsers that set none; explicit values win', async () => {
+    const server = new RsyncServer('auth', {
+      connection,
+      secrets: { path: '/etc/rsyncd/auth.secrets', users: { alice: 'pw', bob: 'pw' } },
+      modules: {
+        filled: { path: '/srv/filled', authUsers: ['alice'] },
+        late: { path: '/srv/late', authUsers: pulumi.output(['bob:ro']) },
+        own: { path: '/srv/own', authUsers: ['alice'], secretsFile: '/etc/own.secrets' },
+        extra: { path: '/srv/extra', authUsers: ['alice'], extra: { 'secrets file': '/etc/extra.secrets' } },
+        open: { path: '/srv/open' },
+        none: { path: '/srv/none', authUsers: [] },
+      },
+    });
+    await settled(server.listedModules.apply(() => 0));
+    const inputs = (moduleName: string) => registered(`auth-${moduleName}`).inputs;
+    assert.equal(inputs('filled').secretsFile, '/etc/rsyncd/auth.secrets');
+    assert.equal(inputs('late').secretsFile, '/etc/rsyncd/auth.secrets');
+    assert.equal(inputs('own').secretsFile, '/etc/own.secrets');
+    assert.equal(inputs('extra').secretsFile, undefined);
+    assert.deepEqual(inputs('extra').extra, { 'secrets file': '/etc/extra.secrets' });
+    assert.equal(Object.hasOwn(inputs('open'), 'secretsFile'), false);
+    assert.equal(Object.hasOwn(inputs('none'), 'secretsFile'), false);
+    // What the provider's check then sees: the filled-in module passes the rule that refused it before.
+    const checked = rsyncModule.check({}, { ...inputs('filled'), connection });
+    assert.deepEqual(checked.failures, []);
+    const without = new RsyncServer('auth-less', { connection, modules: { lone: { path: '/srv/lone', authUsers: ['alice'] } } });
+    await settled(without.listedModules.apply(() => 0));
+    assert.equal(Object.hasOwn(registered('auth-less-lone').inputs, 'secretsFile'), false, 'no secrets: nothing filled in');
   });
 
   test('RsyncSecrets registers its passwords as a secret input', async () => {
@@ -174,7 +215,7 @@ describe('secret content', () => {
       xinetd: { env: [pulumi.secret('TOKEN=t')] },
     });
     await settled(server.service.urn);
-    await settled(pulumi.output(server.modules).apply(() => 0));
+    await settled(server.listedModules.apply(() => 0));
     assert.equal(registered('secret-seed-config').inputs.secretContent, false);
     assert.equal(registered('secret-seed-open').inputs.secretContent, false);
     assert.equal(registered('secret-seed-hooked').inputs.secretContent, true);
@@ -292,7 +333,7 @@ describe('every documented input reaches the provider', () => {
     };
     const server = new RsyncServer('full-srv', serverArgs);
     await settled(server.service.urn);
-    await settled(pulumi.output(server.modules).apply(() => 0));
+    await settled(server.listedModules.apply(() => 0));
     const inputsOf = (child: string) => plain(registered(`full-srv-${child}`).inputs) as Record<string, unknown>;
     for (const child of ['config', 'secrets', 'data', 'xinetd', 'listing']) {
       assert.deepEqual([inputsOf(child).connection, inputsOf(child).sudo], [connection, true], child);
