@@ -5,7 +5,7 @@ import {
   applyXinetdService, ATTRIBUTE_KEYS, attributeByName, parseXinetdDocument, readXinetdService, renderXinetdDocument,
   renderXinetdService, splitXinetdValues, validateXinetdService, findServiceBlock, type Problem, type XinetdServiceModel,
 } from "../formats";
-import { changeXinetdService, discardPreviousVersion, readRemoteFile, type ReloadStrategy, type XinetdReloaderOptions } from "../remote";
+import { changeXinetdService, discardPreviousVersion, readRemoteFile, ReloadConflictError, type ReloadStrategy, type XinetdReloaderOptions } from "../remote";
 import {
   alreadyExistsError, applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
   resourceId, runnerFor, sameHost, sameProperty, SCHEMA_VERSION, secretContentFailures, settingFailures, unknownPropertiesOf, upgradeState,
@@ -140,7 +140,8 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
     }, { ...reloadOptions(inputs.reload), verifyUnchanged: true });
     return { id, outs: outputsOf(inputs, change.content ?? "") };
   } catch (error) {
-    throw await applyFailure(error, refused, id, inputs, readHost, unknownOutcomeOutputs);
+    // A reload conflict is raised before the file is touched: nothing to report back.
+    throw await applyFailure(error, refused || error instanceof ReloadConflictError, id, inputs, readHost, unknownOutcomeOutputs);
   }
 }
 

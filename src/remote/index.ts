@@ -12,7 +12,7 @@ export {
   detectXinetdHost, type ReloadStrategy, type ServiceCheck, type ServiceState, type XinetdHostFacts, type XinetdLogSource,
 } from "./reload";
 export {
-  changeXinetdService, XinetdReloader, xinetdReloaderFor, type ReloadOutcome, type XinetdReloaderOptions, type XinetdServiceChange,
+  changeXinetdService, ReloadConflictError, XinetdReloader, xinetdReloaderFor, type ReloadOutcome, type XinetdReloaderOptions, type XinetdServiceChange,
 } from "./xinetd-service";
 export {
   changeRsyncdConfig, describePortConflict, rsyncDiagnostics, RSYNC_PORT,

@@ -181,25 +181,56 @@ export class XinetdReloader {
   }
 }
 
+/**
+ * Two services on one host asking for different reload strategies. One reload covers every service
+ * changed on a host, so they cannot both have their way; raised before anything reaches the host.
+ */
+export class ReloadConflictError extends Error {
+  override readonly name = "ReloadConflictError";
+}
+
+interface HostReloader {
+  reloader: XinetdReloader;
+  /** The strategy every service on the host must ask for: the first one's (`undefined`: detected). */
+  strategy: ReloadStrategy | undefined;
+  /** The service file of the operation that created it, named in a conflict. */
+  service: string;
+}
+
 // Keyed by identity, not by runner object (every resource opens its own runner) nor by label: the
 // reloader writes, detects and reloads with its first caller's runner, which must be as good as theirs.
-const reloaders = new Map<string, XinetdReloader>();
+const reloaders = new Map<string, HostReloader>();
+
+/** A strategy as a user writes it in `reload`. */
+function describeStrategy(strategy: ReloadStrategy | undefined): string {
+  return JSON.stringify(strategy ?? "auto");
+}
 
 /**
  * The reloader shared by every operation in this process through runners of `runner`'s identity,
- * so their reloads coalesce (and its detection of how xinetd runs is done once). Options apply when it is first created.
+ * so their reloads coalesce (and its detection of how xinetd runs is done once). `settleMs` applies
+ * when it is first created. A `strategy` other than the one it was created with is refused with a
+ * ReloadConflictError naming `service` and the service that created it.
  */
-export function xinetdReloaderFor(runner: CommandRunner, options: XinetdReloaderOptions = {}): XinetdReloader {
-  let reloader = reloaders.get(runner.identity);
-  if (!reloader) {
-    reloader = new XinetdReloader(runner, options);
-    reloaders.set(runner.identity, reloader);
+export function xinetdReloaderFor(runner: CommandRunner, options: XinetdReloaderOptions = {}, service = "an operation"): XinetdReloader {
+  const existing = reloaders.get(runner.identity);
+  if (!existing) {
+    const reloader = new XinetdReloader(runner, options);
+    reloaders.set(runner.identity, { reloader, strategy: options.strategy, service });
+    return reloader;
   }
-  return reloader;
+  const [wanted, current] = [describeStrategy(options.strategy), describeStrategy(existing.strategy)];
+  if (wanted !== current) {
+    throw new ReloadConflictError(
+      `${runner.label}: \`reload\` is ${wanted} for ${service}, but ${current} for ${existing.service} on the same host; ` +
+        "one reload covers every xinetd service changed on a host, so every XinetdService on it must set the same `reload`.",
+    );
+  }
+  return existing.reloader;
 }
 
 /** Changes one xinetd service file through the host's shared reloader. */
-export function changeXinetdService(
+export async function changeXinetdService(
   runner: CommandRunner,
   path: string,
   edit: (current: string | undefined) => EditResult,
@@ -207,7 +238,7 @@ export function changeXinetdService(
 ): Promise<XinetdServiceChange> {
   const { strategy, settleMs, ...fileOptions } = options;
   const reloaderOptions = { ...(strategy === undefined ? {} : { strategy }), ...(settleMs === undefined ? {} : { settleMs }) };
-  return xinetdReloaderFor(runner, reloaderOptions).changeService(path, edit, fileOptions);
+  return xinetdReloaderFor(runner, reloaderOptions, path).changeService(path, edit, fileOptions);
 }
 
 function probesOf(content: string | undefined): ServiceProbe[] {

@@ -26,7 +26,12 @@ export interface XinetdServiceArgs {
   serviceName: pulumi.Input<string>;
   /** Directory of the service file. Default: `/etc/xinetd.d`. A change replaces. */
   configDir?: pulumi.Input<string>;
-  /** How xinetd is reloaded after a change. Default: `"auto"`. The first resource on a host decides for that host's batch. */
+  /**
+   * How xinetd is reloaded after a change. Default: `"auto"`. One reload covers every service changed
+   * on a host, so all XinetdServices on one host (same connection identity) must set the same value:
+   * a create, update or delete whose `reload` differs from the one the host's reloader already uses
+   * in this run fails, naming both values and the other service, before touching the host.
+   */
   reload?: pulumi.Input<XinetdReload>;
   /** `disable`. Default: unset (xinetd: enabled). */
   disable?: pulumi.Input<boolean>;

@@ -143,4 +143,18 @@ describe('provider methods on a lab host', { skip }, () => {
     await rsyncModule.delete(module.id, module.outs);
     await xinetdService.delete(service.id, service.outs);
   });
+
+  test('XinetdService whose `reload` differs from the host\'s other services is refused before its file is written', async () => {
+    const service = (serviceName: string, port: number, reload: unknown) => checked(xinetdService, {
+      connection: lab.connection, serviceName, type: ['UNLISTED'], port, socketType: 'stream', wait: false, user: 'nobody', server: '/bin/cat', reload,
+    });
+    const first = await xinetdService.create(service('pxfirst', 7351, 'auto'));
+    const error = await xinetdService.create(service('pxsecond', 7352, 'none')).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof Error);
+    assert.match(error.message, /`reload` is "none" for \/etc\/xinetd\.d\/pxsecond, but "auto" for \/etc\/xinetd\.d\/\w+ on the same host/);
+    assert.equal((error as { id?: string }).id, undefined, 'a plain refusal, not a partial failure the engine would keep');
+    assert.equal(await lab.sh('test -e /etc/xinetd.d/pxsecond && echo present || echo absent'), 'absent\n');
+    await assert.rejects(xinetdService.update(first.id, first.outs, service('pxfirst', 7351, 'signal')), /`reload` is "signal" for \/etc\/xinetd\.d\/pxfirst/);
+    await xinetdService.delete(first.id, first.outs);
+  });
 });
