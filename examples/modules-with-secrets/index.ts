@@ -44,8 +44,8 @@ const server = new RsyncServer("files", {
       comment: "Nightly backups",
       readOnly: false,
       list: false,
+      // No secretsFile: a module with authUsers gets the server's secrets file.
       authUsers: ["backup", "restore:ro"],
-      secretsFile: secretsPath,
       hostsAllow: officeNetworks,
       hostsDeny: ["*"],
     },

@@ -104,10 +104,9 @@ export class RsyncServer extends pulumi.ComponentResource {
  * server's secrets file when it has `authUsers`, else none (an output of undefined is not sent).
  */
 function secretsFileOf(module: RsyncModuleParameterArgs, secretsPath: pulumi.Input<string>): pulumi.Input<string> | undefined {
-  if (module.secretsFile !== undefined) return module.secretsFile;
-  // Typed as the input it is where defined; where it resolves to undefined the input is left unset.
-  return <pulumi.Output<string>>pulumi.all([module.authUsers, module.extra, secretsPath]).apply(([authUsers, extra, path]) => {
+  if (module.secretsFile !== undefined || module.authUsers === undefined) return module.secretsFile;
+  return pulumi.all([module.authUsers, module.extra, secretsPath]).apply(([authUsers, extra, path]) => {
     const inExtra = Object.keys(extra ?? {}).some((written) => lookupRsyncParameter(written)?.key === "secretsFile");
     return authUsers !== undefined && authUsers.length > 0 && !inExtra ? path : undefined;
-  });
+  }) as pulumi.Output<string>;
 }
