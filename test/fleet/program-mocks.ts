@@ -11,6 +11,8 @@ export interface Registration {
   urn: string;
   parent: string;
   dependencies: string[];
+  /** Aliases as sent: alias specs (objects) or, without spec support, URNs. */
+  aliases: unknown[];
   inputs: Record<string, any>;
 }
 
@@ -42,6 +44,7 @@ export class MockedProgram {
     monitor.registerResource = (req, callback) => {
       const registration: Registration = {
         type: req.getType(), name: req.getName(), urn: '', parent: req.getParent(), dependencies: req.getDependenciesList(),
+        aliases: [...req.getAliasesList().map((alias: any) => alias.toObject()), ...req.getAliasurnsList()],
         inputs: req.getObject()?.toJavaScript() ?? {},
       };
       program.registrations.push(registration);
