@@ -1,7 +1,7 @@
 /**
  * The same rsync modules on several hosts, listed in stack config. One SSH key (secret) serves
  * every host; each host may override the user and turn on sudo. For groups of hosts with
- * different settings, see the repository's root fleet program.
+ * different settings, checked field by field, see the package's `Fleet` (examples/declarative-fleet).
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 
-import { parseFleetConfig, type FleetProblem, type RawFleetConfig } from '../../fleet/config';
+import { parseFleetConfig, type FleetProblem, type RawFleetConfig } from '../../src/fleet/config';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
 

@@ -1,4 +1,4 @@
-// The fleet program (fleet/index.ts) under mocks, on a sample config of two hosts and two groups:
+// The fleet program (fleet/index.ts, the package's Fleet on stack config) under mocks, on a sample config of two hosts and two groups:
 // which resources it registers, their names, inputs, parents and order, and that secrets stay secret.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { before, describe, test } from 'node:test';
 
 import * as pulumi from '@pulumi/pulumi';
 
-import { connectionArgs } from '../../fleet/fleet';
+import { connectionArgs } from '../../src/fleet/fleet';
 import { isSecret, MockedProgram, valueOf } from './program-mocks';
 
 const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'fleet-key-')), 'id_ed25519');
@@ -54,6 +54,7 @@ describe('the fleet program', () => {
       ['RsyncModule', `${name}-home`], ['RsyncModule', `${name}-pub`], ['XinetdService', `${name}-xinetd`], ['RsyncListing', `${name}-listing`],
     ];
     const expected: Array<[string, string]> = [
+      ['pulumi-xinetd:index:Fleet', 'fleet'],
       ['pulumi-xinetd:fleet:Host', 'backup-1'], ['command:remote:Command', 'backup-1:install'],
       ...perServer('backup-1:backup'), ['XinetdService', 'backup-1:tools:daytime'],
       ['pulumi-xinetd:fleet:Host', 'mirror-1'], ['command:remote:Command', 'mirror-1:install'],
@@ -61,6 +62,15 @@ describe('the fleet program', () => {
     ];
     const sort = (list: Array<[string, string]>) => [...list].sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]));
     assert.deepEqual(program.summary().filter(([type]) => type !== 'pulumi:pulumi:Stack'), sort(expected));
+  });
+
+  test('each Host is the Fleet\'s child, aliased to its URN from before the Fleet component (a child of the stack)', () => {
+    for (const host of ['backup-1', 'mirror-1']) {
+      const component = program.get(host);
+      assert.equal(component.parent, program.get('fleet').urn);
+      // Same name, type, stack and project; no parent: the URN the root program gave hosts before.
+      assert.deepEqual(component.aliases, [{ spec: { name: '', type: '', stack: '', project: '', noparent: true, parenturn: undefined }, urn: undefined }]);
+    }
   });
 
   test('everything of a host is its Host component\'s child and waits for the package install', () => {

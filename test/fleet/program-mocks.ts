@@ -11,6 +11,8 @@ export interface Registration {
   urn: string;
   parent: string;
   dependencies: string[];
+  /** Aliases as sent: alias specs (objects) or, without spec support, URNs. */
+  aliases: unknown[];
   inputs: Record<string, any>;
 }
 
@@ -28,20 +30,24 @@ export class MockedProgram {
   private pending = 0;
   private failures: unknown[] = [];
 
-  /** Sets the mocks for `project` and the stack config (`project:key` → value; objects as JSON). */
+  /**
+   * Sets the mocks for `project` and the stack config: `key` is `project:key`, a key with a
+   * namespace (`pulumi-xinetd:hosts`) stays as it is; objects as JSON.
+   */
   static async start(project: string, config: Record<string, unknown>, secretKeys: string[] = []): Promise<MockedProgram> {
     const program = new MockedProgram();
     await pulumi.runtime.setMocks({
       newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
       call: (args) => args.inputs,
     }, project, 'test', false);
-    const text = Object.fromEntries(Object.entries(config).map(([key, value]) => [`${project}:${key}`, typeof value === 'string' ? value : JSON.stringify(value)]));
-    pulumi.runtime.setAllConfig(text, secretKeys.map((key) => `${project}:${key}`));
+    const text = Object.fromEntries(Object.entries(config).map(([key, value]) => [key.includes(':') ? key : `${project}:${key}`, typeof value === 'string' ? value : JSON.stringify(value)]));
+    pulumi.runtime.setAllConfig(text, secretKeys.map((key) => (key.includes(':') ? key : `${project}:${key}`)));
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, callback: any) => void };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
       const registration: Registration = {
         type: req.getType(), name: req.getName(), urn: '', parent: req.getParent(), dependencies: req.getDependenciesList(),
+        aliases: [...req.getAliasesList().map((alias: any) => alias.toObject()), ...req.getAliasurnsList()],
         inputs: req.getObject()?.toJavaScript() ?? {},
       };
       program.registrations.push(registration);

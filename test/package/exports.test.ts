@@ -17,6 +17,8 @@ const PULUMI = /[/\\]node_modules[/\\]@pulumi[/\\]/;
 const PROVIDER = /[/\\]dist[/\\]provider[/\\]/;
 const REMOTE = /[/\\]dist[/\\]remote[/\\]/;
 const RESOURCES = /[/\\]dist[/\\]resources[/\\]/;
+/** The one remote-layer file the root may load: the Fleet's connection checks, pure (no ssh2, no file system). */
+const CONNECTION_RULES = path.join(DIST, "remote", "connection-rules.js");
 
 /** Every file a fresh node process has loaded after `require(specifier)` from the project directory. */
 function filesLoadedBy(specifier: string): string[] {
@@ -48,7 +50,11 @@ describe("the package's entry points", () => {
     assert.ok(loaded.some((file) => RESOURCES.test(file)), "the resources are loaded");
     assert.ok(loaded.some((file) => PULUMI.test(file)), "the resources load @pulumi/pulumi");
     assert.deepEqual(loaded.filter((file) => SSH2.test(file)), [], "ssh2 is not loaded");
-    assert.deepEqual(loaded.filter((file) => PROVIDER.test(file) || REMOTE.test(file)), [], "neither the provider nor the remote layer is loaded");
+    assert.deepEqual(
+      loaded.filter((file) => PROVIDER.test(file) || (REMOTE.test(file) && file !== CONNECTION_RULES)),
+      [],
+      "neither the provider nor the remote layer (but its pure connection rules) is loaded",
+    );
   });
 
   test("pulumi-xinetd/formats loads neither Pulumi nor ssh2 nor any other layer", () => {
@@ -70,7 +76,7 @@ describe("the package's entry points", () => {
     const program = `const root = require("pulumi-xinetd"), formats = require("pulumi-xinetd/formats");
       process.stdout.write(JSON.stringify({ root: Object.keys(root).sort(), formats: Object.keys(formats) }));`;
     const { root, formats } = JSON.parse(execFileSync(process.execPath, ["-e", program], { cwd: PROJECT_ROOT, encoding: "utf8" })) as Record<string, string[]>;
-    assert.deepEqual(root, ["RsyncModule", "RsyncSecrets", "RsyncServer", "RsyncdConfig", "XinetdService"]);
+    assert.deepEqual(root, ["Fleet", "RsyncModule", "RsyncSecrets", "RsyncServer", "RsyncdConfig", "XinetdService"]);
     for (const name of ["parseXinetdDocument", "setRsyncModule", "validateXinetdService", "FormatError", "rsyncAtoi", "MAX_LINE_BYTES"]) {
       assert.ok(formats!.includes(name), `pulumi-xinetd/formats exports ${name}`);
     }

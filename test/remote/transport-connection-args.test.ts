@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 
 import type { types } from "@pulumi/command";
 
-import { parseFleetConfig } from "../../fleet/config";
+import { parseFleetConfig } from "../../src/fleet/config";
 import { agentSocketPathOf, connectionValueProblems, maxDialAttempts } from "../../src/remote/connection-rules";
 import { RemoteError } from "../../src/remote/errors";
 import { ConnectionPool, openHost } from "../../src/remote/ssh";

@@ -1,8 +1,9 @@
 /**
- * Builds the resources of a parsed fleet: per host a `pulumi-xinetd:fleet:Host` component holding
- * the package install, and per group the host lists an `RsyncServer` and its extra
- * `XinetdService`s. Resource names join host, group and service with `:`, which no host or group
- * name may hold, so they are unique across the stack.
+ * The `Fleet` component: a fleet described as data (stack config or a plain object), checked as a
+ * whole, then per host a `pulumi-xinetd:fleet:Host` component holding the package install, and per
+ * group the host lists an `RsyncServer` and its extra `XinetdService`s. Resource names join host,
+ * group and service with `:`, which no host or group name may hold, so they are unique across the
+ * stack.
  */
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -10,10 +11,13 @@ import { homedir } from "node:os";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
-import { RsyncServer, XinetdService, type ConnectionArgs } from "../src";
-import type { Fleet, FleetConnection, FleetGroup, FleetHost } from "./config";
+import { RsyncServer, XinetdService, type ConnectionArgs } from "../resources";
+import { formatFleetProblems, parseFleetConfig, type FleetConnection, type FleetDescription, type FleetGroup, type FleetHost } from "./config";
 
-/** Reads a secret config value by key (`config.requireSecret` in the program, a stub in tests). */
+/** The stack config namespace the fleet is read from by default: `pulumi-xinetd:hosts`, `pulumi-xinetd:groups`. */
+export const FLEET_CONFIG_NAMESPACE = "pulumi-xinetd";
+
+/** Reads a secret config value by key (`config.requireSecret` in the component, a stub in tests). */
 export type SecretReader = (key: string) => pulumi.Output<string>;
 
 /**
@@ -107,7 +111,68 @@ export class FleetHostResource extends pulumi.ComponentResource {
   }
 }
 
-/** Creates every host's resources; returns them by host name. */
-export function deployFleet(fleet: Fleet, readSecret: SecretReader): Record<string, FleetHostResource> {
-  return Object.fromEntries(fleet.hosts.map((host) => [host.name, new FleetHostResource(host, fleet.groups, readSecret)]));
+/** The inputs of a `Fleet`. */
+export interface FleetArgs {
+  /**
+   * The hosts, as `pulumi-xinetd:hosts` takes them (see `src/fleet/README.md`). Default: when
+   * neither `hosts` nor `groups` is given, both are read from stack config `pulumi-xinetd:hosts`
+   * and `pulumi-xinetd:groups`.
+   */
+  hosts?: unknown;
+  /** Group name → settings, as `pulumi-xinetd:groups` takes them. Default: see `hosts`. */
+  groups?: unknown;
+  /**
+   * The config the `*Secret` fields name keys of (`pulumi config set --secret <key>`). Default:
+   * `new pulumi.Config()`, the calling project's.
+   */
+  secretsConfig?: pulumi.Config;
+}
+
+/**
+ * Checks the fleet as a whole and returns it, or throws a `RunError` naming every problem by field
+ * path and rule. Warnings go to the Pulumi log.
+ */
+function checkedFleet(args: FleetArgs, secretsConfig: pulumi.Config): FleetDescription {
+  const fromConfig = args.hosts === undefined && args.groups === undefined;
+  const stackConfig = fromConfig ? new pulumi.Config(FLEET_CONFIG_NAMESPACE) : undefined;
+  const raw = stackConfig
+    ? { hosts: stackConfig.getObject<unknown>("hosts"), groups: stackConfig.getObject<unknown>("groups") }
+    : { hosts: args.hosts, groups: args.groups };
+  const parsed = parseFleetConfig(raw, {
+    // `get` of a secret key only tells whether it is set; its value is read with requireSecret.
+    configKeyExists: (key) => secretsConfig.get(key) !== undefined,
+    environment: process.env,
+  });
+  for (const warning of parsed.warnings) pulumi.log.warn(`${warning.path}: ${warning.message} [${warning.rule}]`);
+  if (!parsed.ok) {
+    throw new pulumi.RunError(`The fleet config has ${parsed.problems.length} problem(s):\n${formatFleetProblems(parsed.problems)}`);
+  }
+  return parsed.fleet;
+}
+
+/**
+ * A fleet of hosts described as data: each host's connection and groups, each group's rsync
+ * daemon (modules, secrets) and xinetd services. The whole description is checked before any
+ * resource is registered; a bad one stops the program with every problem listed by field path.
+ *
+ * ```ts
+ * import { Fleet } from "pulumi-xinetd";
+ * const fleet = new Fleet("fleet"); // stack config pulumi-xinetd:hosts and pulumi-xinetd:groups
+ * ```
+ */
+export class Fleet extends pulumi.ComponentResource {
+  /** Host name → the host's component and everything on it. */
+  readonly hosts: Record<string, FleetHostResource>;
+
+  constructor(name: string, args: FleetArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    const secretsConfig = args.secretsConfig ?? new pulumi.Config();
+    // Checked before `super`, which registers the component: a bad fleet registers nothing.
+    const fleet = checkedFleet(args, secretsConfig);
+    super("pulumi-xinetd:index:Fleet", name, {}, opts);
+    const readSecret: SecretReader = (key) => secretsConfig.requireSecret(key);
+    // Hosts were children of the stack before the Fleet component existed; the alias keeps their URNs.
+    const hostOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
+    this.hosts = Object.fromEntries(fleet.hosts.map((host) => [host.name, new FleetHostResource(host, fleet.groups, readSecret, hostOptions)]));
+    this.registerOutputs({});
+  }
 }

@@ -11,11 +11,11 @@ import {
   ATTRIBUTE_KEYS, attributeByName, lookupRsyncParameter, nearestAttributeName, RSYNC_PARAMETERS, splitXinetdValues, suggestRsyncParameter,
   validateRsyncdGlobal, validateRsyncModule, validateXinetdService,
   type Problem, type RsyncdGlobalModel, type RsyncModuleModel, type XinetdServiceModel,
-} from "../src/formats";
+} from "../formats";
 import {
   agentSocketPathOf, connectionValueProblems, DEFAULT_PORT, DEFAULT_USER, HOST_KEY_CHECKING_VALUES, type ConnectionValueField,
-} from "../src/remote/connection-rules";
-import type { RsyncdConfigArgs, RsyncModuleParameterArgs, XinetdServiceArgs } from "../src/resources";
+} from "../remote/connection-rules";
+import type { RsyncdConfigArgs, RsyncModuleParameterArgs, XinetdServiceArgs } from "../resources";
 
 // ---------------------------------------------------------------------------------------------
 // The normalized fleet (what the program builds resources from)
@@ -116,7 +116,8 @@ export interface FleetGroup {
   xinetd: { services: Record<string, FleetXinetdService> };
 }
 
-export interface Fleet {
+/** The whole fleet, normalized: what the `Fleet` component builds resources from. */
+export interface FleetDescription {
   hosts: FleetHost[];
   groups: Record<string, FleetGroup>;
 }
@@ -129,7 +130,7 @@ export interface FleetProblem {
 }
 
 export type FleetParseResult =
-  | { ok: true; fleet: Fleet; warnings: FleetProblem[] }
+  | { ok: true; fleet: FleetDescription; warnings: FleetProblem[] }
   | { ok: false; problems: FleetProblem[]; warnings: FleetProblem[] };
 
 /** What the parser may ask about the world, so it stays pure. */
@@ -143,7 +144,7 @@ export interface FleetParseOptions {
   environment?: NodeJS.ProcessEnv;
 }
 
-/** The raw stack config values, as `config.getObject` returns them. */
+/** The raw fleet values, as `config.getObject` returns them or as a program writes them. */
 export interface RawFleetConfig {
   hosts: unknown;
   groups: unknown;
