@@ -561,6 +561,21 @@ function claimsOf(group: FleetGroup): Array<{ rule: string; what: string }> {
   return claims;
 }
 
+/**
+ * The `reload` of every xinetd service a group puts on a host, with where it is set. One reload
+ * covers every service changed on a host, so XinetdService refuses a second value at apply time;
+ * the fleet says so before anything is registered.
+ */
+function reloadsOf(group: FleetGroup, groupName: string): Array<{ value: string; where: string }> {
+  const spelled = (reload: unknown) => JSON.stringify(reload ?? "auto");
+  const reloads: Array<{ value: string; where: string }> = [];
+  if (group.rsync) reloads.push({ value: spelled((group.rsync.xinetd as Fields).reload), where: `groups.${groupName}.rsync.xinetd.reload` });
+  for (const [name, service] of Object.entries(group.xinetd.services)) {
+    reloads.push({ value: spelled(service.reload), where: `groups.${groupName}.xinetd.services.${name}.reload` });
+  }
+  return reloads;
+}
+
 function checkAcrossHosts(hosts: Array<FleetHost | undefined>, groups: Record<string, FleetGroup>, report: Report): void {
   const seenNames = new Map<string, number>();
   const usedGroups = new Set<string>();
@@ -572,6 +587,7 @@ function checkAcrossHosts(hosts: Array<FleetHost | undefined>, groups: Record<st
     else seenNames.set(host.name, i);
 
     const claimedBy = new Map<string, string>();
+    let hostReload: { value: string; where: string } | undefined;
     host.groups.forEach((name, j) => {
       const groupPath = at(at(path, "groups"), j);
       usedGroups.add(name);
@@ -584,6 +600,12 @@ function checkAcrossHosts(hosts: Array<FleetHost | undefined>, groups: Record<st
         const other = claimedBy.get(claim.what);
         if (other !== undefined) report.add(groupPath, claim.rule, `Groups \`${other}\` and \`${name}\` both manage the ${claim.what} on host \`${host.name}\`.`);
         else claimedBy.set(claim.what, name);
+      }
+      for (const reload of reloadsOf(group, name)) {
+        hostReload ??= reload;
+        if (reload.value !== hostReload.value) {
+          report.add(groupPath, "conflicting-reload", `\`${reload.where}\` is ${reload.value} but \`${hostReload.where}\` is ${hostReload.value} on host \`${host.name}\`; one reload covers every xinetd service of a host, so they must agree.`);
+        }
       }
     });
   });

@@ -125,6 +125,11 @@ const BAD_CONFIGS: Array<[string, Mutation, string, string]> = [
     c.groups.second = { rsync: { configPath: '/etc/rsyncd/rsyncd.conf', xinetd: { serviceName: 'rsync2', port: 8873, type: ['UNLISTED'] } } };
     c.hosts[0].groups.push('second');
   }, 'hosts[0].groups[2]', 'conflicting-rsync-config'],
+  ['two groups of one host asking for different xinetd reloads', (c) => { c.groups.tools.xinetd.services.daytime.reload = 'none'; }, 'hosts[0].groups[1]', 'conflicting-reload'],
+  ['two services of one group asking for different xinetd reloads', (c) => {
+    c.groups.tools.xinetd.services.echo = { type: ['INTERNAL'], socketType: 'stream', wait: false, user: 'root', reload: 'signal' };
+    c.hosts[1].groups = ['tools'];
+  }, 'hosts[1].groups[0]', 'conflicting-reload'],
   ['two groups writing one xinetd service file on a host', (c) => {
     c.groups.second = { xinetd: { services: { rsync: { type: ['UNLISTED'], port: 8873, socketType: 'stream', wait: false, user: 'root', server: '/usr/bin/rsync' } } } };
     c.hosts[0].groups.push('second');
