@@ -10,7 +10,7 @@ import {
 } from "./rsyncd-file";
 import {
   alreadyExistsError, applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
-  resourceId, runnerFor, sameHost, sameProperty, SCHEMA_VERSION, secretContentFailures, settingFailures, unknownPropertiesOf, upgradeState,
+  resourceId, runnerFor, sameHost, sameProperty, SCHEMA_VERSION, settingFailures, unknownPropertiesOf, upgradeState,
   controlCharacterFailures, pathFailures, withoutUndefined, type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
 
@@ -30,7 +30,7 @@ export function modelOf(inputs: Props): RsyncModuleModel {
 export function check(_olds: Props, news: Props): CheckResult {
   const given = inputsOf({ configPath: DEFAULT_CONFIG_PATH, ...news });
   const unknown = unknownPropertiesOf(given);
-  const failures: CheckFailure[] = [...connectionFailures(given.connection), ...settingFailures(given), ...secretContentFailures(given)];
+  const failures: CheckFailure[] = [...connectionFailures(given.connection), ...settingFailures(given, ["secretContent"])];
   for (const key of Object.keys(given)) {
     if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
   }

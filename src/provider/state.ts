@@ -134,9 +134,12 @@ export function pathFailures(property: string, value: unknown, what: "file" | "d
   return [{ property, reason: `\`${property}\` must be an absolute ${what} path without \`.\` or \`..\` segments, doubled \`/\`${what === "file" ? " or a trailing `/`" : ""}.` }];
 }
 
-/** Failures for `sudo` and `adopt`, which must be booleans when given. */
-export function settingFailures(news: Props): CheckFailure[] {
-  return (["sudo", "adopt"] as const).flatMap((key) =>
+/**
+ * Failures for `sudo`, `adopt` and the kind's `others` (`secretContent`, which the resources set),
+ * which must be booleans when given.
+ */
+export function settingFailures(news: Props, others: readonly string[] = []): CheckFailure[] {
+  return ["sudo", "adopt", ...others].flatMap((key) =>
     news[key] === undefined || news[key] === UNKNOWN || typeof news[key] === "boolean"
       ? []
       : [{ property: key, reason: `\`${key}\` must be true or false.` }]);
@@ -308,13 +311,6 @@ export function contentOutputs(inputs: Props, content: string): { content: unkno
   return inputs.secretContent === true ? { content: secretValue(content), checksum: secretValue(checksum) } : { content, checksum };
 }
 
-/** Failures for `secretContent`, which the resources set (a boolean) and nobody else should. */
-export function secretContentFailures(news: Props): CheckFailure[] {
-  const value = news.secretContent;
-  return value === undefined || value === UNKNOWN || typeof value === "boolean"
-    ? []
-    : [{ property: "secretContent", reason: "`secretContent` must be true or false." }];
-}
 
 /** The error for a create that finds what it would manage already there. */
 export function alreadyExistsError(what: string, host: string): Error {

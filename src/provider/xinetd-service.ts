@@ -8,7 +8,7 @@ import {
 import { changeXinetdService, discardPreviousVersion, readRemoteFile, ReloadConflictError, type ReloadStrategy, type XinetdReloaderOptions } from "../remote";
 import {
   alreadyExistsError, applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
-  resourceId, runnerFor, sameHost, sameProperty, SCHEMA_VERSION, secretContentFailures, settingFailures, unknownPropertiesOf, upgradeState,
+  resourceId, runnerFor, sameHost, sameProperty, SCHEMA_VERSION, settingFailures, unknownPropertiesOf, upgradeState,
   controlCharacterFailures, pathFailures, UNKNOWN, withoutUndefined, type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
 
@@ -63,7 +63,7 @@ function withServerArgsSplit(inputs: Props): Props {
 export function check(_olds: Props, news: Props): CheckResult {
   const inputs = withServerArgsSplit(inputsOf({ configDir: DEFAULT_CONFIG_DIR, reload: "auto", ...news }));
   const unknown = unknownPropertiesOf(inputs);
-  const failures: CheckFailure[] = [...connectionFailures(inputs.connection), ...settingFailures(inputs), ...secretContentFailures(inputs)];
+  const failures: CheckFailure[] = [...connectionFailures(inputs.connection), ...settingFailures(inputs, ["secretContent"])];
   for (const key of Object.keys(inputs)) {
     if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
   }
