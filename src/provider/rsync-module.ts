@@ -5,11 +5,11 @@ import {
   type RsyncModuleModel,
 } from "../formats";
 import {
-  changedRsyncdDocument, DEFAULT_CONFIG_PATH, editRsyncdConfig, foreignFileError, foreignLineProblems, MODULE_PARAMETER_KEYS, moduleSectionText,
-  parameterFields, readHostRsyncdConfig, rsyncPropertyOf,
+  changedRsyncdDocument, DEFAULT_CONFIG_PATH, editRsyncdConfig, MODULE_PARAMETER_KEYS, moduleSectionText, parameterFields, readHostRsyncdConfig,
+  rsyncdCreateRefusal, rsyncPropertyOf,
 } from "./rsyncd-file";
 import {
-  alreadyExistsError, applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
+  applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
   resourceId, runnerFor, sameHost, sameProperty, SCHEMA_VERSION, settingFailures, unknownPropertiesOf, upgradeState,
   controlCharacterFailures, pathFailures, withoutUndefined, type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
@@ -67,18 +67,10 @@ function writtenModule(model: RsyncModuleModel): RsyncModuleModel | undefined {
   return readRsyncModule(setRsyncModule(parseRsyncdDocument(""), model), model.name);
 }
 
-/**
- * Whether a create may write into this file: not when it is not an rsyncd.conf, nor when the
- * module is there already, unless it reads exactly as the resource would write it (a create whose
- * outcome was lost: it is this resource's own). `adopt` skips both checks.
- */
-function createRefusal(doc: RsyncdDocument, model: RsyncModuleModel, inputs: Props, host: string, path: string): Error | undefined {
-  if (inputs.adopt === true) return undefined;
-  const foreign = foreignLineProblems(doc);
-  if (foreign.length > 0) return foreignFileError(host, path, `module [${model.name}]`, foreign);
+/** What rsync reads of the module in the file now equals what these inputs write (or it is absent). */
+function ownOrAbsent(doc: RsyncdDocument, model: RsyncModuleModel): boolean {
   const existing = readRsyncModule(doc, model.name);
-  if (existing === undefined || sameProperty(existing, writtenModule(model))) return undefined;
-  return alreadyExistsError(`module [${model.name}] in ${path}`, host);
+  return existing === undefined || sameProperty(existing, writtenModule(model));
 }
 
 async function apply(inputs: Props, creating: boolean): Promise<{ id: string; outs: Props }> {
@@ -89,7 +81,8 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
   let refused = false;
   try {
     const change = await editRsyncdConfig(runner, path, (doc) => {
-      const refusal = creating ? createRefusal(doc, model, inputs, runner.label, path) : undefined;
+      const what = { name: `module [${model.name}]`, inFile: `module [${model.name}] in ${path}` };
+      const refusal = creating ? rsyncdCreateRefusal(doc, inputs, runner.label, path, what, () => ownOrAbsent(doc, model)) : undefined;
       if (refusal) {
         refused = true;
         throw refusal;

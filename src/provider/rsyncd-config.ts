@@ -5,11 +5,11 @@ import {
   type RsyncdDocument, type RsyncdGlobalModel,
 } from "../formats";
 import {
-  changedRsyncdDocument, contextText, DEFAULT_CONFIG_PATH, editRsyncdConfig, foreignFileError, foreignLineProblems, GLOBAL_PARAMETER_KEYS,
-  parameterFields, readHostRsyncdConfig, rsyncPropertyOf,
+  changedRsyncdDocument, contextText, DEFAULT_CONFIG_PATH, editRsyncdConfig, GLOBAL_PARAMETER_KEYS, parameterFields, readHostRsyncdConfig,
+  rsyncdCreateRefusal, rsyncPropertyOf,
 } from "./rsyncd-file";
 import {
-  alreadyExistsError, applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
+  applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
   resourceId, runnerFor, sameHost, sameProperty, SCHEMA_VERSION, settingFailures, unknownPropertiesOf, upgradeState,
   controlCharacterFailures, pathFailures, withoutUndefined, type CheckFailure, type CheckResult, type DiffResult, type Props,
 } from "./state";
@@ -67,19 +67,10 @@ function unknownOutcomeOutputs(inputs: Props): Props {
   return withoutUndefined({ ...inputsOf(inputs), managedParameters: managedParameters(inputs), schemaVersion: SCHEMA_VERSION });
 }
 
-/**
- * Whether a create may write the global part into this file: not when it is not an rsyncd.conf,
- * nor when the global part has parameters already, unless they read exactly as the resource would
- * write them (a create whose outcome was lost: they are this resource's own). `adopt` skips both.
- */
-function createRefusal(doc: RsyncdDocument, inputs: Props, host: string, path: string): Error | undefined {
-  if (inputs.adopt === true) return undefined;
-  const foreign = foreignLineProblems(doc);
-  if (foreign.length > 0) return foreignFileError(host, path, "the global part", foreign);
+/** The global part rsync reads now is empty, or equals what these inputs write. */
+function ownOrAbsent(doc: RsyncdDocument, inputs: Props): boolean {
   const existing = readRsyncdGlobal(doc);
-  const written = readRsyncdGlobal(setRsyncdGlobal(parseRsyncdDocument(""), modelOf(inputs)));
-  if (Object.keys(existing).length === 0 || sameProperty(existing, written)) return undefined;
-  return alreadyExistsError(`the global part of ${path}`, host);
+  return Object.keys(existing).length === 0 || sameProperty(existing, readRsyncdGlobal(setRsyncdGlobal(parseRsyncdDocument(""), modelOf(inputs))));
 }
 
 async function apply(inputs: Props, creating: boolean): Promise<{ id: string; outs: Props }> {
@@ -89,7 +80,8 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
   let refused = false;
   try {
     const change = await editRsyncdConfig(runner, path, (doc) => {
-      const refusal = creating ? createRefusal(doc, inputs, runner.label, path) : undefined;
+      const what = { name: "the global part", inFile: `the global part of ${path}` };
+      const refusal = creating ? rsyncdCreateRefusal(doc, inputs, runner.label, path, what, () => ownOrAbsent(doc, inputs)) : undefined;
       if (refusal) {
         refused = true;
         throw refusal;

@@ -7,7 +7,7 @@ import { normalizeRsyncPath } from "../formats/rsyncd/values";
 import {
   changeRemoteFileBatched, changeRsyncdConfig, discardPreviousVersion, readRemoteFileShared, type CommandRunner, type FileChange, type RemoteFile,
 } from "../remote";
-import { runnerFor, type Props } from "./state";
+import { alreadyExistsError, runnerFor, type Props } from "./state";
 
 export const DEFAULT_CONFIG_PATH = "/etc/rsyncd.conf";
 
@@ -116,16 +116,31 @@ const IGNORED_LINE_RULES: ReadonlySet<string> = new Set(["unknown-parameter", "g
 const FOREIGN_LINES_SHOWN = 3;
 
 /** The problems of an existing file that say it is not an rsyncd.conf, in file order. */
-export function foreignLineProblems(doc: RsyncdDocument): Problem[] {
+function foreignLineProblems(doc: RsyncdDocument): Problem[] {
   const reader = new Set(doc.problems);
   return validateRsyncdDocument(doc).filter((problem) => reader.has(problem) || IGNORED_LINE_RULES.has(problem.rule));
+}
+
+/**
+ * Why a create may not write `what` (`module [x]` / `module [x] in PATH`, and so on) into this file, if it may
+ * not: the file is not an rsyncd.conf, or it has `what` already and `isOwn` says it does not read
+ * exactly as the resource would write it (what a create whose outcome was lost leaves is its own).
+ * `adopt` skips both checks.
+ */
+export function rsyncdCreateRefusal(
+  doc: RsyncdDocument, inputs: Props, host: string, path: string, what: { name: string; inFile: string }, isOwn: () => boolean,
+): Error | undefined {
+  if (inputs.adopt === true) return undefined;
+  const foreign = foreignLineProblems(doc);
+  if (foreign.length > 0) return foreignFileError(host, path, what.name, foreign);
+  return isOwn() ? undefined : alreadyExistsError(what.inFile, host);
 }
 
 /**
  * The refusal to write into a file that is not an rsyncd.conf. It names lines by number and
  * rule only: the file is not ours and may hold anything (a `configPath` of /etc/shadow).
  */
-export function foreignFileError(host: string, path: string, what: string, problems: readonly Problem[]): Error {
+function foreignFileError(host: string, path: string, what: string, problems: readonly Problem[]): Error {
   const lines = problems.slice(0, FOREIGN_LINES_SHOWN).map((problem) => `line ${problem.position?.line ?? "?"} (${problem.rule})`);
   const more = problems.length > FOREIGN_LINES_SHOWN ? ` and ${problems.length - FOREIGN_LINES_SHOWN} more` : "";
   return new Error(`${host}: ${path} is not an rsyncd.conf: rsync would reject or ignore ${lines.join(", ")}${more}; refusing to add ${what} to it. Check \`configPath\`; if this file is the rsyncd.conf you mean, set \`adopt: true\` on the resource to write into it as it is.`);
