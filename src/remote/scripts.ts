@@ -23,7 +23,9 @@ export type RemoteScriptName =
 
 /** Files of shared shell functions, and which scripts include them (in this order). */
 const LIBRARIES: Partial<Record<RemoteScriptName, readonly string[]>> = {
-  "change-file": ["common", "validators"],
+  "change-file": ["common", "target-file", "validators"],
+  "read-file": ["target-file"],
+  "inspect-secrets": ["target-file"],
   "discard-previous": ["common"],
   "restore-previous": ["common"],
 };

@@ -49,7 +49,7 @@ describe("the remote scripts as artifacts", { skip }, () => {
   test("every script file is valid sh (sh -n)", () => {
     const files = fs.readdirSync(REMOTE_SCRIPTS_DIR).filter((name) => name.endsWith(".sh"));
     // Every script a caller sends plus the shared libraries, and no orphan file.
-    const expected = [...Object.keys(SCRIPTS_AS_SENT), "common", "validators"].map((name) => `${name}.sh`);
+    const expected = [...Object.keys(SCRIPTS_AS_SENT), "common", "target-file", "validators"].map((name) => `${name}.sh`);
     assert.deepEqual(files.sort(), expected.sort());
     for (const file of files) {
       const result = spawnSync("sh", ["-n", join(REMOTE_SCRIPTS_DIR, file)], { encoding: "utf8" });

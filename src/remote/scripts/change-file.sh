@@ -12,17 +12,15 @@ check_directory "$dir"
 take_lock
 # Under the lock no other change is running, so any temp file left here is from a killed one.
 rm -f -- "$temp_prefix"*
-if [ -L "$target" ]; then
-  fail "refusing $target: it is a symbolic link (to $(readlink -- "$target")); set the path to the file it points to"
-fi
+refuse_linked_target
 refuse_link "$previous"
 # No copy of a secret file is kept, and none left by an older version of this script survives.
 if [ -n "$secret" ]; then rm -f -- "$previous" || exit 2; fi
 if [ -f "$target" ]; then
-  header=$(stat -c '%a %U %G' -- "$target") || exit 2
+  header=$(target_header) || exit 2
   if [ -n "$secret" ]; then
-    sum=$({ printf '%s' "$salt"; cat -- "$target"; } | sha256sum) || exit 2
-    printf 'SECRET %s %s\n' "$header" "${sum%% *}"
+    sum=$(salted_target_sum "$salt") || exit 2
+    printf 'SECRET %s %s\n' "$header" "$sum"
   else
     size=$(wc -c <"$target") || exit 2
     printf 'FILE %s %s\n' "$header" "$size"

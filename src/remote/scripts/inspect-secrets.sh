@@ -3,11 +3,11 @@
 # Parameters: target. Stdin: the salt, one line (empty: the unsalted checksum of old states).
 set -u
 IFS= read -r salt || salt=
-if [ -L "$target" ]; then echo "refusing $target: it is a symbolic link" >&2; exit 2; fi
+refuse_linked_target
 if [ ! -e "$target" ]; then echo ABSENT; exit 0; fi
 if [ ! -f "$target" ] || [ ! -r "$target" ]; then echo "$target is not a readable regular file" >&2; exit 2; fi
-header=$(stat -c '%a %U %G' -- "$target") || exit 2
-sum=$({ printf '%s' "$salt"; cat -- "$target"; } | sha256sum) || exit 2
-printf 'FILE %s %s\n' "$header" "${sum%% *}"
+header=$(target_header) || exit 2
+sum=$(salted_target_sum "$salt") || exit 2
+printf 'FILE %s %s\n' "$header" "$sum"
 # Only what precedes the first `:` of each entry line: the user names.
 grep -v '^[[:space:]]*#' -- "$target" | sed -n 's/^\([^:]*\):.*/\1/p'
