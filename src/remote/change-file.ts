@@ -2,9 +2,8 @@
  * Changing one file of a host safely, on one channel: the remote script locks, shows the current
  * content, waits for the new content on stdin, validates it on the host and swaps it in atomically.
  */
-import { posix } from "node:path";
-
 import { createHash } from "node:crypto";
+import { posix } from "node:path";
 
 import { RemoteError, commandFailedError } from "./errors";
 import { noteFileChanged, parseFileHeader, type FileMetadata } from "./read-file";
