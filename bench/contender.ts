@@ -50,7 +50,10 @@ export async function settleAll(operations: Promise<unknown>[], onFailure: (erro
 
 function countLines(file: string, pattern: RegExp): number {
   try {
-    return fs.readFileSync(file, "utf8").split("\n").filter((line) => pattern.test(line)).length;
+    return fs
+      .readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => pattern.test(line)).length;
   } catch {
     return 0;
   }

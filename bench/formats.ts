@@ -14,9 +14,21 @@ import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 
 import {
-  applyXinetdService, parseRsyncdDocument, parseXinetdDocument, readRsyncModule, readXinetdService, removeRsyncModule,
-  renderRsyncdDocument, renderXinetdDocument, rsyncdSemantics, setRsyncModule, validateRsyncdDocument, validateXinetdDocument,
-  findRsyncdModule, type RsyncdDocument, type XinetdDocument,
+  applyXinetdService,
+  parseRsyncdDocument,
+  parseXinetdDocument,
+  readRsyncModule,
+  readXinetdService,
+  removeRsyncModule,
+  renderRsyncdDocument,
+  renderXinetdDocument,
+  rsyncdSemantics,
+  setRsyncModule,
+  validateRsyncdDocument,
+  validateXinetdDocument,
+  findRsyncdModule,
+  type RsyncdDocument,
+  type XinetdDocument,
 } from "../src/formats";
 import { moduleSectionText } from "../src/provider/rsyncd-file";
 
@@ -32,7 +44,14 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { modules: [2000, 20000], repeated: 50000, services: 5000, unknown: 20000, reps: 3, sample: 100 };
+  const options: Options = {
+    modules: [2000, 20000],
+    repeated: 50000,
+    services: 5000,
+    unknown: 20000,
+    reps: 3,
+    sample: 100,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[++i];
@@ -113,11 +132,21 @@ function xinetdRepeatedFile(lines: number): string {
   for (let i = 0; i < lines; i++) {
     const address = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
     switch (i % 5) {
-      case 0: parts.push(`\tonly_from      += ${address}`); break;
-      case 1: parts.push(`\tno_access      -= ${address}`); break;
-      case 2: parts.push(`\tpassenv        += VAR${i}`); break;
-      case 3: parts.push("\tlog_on_success += PID HOST"); break;
-      default: parts.push("\tinstances       = 40"); break;
+      case 0:
+        parts.push(`\tonly_from      += ${address}`);
+        break;
+      case 1:
+        parts.push(`\tno_access      -= ${address}`);
+        break;
+      case 2:
+        parts.push(`\tpassenv        += VAR${i}`);
+        break;
+      case 3:
+        parts.push("\tlog_on_success += PID HOST");
+        break;
+      default:
+        parts.push("\tinstances       = 40");
+        break;
     }
   }
   parts.push("}", "");
@@ -136,7 +165,14 @@ function xinetdUnknownFile(lines: number): string {
 function xinetdServicesFile(services: number): string {
   const parts: string[] = [];
   for (let i = 0; i < services; i++) {
-    parts.push(`service svc${i}`, ...XINETD_BASE.slice(1).map((line) => line.replace("rsync", `svc${i}`)), "\ttype            = UNLISTED", `\tport            = ${1024 + (i % 60000)}`, "}", "");
+    parts.push(
+      `service svc${i}`,
+      ...XINETD_BASE.slice(1).map((line) => line.replace("rsync", `svc${i}`)),
+      "\ttype            = UNLISTED",
+      `\tport            = ${1024 + (i % 60000)}`,
+      "}",
+      "",
+    );
   }
   return parts.join("\n");
 }
@@ -156,7 +192,14 @@ const rows: Row[] = [];
  * Times `run` on a fresh input per repetition (`prepare` is not timed), so nothing one phase
  * computed and cached for a document (the rsyncd walk) makes a later phase look cheaper.
  */
-function timeOn<I, T>(format: string, size: string, phase: string, reps: number, prepare: () => I, run: (input: I) => T): T {
+function timeOn<I, T>(
+  format: string,
+  size: string,
+  phase: string,
+  reps: number,
+  prepare: () => I,
+  run: (input: I) => T,
+): T {
   const samples: number[] = [];
   let result: T | undefined;
   for (let r = 0; r < reps; r++) {
@@ -166,7 +209,14 @@ function timeOn<I, T>(format: string, size: string, phase: string, reps: number,
     samples.push(performance.now() - start);
   }
   samples.sort((a, b) => a - b);
-  const row = { format, size, phase, medianMs: samples[Math.floor(samples.length / 2)]!, minMs: samples[0]!, maxMs: samples[samples.length - 1]! };
+  const row = {
+    format,
+    size,
+    phase,
+    medianMs: samples[Math.floor(samples.length / 2)]!,
+    minMs: samples[0]!,
+    maxMs: samples[samples.length - 1]!,
+  };
   rows.push(row);
   process.stderr.write(`${format} ${size} ${phase}: ${row.medianMs.toFixed(1)} ms\n`);
   return result as T;
@@ -181,7 +231,9 @@ function benchRsyncd(size: string, text: string, reps: number, sample: number, m
   const doc = time("rsyncd", size, "parse", reps, fresh);
   timeOn("rsyncd", size, "validate", reps, fresh, (d) => validateRsyncdDocument(d));
   const target = moduleNames[Math.floor(moduleNames.length / 2)]!;
-  timeOn("rsyncd", size, "semantic read of one module", reps, fresh, (d) => findRsyncdModule(rsyncdSemantics(d), target));
+  timeOn("rsyncd", size, "semantic read of one module", reps, fresh, (d) =>
+    findRsyncdModule(rsyncdSemantics(d), target),
+  );
   const model = timeOn("rsyncd", size, "read one module (model)", reps, fresh, (d) => readRsyncModule(d, target))!;
   const changed = { ...model, maxConnections: 7, comment: "changed by the benchmark" };
   timeOn("rsyncd", size, "set one module", reps, fresh, (d) => setRsyncModule(d, changed));
@@ -220,21 +272,39 @@ function main(): void {
       const size = `${options.repeated} repeated lines`;
       time("rsyncd", size, "parse", options.reps, fresh);
       timeOn("rsyncd", size, "validate", options.reps, fresh, (d) => validateRsyncdDocument(d));
-      const model = timeOn("rsyncd", size, "read one module (model)", options.reps, fresh, (d) => readRsyncModule(d, "big"))!;
-      timeOn("rsyncd", size, "set one module", options.reps, fresh, (d) => setRsyncModule(d, { ...model, hostsAllow: ["192.0.2.1"] }));
+      const model = timeOn("rsyncd", size, "read one module (model)", options.reps, fresh, (d) =>
+        readRsyncModule(d, "big"),
+      )!;
+      timeOn("rsyncd", size, "set one module", options.reps, fresh, (d) =>
+        setRsyncModule(d, { ...model, hostsAllow: ["192.0.2.1"] }),
+      );
     }
     if (options.unknown > 0) {
       const text = rsyncdUnknownFile(options.unknown);
-      timeOn("rsyncd", `${options.unknown} unknown names`, "validate", options.reps, () => parseRsyncdDocument(text), (d) => validateRsyncdDocument(d));
+      timeOn(
+        "rsyncd",
+        `${options.unknown} unknown names`,
+        "validate",
+        options.reps,
+        () => parseRsyncdDocument(text),
+        (d) => validateRsyncdDocument(d),
+      );
     }
   }
   if (options.only !== "rsyncd") {
-    if (options.repeated > 0) benchXinetd(`${options.repeated} repeated lines`, xinetdRepeatedFile(options.repeated), options.reps, "rsync");
+    if (options.repeated > 0)
+      benchXinetd(`${options.repeated} repeated lines`, xinetdRepeatedFile(options.repeated), options.reps, "rsync");
     if (options.unknown > 0) {
       const doc = parseXinetdDocument(xinetdUnknownFile(options.unknown));
       time("xinetd", `${options.unknown} unknown names`, "validate", options.reps, () => validateXinetdDocument(doc));
     }
-    if (options.services > 0) benchXinetd(`${options.services} services`, xinetdServicesFile(options.services), options.reps, `svc${Math.floor(options.services / 2)}`);
+    if (options.services > 0)
+      benchXinetd(
+        `${options.services} services`,
+        xinetdServicesFile(options.services),
+        options.reps,
+        `svc${Math.floor(options.services / 2)}`,
+      );
   }
   const machine = `${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores, node ${process.version}`;
   const lines = [
@@ -242,10 +312,14 @@ function main(): void {
     "",
     "| format | size | phase | median ms | min | max |",
     "|---|---|---|---:|---:|---:|",
-    ...rows.map((r) => `| ${r.format} | ${r.size} | ${r.phase} | ${r.medianMs.toFixed(1)} | ${r.minMs.toFixed(1)} | ${r.maxMs.toFixed(1)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.format} | ${r.size} | ${r.phase} | ${r.medianMs.toFixed(1)} | ${r.minMs.toFixed(1)} | ${r.maxMs.toFixed(1)} |`,
+    ),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
-  if (options.json !== undefined) writeFileSync(options.json, `${JSON.stringify({ machine, reps: options.reps, rows }, null, 2)}\n`);
+  if (options.json !== undefined)
+    writeFileSync(options.json, `${JSON.stringify({ machine, reps: options.reps, rows }, null, 2)}\n`);
 }
 
 main();

@@ -72,13 +72,19 @@ export function renderMarkdown(result: BenchResult): string {
   const { machine } = result;
   lines.push(`Command: \`${result.command}\``);
   lines.push("");
-  lines.push(`Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB RAM, Linux ${machine.kernel}, Node ${machine.node}` +
-    `${machine.ansible ? `, ansible-core ${machine.ansible}` : ""}. Run of ${result.date}: ${result.hosts} hosts × ` +
-    `${result.modules} modules (${result.resources} resources), ${result.reps} repetitions.`);
+  lines.push(
+    `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB RAM, Linux ${machine.kernel}, Node ${machine.node}` +
+      `${machine.ansible ? `, ansible-core ${machine.ansible}` : ""}. Run of ${result.date}: ${result.hosts} hosts × ` +
+      `${result.modules} modules (${result.resources} resources), ${result.reps} repetitions.`,
+  );
   lines.push("");
   lines.push("Median wall time (min–max):");
   lines.push("");
-  const header = ["phase", ...contenders, ...(contenders.includes("library") ? others.map((other) => `library / ${other}`) : [])];
+  const header = [
+    "phase",
+    ...contenders,
+    ...(contenders.includes("library") ? others.map((other) => `library / ${other}`) : []),
+  ];
   lines.push(`| ${header.join(" | ")} |`);
   lines.push(`|${header.map(() => "---").join("|")}|`);
   for (const phase of PHASES) {
@@ -106,15 +112,26 @@ export function renderMarkdown(result: BenchResult): string {
   }
   lines.push("");
   const reloads = Object.entries(result.reloadsPerHostByContender)
-    .map(([name, counts]) => `${name} ${counts.converge}/${counts.update}`).join(", ");
+    .map(([name, counts]) => `${name} ${counts.converge}/${counts.update}`)
+    .join(", ");
   lines.push(`- xinetd reloads per host, converge/update (most on any host): ${reloads || "—"}`);
-  lines.push(`- failed operations: ${contenders.map((name) => `${name} ${result.failedOperations[name] ?? 0}`).join(", ")}`);
+  lines.push(
+    `- failed operations: ${contenders.map((name) => `${name} ${result.failedOperations[name] ?? 0}`).join(", ")}`,
+  );
   const findings = Object.entries(result.refreshFindingsAsExpected)
-    .map(([name, ok]) => `${name} ${ok.noopRefresh ? "none" : "UNEXPECTED"} / ${ok.driftCheck ? "exactly the edits" : "NOT the edits"}`).join(", ");
+    .map(
+      ([name, ok]) =>
+        `${name} ${ok.noopRefresh ? "none" : "UNEXPECTED"} / ${ok.driftCheck ? "exactly the edits" : "NOT the edits"}`,
+    )
+    .join(", ");
   lines.push(`- drift found, no-op refresh / drift check: ${findings || "—"}`);
   if (result.providerPeakRssMb !== null) {
-    lines.push(`- provider host peak RSS: ${result.providerPeakRssMb.toFixed(0)} MiB; its start (not in the times above): ${result.providerHostStartMs?.toFixed(0)} ms per phase`);
+    lines.push(
+      `- provider host peak RSS: ${result.providerPeakRssMb.toFixed(0)} MiB; its start (not in the times above): ${result.providerHostStartMs?.toFixed(0)} ms per phase`,
+    );
   }
-  lines.push(`- checks from inside the hosts: ${result.verificationProblems.length === 0 ? "all passed" : result.verificationProblems.slice(0, 5).join("; ")}`);
+  lines.push(
+    `- checks from inside the hosts: ${result.verificationProblems.length === 0 ? "all passed" : result.verificationProblems.slice(0, 5).join("; ")}`,
+  );
   return `${lines.join("\n")}\n`;
 }

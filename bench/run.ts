@@ -22,7 +22,14 @@ import { floorContender } from "./contenders/floor";
 import { libraryContender, PROJECT_ROOT, type LibraryMeasures } from "./contenders/library";
 import { median, rangeOf, renderMarkdown, round, type BenchResult } from "./report";
 import {
-  CONTENDERS, editByHand, PHASES, resetHost, verifyHost, type ContenderName, type Fleet, type Phase,
+  CONTENDERS,
+  editByHand,
+  PHASES,
+  resetHost,
+  verifyHost,
+  type ContenderName,
+  type Fleet,
+  type Phase,
 } from "./workload";
 
 const MAX_HOSTS = 50;
@@ -51,12 +58,17 @@ function parseOptions(argv: string[]): Options {
   });
   const integer = (name: string, text: string, min: number, max: number) => {
     const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got ${text}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`--${name} must be an integer from ${min} to ${max}, got ${text}`);
     return value;
   };
-  const contenders = values.contenders.split(",").map((name) => name.trim()).filter(Boolean);
+  const contenders = values.contenders
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of contenders) {
-    if (!(CONTENDERS as readonly string[]).includes(name)) throw new Error(`unknown contender ${name}; known: ${CONTENDERS.join(", ")}`);
+    if (!(CONTENDERS as readonly string[]).includes(name))
+      throw new Error(`unknown contender ${name}; known: ${CONTENDERS.join(", ")}`);
   }
   return {
     hosts: integer("hosts", values.hosts, 1, MAX_HOSTS),
@@ -79,10 +91,16 @@ function ensureAnsible(): string {
   if (probe.status !== 0) {
     progress("installing ansible-core with apt-get");
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    let install = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "ansible-core"], { env, stdio: "inherit" });
+    let install = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "ansible-core"], {
+      env,
+      stdio: "inherit",
+    });
     if (install.status !== 0) {
       spawnSync("apt-get", ["update"], { env, stdio: "inherit" });
-      install = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "ansible-core"], { env, stdio: "inherit" });
+      install = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "ansible-core"], {
+        env,
+        stdio: "inherit",
+      });
     }
     if (install.status !== 0) throw new Error("could not install ansible-core with apt-get");
     probe = version();
@@ -119,7 +137,8 @@ async function runPhase(fleet: Fleet, contender: Contender, phase: Phase, sample
   const name = contender.name;
   if (phase === "driftCheck" && contender.changesHosts) {
     const edits = await Promise.allSettled(fleet.hosts.map(editByHand));
-    for (const edit of edits) if (edit.status === "rejected") samples.problems.push(`${name} ${phase}: ${describeError(edit.reason)}`);
+    for (const edit of edits)
+      if (edit.status === "rejected") samples.problems.push(`${name} ${phase}: ${describeError(edit.reason)}`);
   }
   const reloadsBefore = fleet.hosts.map(xinetdReloads);
   const loginsBefore = fleet.hosts.map(sshLogins);
@@ -143,17 +162,27 @@ async function runPhase(fleet: Fleet, contender: Contender, phase: Phase, sample
     }
   }
   if (contender.changesHosts && (phase === "converge" || phase === "update" || phase === "destroy")) {
-    const expected = phase === "destroy" ? "absent" : { generation: phase === "converge" ? 0 as const : 1 as const };
+    const expected =
+      phase === "destroy" ? "absent" : { generation: phase === "converge" ? (0 as const) : (1 as const) };
     const problems = (await Promise.all(fleet.hosts.map((host) => verifyHost(host, fleet.modules, expected)))).flat();
     samples.problems.push(...problems.map((problem) => `${name} ${phase}: ${problem}`));
   }
   const trips = result.roundTrips === undefined ? "?" : String(result.roundTrips);
-  progress(`${name.padEnd(14)} ${phase.padEnd(11)} ${(result.ms / 1000).toFixed(2).padStart(8)} s  round trips ${trips}` +
-    `${result.failedOperations ? `  FAILED ${result.failedOperations}` : ""}`);
+  progress(
+    `${name.padEnd(14)} ${phase.padEnd(11)} ${(result.ms / 1000).toFixed(2).padStart(8)} s  round trips ${trips}` +
+      `${result.failedOperations ? `  FAILED ${result.failedOperations}` : ""}`,
+  );
   return result;
 }
 
-function summarize(options: Options, fleet: Fleet, samples: Samples, library: LibraryMeasures, ansibleVersion: string | undefined, command: string): BenchResult {
+function summarize(
+  options: Options,
+  fleet: Fleet,
+  samples: Samples,
+  library: LibraryMeasures,
+  ansibleVersion: string | undefined,
+  command: string,
+): BenchResult {
   const resources = fleet.hosts.length * (fleet.modules + 3);
   const phases = perPhase((): BenchResult["phases"][Phase] => ({}));
   const ratios = perPhase((): BenchResult["ratios"][Phase] => ({}));
@@ -165,7 +194,9 @@ function summarize(options: Options, fleet: Fleet, samples: Samples, library: Li
       if (!ms || ms.length === 0) continue;
       phases[phase][name] = rangeOf(ms);
       const trips = samples.roundTrips[phase][name]!;
-      roundTripsPerResource[phase][name] = trips.every((value) => value !== undefined) ? round(median(trips as number[]) / resources, 2) : null;
+      roundTripsPerResource[phase][name] = trips.every((value) => value !== undefined)
+        ? round(median(trips as number[]) / resources, 2)
+        : null;
       sshLoginsPerHost[phase][name] = median(samples.logins[phase][name]!);
     }
     const libraryMedian = phases[phase].library?.medianMs;
@@ -176,8 +207,12 @@ function summarize(options: Options, fleet: Fleet, samples: Samples, library: Li
     }
   }
   const worst = (values: number[]) => (values.length === 0 ? 0 : Math.max(...values));
-  const reloadsPerHostByContender = Object.fromEntries(Object.entries(samples.reloads)
-    .map(([name, counts]) => [name, { converge: worst(counts.converge), update: worst(counts.update) }]));
+  const reloadsPerHostByContender = Object.fromEntries(
+    Object.entries(samples.reloads).map(([name, counts]) => [
+      name,
+      { converge: worst(counts.converge), update: worst(counts.update) },
+    ]),
+  );
   return {
     date: new Date().toISOString(),
     command,
@@ -216,10 +251,12 @@ export async function main(argv: string[]): Promise<BenchResult> {
   progress(`lab of ${options.hosts} hosts up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const contenders: Contender[] = [];
   let stopping: Promise<void> | undefined;
-  const stopAll = () => (stopping ??= (async () => {
-    for (const contender of contenders) await contender.close().catch((error: unknown) => progress(`closing ${contender.name}: ${String(error)}`));
-    await lab.stop();
-  })());
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const contender of contenders)
+        await contender.close().catch((error: unknown) => progress(`closing ${contender.name}: ${String(error)}`));
+      await lab.stop();
+    })());
   const onSignal = (signal: NodeJS.Signals) => {
     progress(`${signal}: stopping the lab and the provider host`);
     void stopAll().finally(() => process.exit(130));
@@ -229,20 +266,37 @@ export async function main(argv: string[]): Promise<BenchResult> {
 
   try {
     const fleet: Fleet = {
-      hosts: lab.hosts, modules: options.modules, rootPrivateKey: lab.rootPrivateKey, rootKeyPath: lab.rootKeyPath, knownHostsPath: lab.knownHostsPath,
+      hosts: lab.hosts,
+      modules: options.modules,
+      rootPrivateKey: lab.rootPrivateKey,
+      rootKeyPath: lab.rootKeyPath,
+      knownHostsPath: lab.knownHostsPath,
     };
     const libraryMeasures: LibraryMeasures = { providerPeakRssMb: 0, hostStartMs: [] };
     for (const name of options.contenders) {
       switch (name) {
-        case "library": contenders.push(libraryContender(fleet, progress, libraryMeasures)); break;
-        case "ansible": contenders.push(ansibleContender(fleet, progress)); break;
-        case "dialPerCommand": contenders.push(dialPerCommandContender(fleet, progress)); break;
-        case "floor": contenders.push(floorContender(fleet, progress)); break;
+        case "library":
+          contenders.push(libraryContender(fleet, progress, libraryMeasures));
+          break;
+        case "ansible":
+          contenders.push(ansibleContender(fleet, progress));
+          break;
+        case "dialPerCommand":
+          contenders.push(dialPerCommandContender(fleet, progress));
+          break;
+        case "floor":
+          contenders.push(floorContender(fleet, progress));
+          break;
       }
     }
     const samples: Samples = {
-      ms: perPhase(() => ({})), roundTrips: perPhase(() => ({})), logins: perPhase(() => ({})),
-      reloads: {}, failed: {}, findingsOk: {}, problems: [],
+      ms: perPhase(() => ({})),
+      roundTrips: perPhase(() => ({})),
+      logins: perPhase(() => ({})),
+      reloads: {},
+      failed: {},
+      findingsOk: {},
+      problems: [],
     };
     for (let rep = 0; rep < options.reps; rep++) {
       const order = contenders.map((_, index) => contenders[(index + rep) % contenders.length]!);
@@ -274,7 +328,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     () => process.exit(0),
     (error: unknown) => {
-      process.stderr.write(`[bench] failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+      process.stderr.write(
+        `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(1);
     },
   );

@@ -62,7 +62,13 @@ export const HAND_EDITED_COMMENT = "edited by hand";
 export const HAND_EDITED_PER_SOURCE = 5;
 
 export function globalInputs(): Record<string, unknown> {
-  return { configPath: CONFIG_PATH, pidFile: "/var/run/rsyncd.pid", lockFile: "/var/run/rsync.lock", logFile: "/var/log/rsync.log", port: 873 };
+  return {
+    configPath: CONFIG_PATH,
+    pidFile: "/var/run/rsyncd.pid",
+    lockFile: "/var/run/rsync.lock",
+    logFile: "/var/log/rsync.log",
+    port: 873,
+  };
 }
 
 export function moduleInputs(name: string, generation: Generation): Record<string, unknown> {
@@ -118,18 +124,30 @@ export function resourcesOf(fleet: Fleet): WorkloadResource[] {
     { kind: "RsyncSecrets", name: `h${host.number}-secrets`, host, inputs: () => secretsInputs(host) },
     ...Array.from({ length: fleet.modules }, (_, index): WorkloadResource => {
       const name = moduleName(index);
-      return { kind: "RsyncModule", name: `h${host.number}-${name}`, host, inputs: (generation) => moduleInputs(name, generation) };
+      return {
+        kind: "RsyncModule",
+        name: `h${host.number}-${name}`,
+        host,
+        inputs: (generation) => moduleInputs(name, generation),
+      };
     }),
-    { kind: "XinetdService", name: `h${host.number}-xinetd-rsync`, host, inputs: (generation) => xinetdInputs(generation) },
+    {
+      kind: "XinetdService",
+      name: `h${host.number}-xinetd-rsync`,
+      host,
+      inputs: (generation) => xinetdInputs(generation),
+    },
   ]);
 }
 
 /** What the drift check must find on every host: these properties of these resources. */
 export function expectedDrift(fleet: Fleet): Map<string, string[]> {
-  return new Map(fleet.hosts.flatMap((host) => [
-    [`h${host.number}-${moduleName(0)}`, ["comment"]],
-    [`h${host.number}-xinetd-rsync`, ["perSource"]],
-  ]));
+  return new Map(
+    fleet.hosts.flatMap((host) => [
+      [`h${host.number}-${moduleName(0)}`, ["comment"]],
+      [`h${host.number}-xinetd-rsync`, ["perSource"]],
+    ]),
+  );
 }
 
 /**
@@ -161,10 +179,19 @@ if [ -e ${XINETD_PATH} ]; then rm -f ${XINETD_PATH}; service xinetd reload >/dev
  * update, xinetd starts the rsync daemon and the files hold every module with the generation's
  * values; after destroy, nothing is left. Returns problems, empty when all is well.
  */
-export async function verifyHost(host: LabHost, modules: number, expected: { generation: Generation } | "absent"): Promise<string[]> {
+export async function verifyHost(
+  host: LabHost,
+  modules: number,
+  expected: { generation: Generation } | "absent",
+): Promise<string[]> {
   if (expected === "absent") {
-    const result = await host.exec(`for f in ${CONFIG_PATH} ${SECRETS_PATH} ${XINETD_PATH}; do [ ! -e "$f" ] || echo "$f"; done`);
-    return result.stdout.split("\n").filter(Boolean).map((file) => `${host.name}: ${file} left after destroy`);
+    const result = await host.exec(
+      `for f in ${CONFIG_PATH} ${SECRETS_PATH} ${XINETD_PATH}; do [ ! -e "$f" ] || echo "$f"; done`,
+    );
+    return result.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((file) => `${host.name}: ${file} left after destroy`);
   }
   const { generation } = expected;
   const instances = xinetdInputs(generation).instances;
@@ -181,9 +208,12 @@ stat -c %a ${SECRETS_PATH}
   const [served, sections, moduleLines, instanceLines, secretsMode] = result.stdout.trim().split("\n");
   const problems: string[] = [];
   if (served !== "served") problems.push(`${host.name}: the rsync daemon does not answer through xinetd`);
-  if (Number(sections) !== modules) problems.push(`${host.name}: ${CONFIG_PATH} has ${sections ?? 0} module sections, expected ${modules}`);
-  if (Number(moduleLines) !== modules) problems.push(`${host.name}: ${moduleLines ?? 0} modules say max connections = ${maxConnections}`);
+  if (Number(sections) !== modules)
+    problems.push(`${host.name}: ${CONFIG_PATH} has ${sections ?? 0} module sections, expected ${modules}`);
+  if (Number(moduleLines) !== modules)
+    problems.push(`${host.name}: ${moduleLines ?? 0} modules say max connections = ${maxConnections}`);
   if (Number(instanceLines) !== 1) problems.push(`${host.name}: ${XINETD_PATH} does not say instances = ${instances}`);
-  if (secretsMode !== "600") problems.push(`${host.name}: ${SECRETS_PATH} has mode ${secretsMode ?? "?"}, expected 600`);
+  if (secretsMode !== "600")
+    problems.push(`${host.name}: ${SECRETS_PATH} has mode ${secretsMode ?? "?"}, expected 600`);
   return problems;
 }

@@ -12,7 +12,13 @@ import { join, resolve } from "node:path";
 import { labDirFor, startLab, stopLabFromState, type LabHost } from "../test/lab/lab";
 import { findMissingLabRequirements } from "../test/lab/requirements";
 import {
-  fieldDrift, ProgramResource, providerTexts, rootConnection, temporaryFilesIn, TYPE_NAMES, xinetdReloads,
+  fieldDrift,
+  ProgramResource,
+  providerTexts,
+  rootConnection,
+  temporaryFilesIn,
+  TYPE_NAMES,
+  xinetdReloads,
 } from "../test/support/program-resources";
 import { startProviderHost, type ProviderHost } from "../test/support/provider-host";
 import { RSYNC_PORT, SEED_CONFIG_PATH, SEED_SECRETS_PATH, seedSteps } from "../test/support/seed-scenario";
@@ -25,7 +31,14 @@ const BUILT_PROVIDER = join(ROOT, "dist/provider/index.js");
 const started = Date.now();
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 const heading = (text: string) => console.log(`\n== ${text} ==`);
-const indented = (text: string) => console.log(text.replace(/\n$/, "").split("\n").map((line) => `    | ${line}`).join("\n"));
+const indented = (text: string) =>
+  console.log(
+    text
+      .replace(/\n$/, "")
+      .split("\n")
+      .map((line) => `    | ${line}`)
+      .join("\n"),
+  );
 const label = (resource: ProgramResource) => `${TYPE_NAMES[resource.kind].padEnd(13)} ${resource.name.padEnd(14)}`;
 const shown = (value: unknown) => (value === undefined ? "(not set)" : JSON.stringify(value));
 
@@ -61,17 +74,22 @@ function checkpoint(): void {
 }
 
 function newestSourceChange(directory: string): number {
-  return Math.max(...readdirSync(directory, { withFileTypes: true }).map((entry) => {
-    const path = join(directory, entry.name);
-    return entry.isDirectory() ? newestSourceChange(path) : statSync(path).mtimeMs;
-  }));
+  return Math.max(
+    ...readdirSync(directory, { withFileTypes: true }).map((entry) => {
+      const path = join(directory, entry.name);
+      return entry.isDirectory() ? newestSourceChange(path) : statSync(path).mtimeMs;
+    }),
+  );
 }
 
 /** Builds dist/ when it is missing (a fresh clone) or older than src/. */
 function buildIfStale(): void {
   if (existsSync(BUILT_PROVIDER) && statSync(BUILT_PROVIDER).mtimeMs >= newestSourceChange(join(ROOT, "src"))) return;
   console.log("building dist/ (the provider host loads the built package) ...");
-  const build = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
+  const build = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   if (build.status !== 0) throw new Error("building dist/ failed");
 }
 
@@ -100,11 +118,18 @@ async function up(target: LabHost, resource: ProgramResource, inputs: Record<str
   const outputs = resource.outputs;
   if (step !== "create") return;
   if (resource.kind === "rsyncSecrets") {
-    console.log(`    ${String(outputs.path)}: users ${JSON.stringify(outputs.userNames)}, mode ${String(outputs.permissions)} (passwords are never printed or stored in outputs)`);
+    console.log(
+      `    ${String(outputs.path)}: users ${JSON.stringify(outputs.userNames)}, mode ${String(outputs.permissions)} (passwords are never printed or stored in outputs)`,
+    );
   } else if (resource.kind === "rsyncListing") {
     console.log(`    rsync://localhost:${RSYNC_PORT}/ on the host lists ${JSON.stringify(outputs.modules)}`);
   } else {
-    const where = resource.kind === "xinetdService" ? String(outputs.path) : resource.kind === "rsyncModule" ? `its section of ${SEED_CONFIG_PATH}` : `the global part of ${SEED_CONFIG_PATH}`;
+    const where =
+      resource.kind === "xinetdService"
+        ? String(outputs.path)
+        : resource.kind === "rsyncModule"
+          ? `its section of ${SEED_CONFIG_PATH}`
+          : `the global part of ${SEED_CONFIG_PATH}`;
     console.log(`    wrote ${where}:`);
     indented(String(outputs.content));
   }
@@ -126,7 +151,9 @@ async function refresh(resources: ProgramResource[]): Promise<void> {
     if ((await resource.drift()).changes === "none") continue;
     drifted++;
     for (const field of fieldDrift(stored, resource.outputs)) {
-      console.log(`  ${label(resource)} ${field.property.padEnd(10)} stored ${shown(field.stored).padEnd(10)} host ${shown(field.host)}`);
+      console.log(
+        `  ${label(resource)} ${field.property.padEnd(10)} stored ${shown(field.stored).padEnd(10)} host ${shown(field.host)}`,
+      );
     }
   }
   if (drifted === 0) console.log(`  no drift in any of the ${resources.length} resources`);
@@ -134,24 +161,36 @@ async function refresh(resources: ProgramResource[]): Promise<void> {
 
 async function demo(): Promise<void> {
   buildIfStale();
-  console.log("pulumi-xinetd demo: the seed scenario through @pulumi/pulumi's dynamic-provider host over gRPC (no Pulumi CLI)");
+  console.log(
+    "pulumi-xinetd demo: the seed scenario through @pulumi/pulumi's dynamic-provider host over gRPC (no Pulumi CLI)",
+  );
   running.labId = randomBytes(3).toString("hex");
   const lab = await startLab({ hosts: 1, id: running.labId });
   checkpoint();
   const target = lab.hosts[0]!;
-  console.log(`lab host ${target.name} at ${target.address}: sshd and xinetd in namespaces of their own (${seconds(started)})`);
+  console.log(
+    `lab host ${target.name} at ${target.address}: sshd and xinetd in namespaces of their own (${seconds(started)})`,
+  );
   const texts = await providerTexts();
   running.host = await startProviderHost();
   const host = running.host;
   checkpoint();
-  console.log(`dynamic-provider host pid ${host.pid}, gRPC on 127.0.0.1:${host.port}; every call carries __provider as registration serializes it`);
+  console.log(
+    `dynamic-provider host pid ${host.pid}, gRPC on 127.0.0.1:${host.port}; every call carries __provider as registration serializes it`,
+  );
 
   const connection = rootConnection(lab, target);
   const steps = seedSteps(connection, randomBytes(12).toString("base64url"));
   const resources = steps.map((step) => new ProgramResource(host, step.kind, step.name, texts));
   const inputsOf = new Map(resources.map((resource, i) => [resource, steps[i]!.inputs]));
   const listing = new ProgramResource(host, "rsyncListing", "seed-listing", texts);
-  inputsOf.set(listing, { connection, port: RSYNC_PORT, configPath: SEED_CONFIG_PATH, expectedModules: ["pub", "backup"], revision: [] });
+  inputsOf.set(listing, {
+    connection,
+    port: RSYNC_PORT,
+    configPath: SEED_CONFIG_PATH,
+    expectedModules: ["pub", "backup"],
+    revision: [],
+  });
   const all = [...resources, listing];
 
   heading("pulumi up: check, then create, one resource after another as RsyncServer orders them");
@@ -163,8 +202,16 @@ async function demo(): Promise<void> {
   heading("someone edits the host by hand");
   const configBefore = await cat(target, SEED_CONFIG_PATH);
   const serviceBefore = await cat(target, XINETD_FILE);
-  await handEdit(target, "makes module [pub] writable:", `sed -i 's/read only = yes/read only = no/' ${SEED_CONFIG_PATH}`);
-  await handEdit(target, "caps the rsync service at 4 connections:", String.raw`sed -i 's/^}/\tinstances = 4\n}/' ${XINETD_FILE}`);
+  await handEdit(
+    target,
+    "makes module [pub] writable:",
+    `sed -i 's/read only = yes/read only = no/' ${SEED_CONFIG_PATH}`,
+  );
+  await handEdit(
+    target,
+    "caps the rsync service at 4 connections:",
+    String.raw`sed -i 's/^}/\tinstances = 4\n}/' ${XINETD_FILE}`,
+  );
 
   heading("pulumi refresh: what the host has, against what the program wants");
   await refresh(resources);
@@ -187,12 +234,18 @@ async function demo(): Promise<void> {
     const since = Date.now();
     await resource.destroy();
     const reloaded = xinetdReloads(target) - reloads;
-    console.log(`- ${label(resource)} delete (${seconds(since)}${reloaded > 0 ? `, xinetd reloaded ${reloaded}x` : ""})`);
+    console.log(
+      `- ${label(resource)} delete (${seconds(since)}${reloaded > 0 ? `, xinetd reloaded ${reloaded}x` : ""})`,
+    );
   }
   for (const path of [XINETD_FILE, SEED_CONFIG_PATH, SEED_SECRETS_PATH]) {
-    if ((await target.exec(["test", "-e", path])).code === 0) throw new Error(`${path} is still on the host after destroy`);
+    if ((await target.exec(["test", "-e", path])).code === 0)
+      throw new Error(`${path} is still on the host after destroy`);
   }
-  const leftovers = [...(await temporaryFilesIn(target, "/etc/xinetd.d")), ...(await temporaryFilesIn(target, "/etc/rsyncd"))];
+  const leftovers = [
+    ...(await temporaryFilesIn(target, "/etc/xinetd.d")),
+    ...(await temporaryFilesIn(target, "/etc/rsyncd")),
+  ];
   if (leftovers.length > 0) throw new Error(`temporary files left on the host: ${leftovers.join(", ")}`);
   console.log(`  ${XINETD_FILE}, ${SEED_CONFIG_PATH}, ${SEED_SECRETS_PATH}: gone; no temporary files left`);
   const after = spawnSync("rsync", [`rsync://${target.address}/`], { encoding: "utf8", timeout: 10_000 });
@@ -204,7 +257,9 @@ async function demo(): Promise<void> {
 async function main(): Promise<number> {
   const missing = findMissingLabRequirements();
   if (missing.length > 0) {
-    console.error(`npm run demo cannot start its lab host: ${missing.join("; ")}. Run it as root on Linux with xinetd, rsync and openssh-server installed.`);
+    console.error(
+      `npm run demo cannot start its lab host: ${missing.join("; ")}. Run it as root on Linux with xinetd, rsync and openssh-server installed.`,
+    );
     return 1;
   }
   process.once("SIGINT", () => interrupt("SIGINT", 130));

@@ -9,7 +9,17 @@
 export * from "./resources";
 export { Fleet } from "./fleet";
 export type {
-  FleetArgs, FleetConnection, FleetDescription, FleetGroup, FleetHost, FleetHostResource, FleetModule, FleetProblem, FleetRsync,
-  FleetSecrets, FleetXinetdService, HostGroupResources,
+  FleetArgs,
+  FleetConnection,
+  FleetDescription,
+  FleetGroup,
+  FleetHost,
+  FleetHostResource,
+  FleetModule,
+  FleetProblem,
+  FleetRsync,
+  FleetSecrets,
+  FleetXinetdService,
+  HostGroupResources,
 } from "./fleet";
 export type { EnvValue, ListValue, LogType, ResourceLimit, SocketType } from "./formats";

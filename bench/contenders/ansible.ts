@@ -12,8 +12,18 @@ import { isDeepStrictEqual } from "node:util";
 
 import { timed, type Contender, type PhaseResult } from "../contender";
 import {
-  CONFIG_PATH, globalInputs, moduleInputs, moduleName, SECRETS_PATH, SECRETS_USER, secretsPassword, XINETD_PATH, xinetdInputs,
-  type Fleet, type Generation, type Phase,
+  CONFIG_PATH,
+  globalInputs,
+  moduleInputs,
+  moduleName,
+  SECRETS_PATH,
+  SECRETS_USER,
+  secretsPassword,
+  XINETD_PATH,
+  xinetdInputs,
+  type Fleet,
+  type Generation,
+  type Phase,
 } from "../workload";
 
 const PLAYBOOK_DIR = path.resolve(__dirname, "../ansible");
@@ -33,21 +43,40 @@ function playbookVars(fleet: Fleet, generation: Generation): Record<string, unkn
   const global = globalInputs();
   const service = xinetdInputs(generation);
   return {
-    rsyncd: { config_path: CONFIG_PATH, pid_file: global.pidFile, lock_file: global.lockFile, log_file: global.logFile, port: global.port },
+    rsyncd: {
+      config_path: CONFIG_PATH,
+      pid_file: global.pidFile,
+      lock_file: global.lockFile,
+      log_file: global.logFile,
+      port: global.port,
+    },
     rsync_modules: Array.from({ length: fleet.modules }, (_, index) => {
       const inputs = moduleInputs(moduleName(index), generation);
       return {
-        name: inputs.moduleName, path: inputs.path, comment: inputs.comment, read_only: inputs.readOnly,
-        auth_users: inputs.authUsers, secrets_file: inputs.secretsFile, max_connections: inputs.maxConnections,
+        name: inputs.moduleName,
+        path: inputs.path,
+        comment: inputs.comment,
+        read_only: inputs.readOnly,
+        auth_users: inputs.authUsers,
+        secrets_file: inputs.secretsFile,
+        max_connections: inputs.maxConnections,
       };
     }),
     secrets_path: SECRETS_PATH,
     secrets_user: SECRETS_USER,
     xinetd: {
-      path: XINETD_PATH, service_name: service.serviceName, disable: service.disable, flags: service.flags,
-      socket_type: service.socketType, wait: service.wait, user: service.user, server: service.server,
-      server_args: service.serverArgs, log_on_failure_add: (service.logOnFailure as { add: string[] }).add,
-      instances: service.instances, per_source: service.perSource,
+      path: XINETD_PATH,
+      service_name: service.serviceName,
+      disable: service.disable,
+      flags: service.flags,
+      socket_type: service.socketType,
+      wait: service.wait,
+      user: service.user,
+      server: service.server,
+      server_args: service.serverArgs,
+      log_on_failure_add: (service.logOnFailure as { add: string[] }).add,
+      instances: service.instances,
+      per_source: service.perSource,
     },
   };
 }
@@ -55,7 +84,9 @@ function playbookVars(fleet: Fleet, generation: Generation): Record<string, unkn
 function inventory(fleet: Fleet): string {
   return [
     "[fleet]",
-    ...fleet.hosts.map((host) => `${host.address} bench_host=h${host.number} secrets_password=${secretsPassword(host)}`),
+    ...fleet.hosts.map(
+      (host) => `${host.address} bench_host=h${host.number} secrets_password=${secretsPassword(host)}`,
+    ),
     "",
     "[fleet:vars]",
     "ansible_user=root",
@@ -68,7 +99,10 @@ function inventory(fleet: Fleet): string {
 }
 
 /** `changed` task results as `h<n>.<task>`, and failed plus unreachable counts from the recap. */
-function parseOutput(stdout: string, hostNames: Map<string, string>): { changed: string[]; failures: number; recapHosts: number } {
+function parseOutput(
+  stdout: string,
+  hostNames: Map<string, string>,
+): { changed: string[]; failures: number; recapHosts: number } {
   const changed: string[] = [];
   let task = "";
   let failures = 0;
@@ -102,12 +136,20 @@ export function ansibleContender(fleet: Fleet, report: (message: string) => void
   const wrappers: Record<string, string> = {};
   for (const tool of ["ssh", "sftp", "scp"]) {
     const wrapper = path.join(workDir, `${tool}-counted`);
-    fs.writeFileSync(wrapper, `#!/bin/sh\necho ${tool} >>"$PXBENCH_SSH_CALLS"\nexec /usr/bin/${tool} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(wrapper, `#!/bin/sh\necho ${tool} >>"$PXBENCH_SSH_CALLS"\nexec /usr/bin/${tool} "$@"\n`, {
+      mode: 0o755,
+    });
     wrappers[tool] = wrapper;
   }
 
   function runPlaybook(playbook: string, generation: Generation, check: boolean): Promise<PlaybookRun> {
-    const args = ["-i", path.join(workDir, "inventory.ini"), path.join(PLAYBOOK_DIR, playbook), "-e", `@${path.join(workDir, `vars-${generation}.json`)}`];
+    const args = [
+      "-i",
+      path.join(workDir, "inventory.ini"),
+      path.join(PLAYBOOK_DIR, playbook),
+      "-e",
+      `@${path.join(workDir, `vars-${generation}.json`)}`,
+    ];
     if (check) args.push("--check", "--diff");
     const child = spawn("ansible-playbook", args, {
       cwd: workDir,
@@ -135,12 +177,17 @@ export function ansibleContender(fleet: Fleet, report: (message: string) => void
       child.on("error", reject);
       child.on("close", (exitCode) => {
         clearTimeout(timer);
-        resolve({ exitCode, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") });
+        resolve({
+          exitCode,
+          stdout: Buffer.concat(stdout).toString("utf8"),
+          stderr: Buffer.concat(stderr).toString("utf8"),
+        });
       });
     });
   }
 
-  const callsSoFar = () => (fs.existsSync(callLog) ? fs.readFileSync(callLog, "utf8").split("\n").filter(Boolean).length : 0);
+  const callsSoFar = () =>
+    fs.existsSync(callLog) ? fs.readFileSync(callLog, "utf8").split("\n").filter(Boolean).length : 0;
 
   return {
     name: "ansible",
@@ -160,7 +207,9 @@ export function ansibleContender(fleet: Fleet, report: (message: string) => void
         failedOperations += (fleet.hosts.length - parsed.recapHosts) * TASKS.length;
       }
       if (failedOperations > 0 || run.exitCode !== 0) {
-        report(`ansible ${phase}: exit ${run.exitCode}, ${failedOperations} failed; ${(run.stderr || run.stdout).trim().split("\n").slice(-5).join(" | ")}`);
+        report(
+          `ansible ${phase}: exit ${run.exitCode}, ${failedOperations} failed; ${(run.stderr || run.stdout).trim().split("\n").slice(-5).join(" | ")}`,
+        );
       }
       if (!check) return { ms, roundTrips, failedOperations };
       const findingsAsExpected = isDeepStrictEqual(parsed.changed, phase === "noopRefresh" ? [] : expectedDrift);
@@ -172,8 +221,11 @@ export function ansibleContender(fleet: Fleet, report: (message: string) => void
       if (fs.existsSync(controlDir)) {
         for (const socket of fs.readdirSync(controlDir)) {
           await new Promise((resolve) => {
-            spawn("/usr/bin/ssh", ["-o", `ControlPath=${path.join(controlDir, socket)}`, "-O", "exit", "placeholder"], { stdio: "ignore" })
-              .on("close", resolve).on("error", resolve);
+            spawn("/usr/bin/ssh", ["-o", `ControlPath=${path.join(controlDir, socket)}`, "-O", "exit", "placeholder"], {
+              stdio: "ignore",
+            })
+              .on("close", resolve)
+              .on("error", resolve);
           });
         }
       }

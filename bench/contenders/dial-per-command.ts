@@ -9,9 +9,22 @@ import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 
 import {
-  applyXinetdService, parseRsyncdDocument, parseXinetdDocument, readRsyncdGlobal, readRsyncModule, readXinetdService,
-  removeRsyncModule, renderRsyncdDocument, renderXinetdDocument, renderXinetdService, setRsyncdGlobal, setRsyncModule,
-  type RsyncdDocument, type RsyncdGlobalModel, type RsyncModuleModel, type XinetdServiceModel,
+  applyXinetdService,
+  parseRsyncdDocument,
+  parseXinetdDocument,
+  readRsyncdGlobal,
+  readRsyncModule,
+  readXinetdService,
+  removeRsyncModule,
+  renderRsyncdDocument,
+  renderXinetdDocument,
+  renderXinetdService,
+  setRsyncdGlobal,
+  setRsyncModule,
+  type RsyncdDocument,
+  type RsyncdGlobalModel,
+  type RsyncModuleModel,
+  type XinetdServiceModel,
 } from "../../src/formats";
 import { walkRsyncdDocument } from "../../src/formats/rsyncd/sections";
 import { changeRemoteFile, readRemoteFile, type EditResult } from "../../src/remote";
@@ -23,8 +36,20 @@ import type { CommandRunner, RemoteProcess, RunOptions, RunResult, SpawnOptions 
 import type { LabHost } from "../../test/lab/lab";
 import { describeError, settleAll, timed, type Contender, type PhaseResult } from "../contender";
 import {
-  CONFIG_PATH, expectedDrift, globalInputs, resourcesOf, SECRETS_PATH, secretsContent, SERVICE_NAME, XINETD_LOG,
-  XINETD_PATH, xinetdInputs, type Fleet, type Generation, type Phase, type WorkloadResource,
+  CONFIG_PATH,
+  expectedDrift,
+  globalInputs,
+  resourcesOf,
+  SECRETS_PATH,
+  secretsContent,
+  SERVICE_NAME,
+  XINETD_LOG,
+  XINETD_PATH,
+  xinetdInputs,
+  type Fleet,
+  type Generation,
+  type Phase,
+  type WorkloadResource,
 } from "../workload";
 
 // remote.Command's defaults: 10 dial attempts, 15 s per dial.
@@ -33,7 +58,8 @@ const DIAL_TIMEOUT_SECONDS = 15;
 const DIAL_RETRY_BASE_MS = 100;
 const DIAL_RETRY_MAX_MS = 1_000;
 // What ssh prints when sshd drops a connection before authentication (MaxStartups) or refuses it.
-const DIAL_FAILURE = /kex_exchange_identification|Connection (?:closed|reset) by|Connection refused|Connection timed out|banner exchange/;
+const DIAL_FAILURE =
+  /kex_exchange_identification|Connection (?:closed|reset) by|Connection refused|Connection timed out|banner exchange/;
 
 /** A `CommandRunner` that runs every command over its own new `ssh` connection. */
 export class DialPerCommandRunner implements CommandRunner {
@@ -43,7 +69,11 @@ export class DialPerCommandRunner implements CommandRunner {
   /** ssh invocations, failed dials included: each is a connection and a round trip. */
   invocations = 0;
 
-  constructor(private readonly host: LabHost, private readonly keyPath: string, private readonly knownHostsPath: string) {
+  constructor(
+    private readonly host: LabHost,
+    private readonly keyPath: string,
+    private readonly knownHostsPath: string,
+  ) {
     this.label = `root@${host.address}:22`;
     this.identity = this.label;
   }
@@ -75,7 +105,8 @@ export class DialPerCommandRunner implements CommandRunner {
       const done = new Promise<RunResult>((resolve, reject) => {
         child.on("error", reject);
         child.on("close", (code, signal) =>
-          resolve({ stdout: "", stderr: Buffer.concat(stderr).toString("utf8"), exitCode: code, signal }));
+          resolve({ stdout: "", stderr: Buffer.concat(stderr).toString("utf8"), exitCode: code, signal }),
+        );
       });
       const connected = await new Promise<boolean>((resolve) => {
         const onReadable = () => {
@@ -86,10 +117,18 @@ export class DialPerCommandRunner implements CommandRunner {
           resolve(value);
         };
         child.stdout!.on("readable", onReadable);
-        void done.then(() => finish(false), () => finish(false));
+        void done.then(
+          () => finish(false),
+          () => finish(false),
+        );
       });
       if (!connected) {
-        const result = await done.catch((error: unknown) => ({ stdout: "", stderr: describeError(error), exitCode: null, signal: null }));
+        const result = await done.catch((error: unknown) => ({
+          stdout: "",
+          stderr: describeError(error),
+          exitCode: null,
+          signal: null,
+        }));
         if (isDialFailure(result) && attempt < DIAL_ATTEMPTS) {
           await sleep(backoff(attempt));
           continue;
@@ -101,20 +140,34 @@ export class DialPerCommandRunner implements CommandRunner {
 
   private startSsh(): ChildProcess {
     this.invocations++;
-    return spawn("ssh", [
-      "-o", "BatchMode=yes",
-      "-o", "ControlMaster=no",
-      "-o", "ControlPath=none",
-      "-o", "IdentitiesOnly=yes",
-      "-i", this.keyPath,
-      "-o", `UserKnownHostsFile=${this.knownHostsPath}`,
-      "-o", "StrictHostKeyChecking=yes",
-      "-o", `ConnectTimeout=${DIAL_TIMEOUT_SECONDS}`,
-      "-o", "LogLevel=ERROR",
-      "-l", "root",
-      this.host.address,
-      remoteCommandLine(false),
-    ], { stdio: ["pipe", "pipe", "pipe"] });
+    return spawn(
+      "ssh",
+      [
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ControlMaster=no",
+        "-o",
+        "ControlPath=none",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-i",
+        this.keyPath,
+        "-o",
+        `UserKnownHostsFile=${this.knownHostsPath}`,
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        `ConnectTimeout=${DIAL_TIMEOUT_SECONDS}`,
+        "-o",
+        "LogLevel=ERROR",
+        "-l",
+        "root",
+        this.host.address,
+        remoteCommandLine(false),
+      ],
+      { stdio: ["pipe", "pipe", "pipe"] },
+    );
   }
 }
 
@@ -125,12 +178,14 @@ function collect(child: ChildProcess): Promise<RunResult> {
   child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
   return new Promise((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code, signal) => resolve({
-      stdout: Buffer.concat(stdout).toString("utf8"),
-      stderr: Buffer.concat(stderr).toString("utf8"),
-      exitCode: code,
-      signal,
-    }));
+    child.on("close", (code, signal) =>
+      resolve({
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+        exitCode: code,
+        signal,
+      }),
+    );
   });
 }
 
@@ -165,16 +220,26 @@ function xinetdModel(generation: Generation): XinetdServiceModel {
 }
 
 function editRsyncd(runner: CommandRunner, edit: (doc: RsyncdDocument) => RsyncdDocument) {
-  return changeRemoteFile(runner, CONFIG_PATH, (current): EditResult => {
-    const text = renderRsyncdDocument(edit(parseRsyncdDocument(current ?? "")));
-    if (text.trim() !== "") return text;
-    return current === undefined ? undefined : { delete: true };
-  }, { validate: "rsyncd" });
+  return changeRemoteFile(
+    runner,
+    CONFIG_PATH,
+    (current): EditResult => {
+      const text = renderRsyncdDocument(edit(parseRsyncdDocument(current ?? "")));
+      if (text.trim() !== "") return text;
+      return current === undefined ? undefined : { delete: true };
+    },
+    { validate: "rsyncd" },
+  );
 }
 
 function withoutGlobalParameters(doc: RsyncdDocument): RsyncdDocument {
   const { contexts } = walkRsyncdDocument(doc);
-  return parseRsyncdDocument(doc.entries.filter((entry, index) => !(contexts[index] === "global" && entry.kind === "parameter")).map((entry) => entry.raw).join(""));
+  return parseRsyncdDocument(
+    doc.entries
+      .filter((entry, index) => !(contexts[index] === "global" && entry.kind === "parameter"))
+      .map((entry) => entry.raw)
+      .join(""),
+  );
 }
 
 /** The keys of `wanted` whose value differs from what was read (`(gone)` when nothing was). */
@@ -184,11 +249,18 @@ function differingKeys(read: Record<string, unknown> | undefined, wanted: Record
 }
 
 /** Changes one resource; resolves to whether the xinetd service file changed (a reload is due). */
-async function apply(runner: CommandRunner, resource: WorkloadResource, generation: Generation, removing: boolean): Promise<boolean> {
+async function apply(
+  runner: CommandRunner,
+  resource: WorkloadResource,
+  generation: Generation,
+  removing: boolean,
+): Promise<boolean> {
   const inputs = resource.inputs(generation);
   switch (resource.kind) {
     case "RsyncdConfig":
-      await editRsyncd(runner, (doc) => (removing ? withoutGlobalParameters(doc) : setRsyncdGlobal(doc, globalModel())));
+      await editRsyncd(runner, (doc) =>
+        removing ? withoutGlobalParameters(doc) : setRsyncdGlobal(doc, globalModel()),
+      );
       return false;
     case "RsyncModule": {
       const model = moduleModel(inputs);
@@ -196,16 +268,31 @@ async function apply(runner: CommandRunner, resource: WorkloadResource, generati
       return false;
     }
     case "RsyncSecrets":
-      await changeRemoteFile(runner, SECRETS_PATH, () => (removing ? { delete: true } : secretsContent(resource.host)), {
-        mode: 0o600, owner: "root", group: "root", validate: "none",
-      });
+      await changeRemoteFile(
+        runner,
+        SECRETS_PATH,
+        () => (removing ? { delete: true } : secretsContent(resource.host)),
+        {
+          mode: 0o600,
+          owner: "root",
+          group: "root",
+          validate: "none",
+        },
+      );
       return false;
     case "XinetdService": {
       const model = xinetdModel(generation);
-      const change = await changeRemoteFile(runner, XINETD_PATH, (current): EditResult => {
-        if (removing) return { delete: true };
-        return current === undefined ? renderXinetdService(model) : renderXinetdDocument(applyXinetdService(parseXinetdDocument(current), model));
-      }, { validate: "xinetd-service" });
+      const change = await changeRemoteFile(
+        runner,
+        XINETD_PATH,
+        (current): EditResult => {
+          if (removing) return { delete: true };
+          return current === undefined
+            ? renderXinetdService(model)
+            : renderXinetdDocument(applyXinetdService(parseXinetdDocument(current), model));
+        },
+        { validate: "xinetd-service" },
+      );
       return change.changed;
     }
   }
@@ -224,17 +311,31 @@ async function inspect(runner: CommandRunner, resource: WorkloadResource, genera
       case "XinetdService": {
         const file = await readRemoteFile(runner, XINETD_PATH);
         const wanted = xinetdModel(generation) as unknown as Record<string, unknown>;
-        return differingKeys(file.exists ? readXinetdService(parseXinetdDocument(file.content), SERVICE_NAME).model as unknown as Record<string, unknown> : undefined, wanted);
+        return differingKeys(
+          file.exists
+            ? (readXinetdService(parseXinetdDocument(file.content), SERVICE_NAME).model as unknown as Record<
+                string,
+                unknown
+              >)
+            : undefined,
+          wanted,
+        );
       }
       case "RsyncdConfig":
       case "RsyncModule": {
         const file = await readRemoteFile(runner, CONFIG_PATH);
         const doc = parseRsyncdDocument(file.exists ? file.content : "");
         if (resource.kind === "RsyncdConfig") {
-          return differingKeys(file.exists ? readRsyncdGlobal(doc) as Record<string, unknown> : undefined, globalModel() as Record<string, unknown>);
+          return differingKeys(
+            file.exists ? (readRsyncdGlobal(doc) as Record<string, unknown>) : undefined,
+            globalModel() as Record<string, unknown>,
+          );
         }
         const wanted = moduleModel(resource.inputs(generation));
-        return differingKeys(readRsyncModule(doc, wanted.name) as Record<string, unknown> | undefined, wanted as unknown as Record<string, unknown>);
+        return differingKeys(
+          readRsyncModule(doc, wanted.name) as Record<string, unknown> | undefined,
+          wanted as unknown as Record<string, unknown>,
+        );
       }
     }
   })();
@@ -249,16 +350,22 @@ export function dialPerCommandContender(fleet: Fleet, report: (message: string) 
     changesHosts: true,
     async prepare() {},
     async runPhase(phase: Phase): Promise<PhaseResult> {
-      const runners = new Map(fleet.hosts.map((host) => [host, new DialPerCommandRunner(host, fleet.rootKeyPath, fleet.knownHostsPath)]));
+      const runners = new Map(
+        fleet.hosts.map((host) => [host, new DialPerCommandRunner(host, fleet.rootKeyPath, fleet.knownHostsPath)]),
+      );
       const onFailure = (error: unknown) => report(`dialPerCommand ${phase}: ${describeError(error)}`);
       const roundTrips = () => [...runners.values()].reduce((sum, runner) => sum + runner.invocations, 0);
 
       if (phase === "noopRefresh" || phase === "driftCheck") {
         const findings: string[] = [];
         const { ms, value: failedOperations } = await timed(() =>
-          settleAll(resources.map(async (resource) => {
-            findings.push(...(await inspect(runners.get(resource.host)!, resource, 0)));
-          }), onFailure));
+          settleAll(
+            resources.map(async (resource) => {
+              findings.push(...(await inspect(runners.get(resource.host)!, resource, 0)));
+            }),
+            onFailure,
+          ),
+        );
         findings.sort();
         const findingsAsExpected = isDeepStrictEqual(findings, phase === "noopRefresh" ? [] : expected);
         return { ms, roundTrips: roundTrips(), failedOperations, findings, findingsAsExpected };
@@ -267,21 +374,33 @@ export function dialPerCommandContender(fleet: Fleet, report: (message: string) 
       const generation: Generation = phase === "converge" ? 0 : 1;
       const removing = phase === "destroy";
       let failedOperations = 0;
-      const { ms } = await timed(() => Promise.all(fleet.hosts.map(async (host) => {
-        const runner = runners.get(host)!;
-        const hostResources = resources.filter((resource) => resource.host === host);
-        let reloadDue = false;
-        failedOperations += await settleAll(hostResources.map(async (resource) => {
-          if (await apply(runner, resource, generation, removing)) reloadDue = true;
-        }), onFailure);
-        if (!reloadDue) return;
-        const probes = removing ? [] : [{ name: SERVICE_NAME, protocol: "tcp" }];
-        failedOperations += await settleAll([
-          reloadAndObserve(runner, "service xinetd reload", { kind: "file", path: XINETD_LOG }, probes).then((observation) => {
-            if (!observation.xinetdRunning) throw new Error(`${host.name}: xinetd stopped after the reload`);
+      const { ms } = await timed(() =>
+        Promise.all(
+          fleet.hosts.map(async (host) => {
+            const runner = runners.get(host)!;
+            const hostResources = resources.filter((resource) => resource.host === host);
+            let reloadDue = false;
+            failedOperations += await settleAll(
+              hostResources.map(async (resource) => {
+                if (await apply(runner, resource, generation, removing)) reloadDue = true;
+              }),
+              onFailure,
+            );
+            if (!reloadDue) return;
+            const probes = removing ? [] : [{ name: SERVICE_NAME, protocol: "tcp" }];
+            failedOperations += await settleAll(
+              [
+                reloadAndObserve(runner, "service xinetd reload", { kind: "file", path: XINETD_LOG }, probes).then(
+                  (observation) => {
+                    if (!observation.xinetdRunning) throw new Error(`${host.name}: xinetd stopped after the reload`);
+                  },
+                ),
+              ],
+              onFailure,
+            );
           }),
-        ], onFailure);
-      })));
+        ),
+      );
       return { ms, roundTrips: roundTrips(), failedOperations };
     },
     async close() {},

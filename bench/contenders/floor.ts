@@ -16,7 +16,9 @@ export function floorContender(fleet: Fleet, report: (message: string) => void):
       // A fresh pool per phase, as every `pulumi` command starts a fresh provider host.
       const pool = new ConnectionPool();
       try {
-        const runners = new Map(fleet.hosts.map((host) => [host, openHost({ connection: connectionOf(fleet, host) }, pool)]));
+        const runners = new Map(
+          fleet.hosts.map((host) => [host, openHost({ connection: connectionOf(fleet, host) }, pool)]),
+        );
         const { ms, value: failedOperations } = await timed(() =>
           settleAll(
             resources.map(async (resource) => {

@@ -12,11 +12,24 @@ import { isDeepStrictEqual } from "node:util";
 import { providerShim } from "../../src/resources/provider-shim";
 import type { ResourceKind as ProviderKind } from "../../src/provider";
 import {
-  dynamicUrn, registeredInputs, serializeProvider, startProviderHost, PROVIDER_KEY, type PropertyBag, type ProviderHost,
+  dynamicUrn,
+  registeredInputs,
+  serializeProvider,
+  startProviderHost,
+  PROVIDER_KEY,
+  type PropertyBag,
+  type ProviderHost,
 } from "../../test/support/provider-host";
 import { describeError, settleAll, timed, type Contender, type PhaseResult } from "../contender";
 import {
-  connectionOf, expectedDrift, resourcesOf, type Fleet, type Generation, type Phase, type ResourceKind, type WorkloadResource,
+  connectionOf,
+  expectedDrift,
+  resourcesOf,
+  type Fleet,
+  type Generation,
+  type Phase,
+  type ResourceKind,
+  type WorkloadResource,
 } from "../workload";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
@@ -44,9 +57,14 @@ export interface LibraryMeasures {
   hostStartMs: number[];
 }
 
-export function libraryContender(fleet: Fleet, report: (message: string) => void, measures: LibraryMeasures): Contender {
+export function libraryContender(
+  fleet: Fleet,
+  report: (message: string) => void,
+  measures: LibraryMeasures,
+): Contender {
   const resources = resourcesOf(fleet);
-  const urnOf = (resource: WorkloadResource) => dynamicUrn({ module: "pulumi-xinetd", type: resource.kind, name: resource.name });
+  const urnOf = (resource: WorkloadResource) =>
+    dynamicUrn({ module: "pulumi-xinetd", type: resource.kind, name: resource.name });
   const labels = fleet.hosts.map((host) => `root@${host.address}:22`);
   const expected = [...expectedDrift(fleet)].flatMap(([name, keys]) => keys.map((key) => `${name}.${key}`)).sort();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pxbench-library-"));
@@ -56,17 +74,22 @@ export function libraryContender(fleet: Fleet, report: (message: string) => void
   let host: ProviderHost | undefined;
 
   const programInputs = (resource: WorkloadResource, generation: Generation): PropertyBag =>
-    registeredInputs(providerTexts.get(resource.kind)!, { connection: connectionOf(fleet, resource.host), ...resource.inputs(generation) });
+    registeredInputs(providerTexts.get(resource.kind)!, {
+      connection: connectionOf(fleet, resource.host),
+      ...resource.inputs(generation),
+    });
 
   async function startHost(): Promise<ProviderHost> {
-    const { ms, value } = await timed(() => startProviderHost({
-      cwd: PROJECT_ROOT,
-      env: {
-        NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${PROBE}`].filter(Boolean).join(" "),
-        PXBENCH_POOL_STATS_FILE: statsFile,
-        PXBENCH_POOL_LABELS: labels.join(","),
-      },
-    }));
+    const { ms, value } = await timed(() =>
+      startProviderHost({
+        cwd: PROJECT_ROOT,
+        env: {
+          NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${PROBE}`].filter(Boolean).join(" "),
+          PXBENCH_POOL_STATS_FILE: statsFile,
+          PXBENCH_POOL_LABELS: labels.join(","),
+        },
+      }),
+    );
     measures.hostStartMs.push(ms);
     return value;
   }
@@ -96,7 +119,8 @@ export function libraryContender(fleet: Fleet, report: (message: string) => void
     const state = states.get(resource.name);
     if (phase === "converge") {
       const checked = await running.check(urn, {}, programInputs(resource, 0));
-      if (checked.failures.length > 0) throw new Error(`${resource.name}: check failed: ${JSON.stringify(checked.failures)}`);
+      if (checked.failures.length > 0)
+        throw new Error(`${resource.name}: check failed: ${JSON.stringify(checked.failures)}`);
       const created = await running.create(urn, checked.inputs);
       states.set(resource.name, { id: created.id, inputs: checked.inputs, outputs: created.outs });
       return [];
@@ -109,9 +133,11 @@ export function libraryContender(fleet: Fleet, report: (message: string) => void
     }
     if (phase === "update") {
       const checked = await running.check(urn, state.inputs, programInputs(resource, 1));
-      if (checked.failures.length > 0) throw new Error(`${resource.name}: check failed: ${JSON.stringify(checked.failures)}`);
+      if (checked.failures.length > 0)
+        throw new Error(`${resource.name}: check failed: ${JSON.stringify(checked.failures)}`);
       const diff = await running.diff(state.id, urn, state.outputs, checked.inputs, state.inputs);
-      if (diff.replaces.length > 0) throw new Error(`${resource.name}: the update would replace it (${diff.replaces.join(", ")})`);
+      if (diff.replaces.length > 0)
+        throw new Error(`${resource.name}: the update would replace it (${diff.replaces.join(", ")})`);
       if (diff.changes !== "some") {
         states.set(resource.name, { ...state, inputs: checked.inputs });
         return [];

@@ -8,7 +8,13 @@ import { Fleet } from "pulumi-xinetd";
 const fleet = new Fleet("fleet");
 
 /** Host → group → the modules its rsync daemon lists, as checked from the host. */
-export const listedModules = Object.fromEntries(Object.entries(fleet.hosts).map(([hostName, host]) => [
-  hostName,
-  Object.fromEntries(Object.entries(host.groups).flatMap(([groupName, resources]) => (resources.server ? [[groupName, resources.server.listedModules]] : []))),
-]));
+export const listedModules = Object.fromEntries(
+  Object.entries(fleet.hosts).map(([hostName, host]) => [
+    hostName,
+    Object.fromEntries(
+      Object.entries(host.groups).flatMap(([groupName, resources]) =>
+        resources.server ? [[groupName, resources.server.listedModules]] : [],
+      ),
+    ),
+  ]),
+);

@@ -41,17 +41,34 @@ export const listedModules: Record<string, pulumi.Output<string[]>> = {};
 for (const entry of hosts) {
   const sudo = entry.sudo ?? false;
   const connection: command.types.input.remote.ConnectionArgs = {
-    host: entry.host, user: entry.user ?? "root", privateKey, hostKey: entry.hostKey,
+    host: entry.host,
+    user: entry.user ?? "root",
+    privateKey,
+    hostKey: entry.hostKey,
   };
-  const prepareHost = new command.remote.Command(`${entry.name}-prepare-host`, { connection, create: installScript(sudo) });
-  const server = new RsyncServer(entry.name, {
+  const prepareHost = new command.remote.Command(`${entry.name}-prepare-host`, {
     connection,
-    sudo,
-    global: { logFile: "/var/log/rsyncd.log" },
-    modules: {
-      releases: { path: "/srv/releases", comment: "Release artifacts", readOnly: true },
-      logs: { path: "/srv/logs", comment: "Log uploads", readOnly: false, writeOnly: true, list: false, hostsAllow: ["10.0.0.0/8"] },
+    create: installScript(sudo),
+  });
+  const server = new RsyncServer(
+    entry.name,
+    {
+      connection,
+      sudo,
+      global: { logFile: "/var/log/rsyncd.log" },
+      modules: {
+        releases: { path: "/srv/releases", comment: "Release artifacts", readOnly: true },
+        logs: {
+          path: "/srv/logs",
+          comment: "Log uploads",
+          readOnly: false,
+          writeOnly: true,
+          list: false,
+          hostsAllow: ["10.0.0.0/8"],
+        },
+      },
     },
-  }, { dependsOn: [prepareHost] });
+    { dependsOn: [prepareHost] },
+  );
   listedModules[entry.name] = server.listedModules;
 }

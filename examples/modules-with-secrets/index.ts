@@ -30,45 +30,57 @@ const prepareHost = new command.remote.Command("prepare-host", {
 });
 
 // Passwords come from secret config; RsyncServer hands them to an RsyncSecrets child (root, 0600).
-const server = new RsyncServer("files", {
-  connection,
-  global: { logFile: "/var/log/rsyncd.log", maxConnections: 10 },
-  secrets: {
-    path: secretsPath,
-    users: { backup: config.requireSecret("backupPassword"), restore: config.requireSecret("restorePassword") },
-  },
-  modules: {
-    mirror: { path: "/srv/mirror", comment: "Public mirror", readOnly: true, refuseOptions: ["delete"] },
-    backup: {
-      path: "/srv/backup",
-      comment: "Nightly backups",
-      readOnly: false,
-      list: false,
-      // No secretsFile: a module with authUsers gets the server's secrets file.
-      authUsers: ["backup", "restore:ro"],
-      hostsAllow: officeNetworks,
-      hostsDeny: ["*"],
+const server = new RsyncServer(
+  "files",
+  {
+    connection,
+    global: { logFile: "/var/log/rsyncd.log", maxConnections: 10 },
+    secrets: {
+      path: secretsPath,
+      users: { backup: config.requireSecret("backupPassword"), restore: config.requireSecret("restorePassword") },
+    },
+    modules: {
+      mirror: { path: "/srv/mirror", comment: "Public mirror", readOnly: true, refuseOptions: ["delete"] },
+      backup: {
+        path: "/srv/backup",
+        comment: "Nightly backups",
+        readOnly: false,
+        list: false,
+        // No secretsFile: a module with authUsers gets the server's secrets file.
+        authUsers: ["backup", "restore:ro"],
+        hostsAllow: officeNetworks,
+        hostsDeny: ["*"],
+      },
     },
   },
-}, { dependsOn: [prepareHost] });
+  { dependsOn: [prepareHost] },
+);
 
 // A module can also live outside the component, here with a secrets file of its own.
-const reportsSecrets = new RsyncSecrets("reports-secrets", {
-  connection,
-  path: "/etc/rsyncd.reports.secrets",
-  users: { reader: config.requireSecret("reportsReaderPassword") },
-}, { dependsOn: [prepareHost] });
+const reportsSecrets = new RsyncSecrets(
+  "reports-secrets",
+  {
+    connection,
+    path: "/etc/rsyncd.reports.secrets",
+    users: { reader: config.requireSecret("reportsReaderPassword") },
+  },
+  { dependsOn: [prepareHost] },
+);
 
-new RsyncModule("reports", {
-  connection,
-  moduleName: "reports",
-  path: "/srv/reports",
-  comment: "Monthly reports (read only)",
-  authUsers: ["reader:ro"],
-  secretsFile: reportsSecrets.path,
-  hostsAllow: officeNetworks,
-  strictModes: true,
-}, { dependsOn: [server] });
+new RsyncModule(
+  "reports",
+  {
+    connection,
+    moduleName: "reports",
+    path: "/srv/reports",
+    comment: "Monthly reports (read only)",
+    authUsers: ["reader:ro"],
+    secretsFile: reportsSecrets.path,
+    hostsAllow: officeNetworks,
+    strictModes: true,
+  },
+  { dependsOn: [server] },
+);
 
 export const listedModules = server.listedModules;
 /** The users in each secrets file (the passwords stay secret). */

@@ -33,23 +33,27 @@ const prepareHost = new command.remote.Command("prepare-host", {
   ].join("\n"),
 });
 
-const server = new RsyncServer("seed", {
-  connection,
-  configPath,
-  // The global part of the seed's rsyncd.conf.
-  global: {
-    pidFile: "/var/run/rsyncd.pid",
-    lockFile: "/var/run/rsync.lock",
-    logFile: "/var/log/rsync.log",
-    port: 873,
+const server = new RsyncServer(
+  "seed",
+  {
+    connection,
+    configPath,
+    // The global part of the seed's rsyncd.conf.
+    global: {
+      pidFile: "/var/run/rsyncd.pid",
+      lockFile: "/var/run/rsync.lock",
+      logFile: "/var/log/rsync.log",
+      port: 873,
+    },
+    modules: {
+      pub: { path: modulePath, comment: "Public files", readOnly: true, useChroot: true },
+    },
+    // RsyncServer writes the seed's xinetd service by default (`log_on_failure += USERID`
+    // included); the seed also sets `flags = IPv6`.
+    xinetd: { flags: ["IPv6"] },
   },
-  modules: {
-    pub: { path: modulePath, comment: "Public files", readOnly: true, useChroot: true },
-  },
-  // RsyncServer writes the seed's xinetd service by default (`log_on_failure += USERID`
-  // included); the seed also sets `flags = IPv6`.
-  xinetd: { flags: ["IPv6"] },
-}, { dependsOn: [prepareHost] });
+  { dependsOn: [prepareHost] },
+);
 
 /** What `rsync rsync://localhost/` lists on the host once everything applied. */
 export const listedModules = server.listedModules;

@@ -28,22 +28,30 @@ const prepareHost = new command.remote.Command("prepare-host", {
   ].join("\n"),
 });
 
-const server = new RsyncServer("share", {
-  connection,
-  sudo: true,
-  modules: { share: { path: "/srv/share", comment: "Team share", readOnly: true } },
-}, { dependsOn: [prepareHost] });
+const server = new RsyncServer(
+  "share",
+  {
+    connection,
+    sudo: true,
+    modules: { share: { path: "/srv/share", comment: "Team share", readOnly: true } },
+  },
+  { dependsOn: [prepareHost] },
+);
 
 // An xinetd built-in next to rsync, reachable from the host itself only.
-const daytime = new XinetdService("daytime", {
-  connection,
-  sudo: true,
-  serviceName: "daytime",
-  type: ["INTERNAL"],
-  socketType: "stream",
-  wait: false,
-  onlyFrom: ["127.0.0.1"],
-}, { dependsOn: [prepareHost] });
+const daytime = new XinetdService(
+  "daytime",
+  {
+    connection,
+    sudo: true,
+    serviceName: "daytime",
+    type: ["INTERNAL"],
+    socketType: "stream",
+    wait: false,
+    onlyFrom: ["127.0.0.1"],
+  },
+  { dependsOn: [prepareHost] },
+);
 
 export const listedModules = server.listedModules;
 export const daytimeServiceFile = daytime.path;

@@ -8,12 +8,28 @@
 import { posix } from "node:path";
 
 import {
-  ATTRIBUTE_KEYS, attributeByName, lookupRsyncParameter, nearestAttributeName, RSYNC_PARAMETERS, splitXinetdValues, suggestRsyncParameter,
-  validateRsyncdGlobal, validateRsyncModule, validateXinetdService,
-  type Problem, type RsyncdGlobalModel, type RsyncModuleModel, type XinetdServiceModel,
+  ATTRIBUTE_KEYS,
+  attributeByName,
+  lookupRsyncParameter,
+  nearestAttributeName,
+  RSYNC_PARAMETERS,
+  splitXinetdValues,
+  suggestRsyncParameter,
+  validateRsyncdGlobal,
+  validateRsyncModule,
+  validateXinetdService,
+  type Problem,
+  type RsyncdGlobalModel,
+  type RsyncModuleModel,
+  type XinetdServiceModel,
 } from "../formats";
 import {
-  agentSocketPathOf, connectionValueProblems, DEFAULT_PORT, DEFAULT_USER, HOST_KEY_CHECKING_VALUES, type ConnectionValueField,
+  agentSocketPathOf,
+  connectionValueProblems,
+  DEFAULT_PORT,
+  DEFAULT_USER,
+  HOST_KEY_CHECKING_VALUES,
+  type ConnectionValueField,
 } from "../remote/connection-rules";
 import type { RsyncdConfigArgs, RsyncModuleParameterArgs, XinetdServiceArgs } from "../resources";
 
@@ -167,8 +183,20 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const CONFIG_KEY_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 const CONNECTION_KEYS = [
-  "host", "port", "user", "hostKey", "hostKeyChecking", "knownHostsFiles", "agentSocketPath", "dialErrorLimit", "perDialTimeout",
-  "privateKeySecret", "privateKeyPath", "passwordSecret", "privateKeyPasswordSecret", "proxy",
+  "host",
+  "port",
+  "user",
+  "hostKey",
+  "hostKeyChecking",
+  "knownHostsFiles",
+  "agentSocketPath",
+  "dialErrorLimit",
+  "perDialTimeout",
+  "privateKeySecret",
+  "privateKeyPath",
+  "passwordSecret",
+  "privateKeyPasswordSecret",
+  "proxy",
 ];
 /** Inline secret fields of `remote.ConnectionArgs` → the field that names them instead. */
 const INLINE_SECRET_FIELDS: Record<string, string> = {
@@ -180,7 +208,11 @@ const HOST_KEYS = ["name", "connection", "sudo", "groups", "installPackages"];
 const GROUP_KEYS = ["rsync", "xinetd"];
 const RSYNC_KEYS = ["configPath", "global", "modules", "secrets", "xinetd"];
 const SECRETS_KEYS = ["path", "users", "adopt"];
-const MODULE_KEYS = [...RSYNC_PARAMETERS.filter((p) => p.scope === "module" && p.name !== "name").map((p) => p.key), "extra", "adopt"];
+const MODULE_KEYS = [
+  ...RSYNC_PARAMETERS.filter((p) => p.scope === "module" && p.name !== "name").map((p) => p.key),
+  "extra",
+  "adopt",
+];
 const GLOBAL_KEYS = [...RSYNC_PARAMETERS.filter((p) => p.name !== "name").map((p) => p.key), "extra", "adopt"];
 const XINETD_SETTING_KEYS = ["configDir", "reload", "adopt", "extra"];
 const SERVICE_KEYS = [...ATTRIBUTE_KEYS, ...XINETD_SETTING_KEYS];
@@ -220,15 +252,28 @@ class Report {
   }
 
   /** A problem for every key outside `allowed`, with a hint when one is close. */
-  knownKeys(value: Fields, allowed: readonly string[], path: string, hint: (key: string) => string | undefined = () => undefined): void {
+  knownKeys(
+    value: Fields,
+    allowed: readonly string[],
+    path: string,
+    hint: (key: string) => string | undefined = () => undefined,
+  ): void {
     for (const key of Object.keys(value)) {
       if (allowed.includes(key)) continue;
       const near = hint(key);
-      this.add(at(path, key), "unknown-field", `\`${key}\` is not a field of \`${path}\`.${near ? ` Did you mean \`${near}\`?` : ""}`);
+      this.add(
+        at(path, key),
+        "unknown-field",
+        `\`${key}\` is not a field of \`${path}\`.${near ? ` Did you mean \`${near}\`?` : ""}`,
+      );
     }
   }
 
-  string(value: unknown, path: string, options: { required?: boolean; pattern?: RegExp; what?: string } = {}): string | undefined {
+  string(
+    value: unknown,
+    path: string,
+    options: { required?: boolean; pattern?: RegExp; what?: string } = {},
+  ): string | undefined {
     if (value === undefined) {
       if (options.required) this.add(path, "required", `\`${path}\` is required.`);
       return undefined;
@@ -238,7 +283,11 @@ class Report {
       return undefined;
     }
     if (options.pattern && !options.pattern.test(value)) {
-      this.add(path, "format", `\`${path}\` = \`${value}\` is not ${options.what ?? `of the form ${options.pattern}`}.`);
+      this.add(
+        path,
+        "format",
+        `\`${path}\` = \`${value}\` is not ${options.what ?? `of the form ${options.pattern}`}.`,
+      );
       return undefined;
     }
     return value;
@@ -262,9 +311,17 @@ class Report {
 
   /** A name of a secret config key; checked against the stack when the options can tell. */
   configKey(value: unknown, path: string, options: FleetParseOptions): string | undefined {
-    const key = this.string(value, path, { required: true, pattern: CONFIG_KEY_PATTERN, what: "a config key name (letters, digits, `_`, `.`, `-`)" });
+    const key = this.string(value, path, {
+      required: true,
+      pattern: CONFIG_KEY_PATTERN,
+      what: "a config key name (letters, digits, `_`, `.`, `-`)",
+    });
     if (key !== undefined && options.configKeyExists && !options.configKeyExists(key)) {
-      this.add(path, "missing-secret", `\`${path}\` names config key \`${key}\`, which is not set: \`pulumi config set --secret ${key}\`.`);
+      this.add(
+        path,
+        "missing-secret",
+        `\`${path}\` names config key \`${key}\`, which is not set: \`pulumi config set --secret ${key}\`.`,
+      );
     }
     return key;
   }
@@ -282,12 +339,22 @@ class Report {
 // Hosts
 // ---------------------------------------------------------------------------------------------
 
-function parseConnection(value: unknown, path: string, report: Report, options: FleetParseOptions, isProxy: boolean): FleetConnection | undefined {
+function parseConnection(
+  value: unknown,
+  path: string,
+  report: Report,
+  options: FleetParseOptions,
+  isProxy: boolean,
+): FleetConnection | undefined {
   const raw = report.fields(value, path);
   if (!raw) return undefined;
   for (const [inline, instead] of Object.entries(INLINE_SECRET_FIELDS)) {
     if (raw[inline] !== undefined) {
-      report.add(at(path, inline), "inline-secret", `\`${inline}\` would sit in the stack config in plain text; store it with \`pulumi config set --secret\` and name it in \`${instead}\`.`);
+      report.add(
+        at(path, inline),
+        "inline-secret",
+        `\`${inline}\` would sit in the stack config in plain text; store it with \`pulumi config set --secret\` and name it in \`${instead}\`.`,
+      );
     }
   }
   const allowed = isProxy ? CONNECTION_KEYS.filter((key) => key !== "proxy") : CONNECTION_KEYS;
@@ -295,23 +362,34 @@ function parseConnection(value: unknown, path: string, report: Report, options: 
 
   // The transport's own rules for the numbers, so a config that parses here connects as written.
   const numbers: Partial<Record<ConnectionValueField, unknown>> = {
-    port: raw.port, dialErrorLimit: raw.dialErrorLimit, perDialTimeout: raw.perDialTimeout,
+    port: raw.port,
+    dialErrorLimit: raw.dialErrorLimit,
+    perDialTimeout: raw.perDialTimeout,
   };
   const problems = connectionValueProblems(numbers);
   for (const { field, rule, requirement } of problems) {
     report.add(at(path, field), rule, `\`${at(path, field)}\` ${requirement}, not ${JSON.stringify(numbers[field])}.`);
   }
   const valid = (field: ConnectionValueField) =>
-    (problems.some((p) => p.field === field) ? undefined : (numbers[field] as number | undefined));
+    problems.some((p) => p.field === field) ? undefined : (numbers[field] as number | undefined);
   const connection: FleetConnection = {
-    host: report.string(raw.host, at(path, "host"), { required: true, pattern: /^[^\s/@]+$/, what: "a host name or address" }) ?? "",
+    host:
+      report.string(raw.host, at(path, "host"), {
+        required: true,
+        pattern: /^[^\s/@]+$/,
+        what: "a host name or address",
+      }) ?? "",
     port: valid("port") ?? DEFAULT_PORT,
     user: report.string(raw.user, at(path, "user"), { pattern: /^[^\s:@]+$/, what: "a user name" }) ?? DEFAULT_USER,
   };
   const optional: Partial<FleetConnection> = {
-    hostKey: report.string(raw.hostKey, at(path, "hostKey"), { pattern: /^\S+ \S+/, what: "an OpenSSH key line (`ssh-ed25519 AAAA…`)" }),
+    hostKey: report.string(raw.hostKey, at(path, "hostKey"), {
+      pattern: /^\S+ \S+/,
+      what: "an OpenSSH key line (`ssh-ed25519 AAAA…`)",
+    }),
     hostKeyChecking: report.string(raw.hostKeyChecking, at(path, "hostKeyChecking"), {
-      pattern: new RegExp(`^(?:${HOST_KEY_CHECKING_VALUES.join("|")})$`), what: HOST_KEY_CHECKING_VALUES.map((v) => `"${v}"`).join(", "),
+      pattern: new RegExp(`^(?:${HOST_KEY_CHECKING_VALUES.join("|")})$`),
+      what: HOST_KEY_CHECKING_VALUES.map((v) => `"${v}"`).join(", "),
     }) as FleetConnection["hostKeyChecking"],
     knownHostsFiles: parseKnownHostsFiles(raw.knownHostsFiles, at(path, "knownHostsFiles"), report),
     agentSocketPath: report.absolutePath(raw.agentSocketPath, at(path, "agentSocketPath")),
@@ -323,14 +401,27 @@ function parseConnection(value: unknown, path: string, report: Report, options: 
     if (raw[key] !== undefined) optional[key] = report.configKey(raw[key], at(path, key), options);
   }
   if (raw.privateKeySecret !== undefined && raw.privateKeyPath !== undefined) {
-    report.add(at(path, "privateKeyPath"), "exclusive", "Give the private key either as `privateKeySecret` or as `privateKeyPath`, not both.");
+    report.add(
+      at(path, "privateKeyPath"),
+      "exclusive",
+      "Give the private key either as `privateKeySecret` or as `privateKeyPath`, not both.",
+    );
   }
   const agentSocket = agentSocketPathOf(raw.agentSocketPath as string | undefined, options.environment ?? {});
-  if ([raw.privateKeySecret, raw.privateKeyPath, raw.passwordSecret, agentSocket].every((credential) => credential === undefined)) {
-    report.add(path, "no-credentials", `\`${path}\` needs one of \`privateKeySecret\`, \`privateKeyPath\`, \`passwordSecret\` or ` +
-      "`agentSocketPath` (or SSH_AUTH_SOCK set where Pulumi runs).");
+  if (
+    [raw.privateKeySecret, raw.privateKeyPath, raw.passwordSecret, agentSocket].every(
+      (credential) => credential === undefined,
+    )
+  ) {
+    report.add(
+      path,
+      "no-credentials",
+      `\`${path}\` needs one of \`privateKeySecret\`, \`privateKeyPath\`, \`passwordSecret\` or ` +
+        "`agentSocketPath` (or SSH_AUTH_SOCK set where Pulumi runs).",
+    );
   }
-  if (!isProxy && raw.proxy !== undefined) optional.proxy = parseConnection(raw.proxy, at(path, "proxy"), report, options, true);
+  if (!isProxy && raw.proxy !== undefined)
+    optional.proxy = parseConnection(raw.proxy, at(path, "proxy"), report, options, true);
   for (const [key, field] of Object.entries(optional)) {
     if (field !== undefined) (connection as unknown as Fields)[key] = field;
   }
@@ -352,21 +443,28 @@ function parseHost(value: unknown, path: string, report: Report, options: FleetP
   if (!raw) return undefined;
   report.knownKeys(raw, HOST_KEYS, path);
   const groups: string[] = [];
-  if (raw.groups !== undefined && !(Array.isArray(raw.groups))) {
+  if (raw.groups !== undefined && !Array.isArray(raw.groups)) {
     report.add(at(path, "groups"), "type", `\`${at(path, "groups")}\` must be a list of group names.`);
   } else {
-    (raw.groups as unknown[] | undefined ?? []).forEach((group, i) => {
+    ((raw.groups as unknown[] | undefined) ?? []).forEach((group, i) => {
       const name = report.string(group, at(at(path, "groups"), i), { required: true });
       if (name === undefined) return;
-      if (groups.includes(name)) report.add(at(at(path, "groups"), i), "duplicate", `Group \`${name}\` is listed twice.`);
+      if (groups.includes(name))
+        report.add(at(at(path, "groups"), i), "duplicate", `Group \`${name}\` is listed twice.`);
       else groups.push(name);
     });
   }
   const connectionPath = at(path, "connection");
   if (raw.connection === undefined) report.add(connectionPath, "required", `\`${connectionPath}\` is required.`);
-  const connection = raw.connection === undefined ? undefined : parseConnection(raw.connection, connectionPath, report, options, false);
+  const connection =
+    raw.connection === undefined ? undefined : parseConnection(raw.connection, connectionPath, report, options, false);
   return {
-    name: report.string(raw.name, at(path, "name"), { required: true, pattern: NAME_PATTERN, what: "a name of letters, digits, `_`, `.` and `-`" }) ?? "",
+    name:
+      report.string(raw.name, at(path, "name"), {
+        required: true,
+        pattern: NAME_PATTERN,
+        what: "a name of letters, digits, `_`, `.` and `-`",
+      }) ?? "",
     connection: connection ?? { host: "", port: DEFAULT_PORT, user: DEFAULT_USER },
     sudo: report.boolean(raw.sudo, at(path, "sudo")) ?? false,
     groups,
@@ -381,7 +479,9 @@ function parseHost(value: unknown, path: string, report: Report, options: FleetP
 /** The camelCase key a format-layer problem of an rsync model is about, under `path`. */
 function rsyncProblemPath(path: string, extra: unknown, problem: Problem, moduleNamePath: string): string {
   if (problem.field === "module name") return moduleNamePath;
-  const fromExtra = Object.keys(isFields(extra) ? extra : {}).find((name) => (lookupRsyncParameter(name)?.name ?? name) === problem.field);
+  const fromExtra = Object.keys(isFields(extra) ? extra : {}).find(
+    (name) => (lookupRsyncParameter(name)?.name ?? name) === problem.field,
+  );
   if (fromExtra !== undefined) return at(at(path, "extra"), fromExtra);
   return at(path, lookupRsyncParameter(problem.field)?.key ?? problem.field);
 }
@@ -404,12 +504,21 @@ function checkAuthUsers(module: FleetModule, path: string, secrets: FleetSecrets
     if (typeof entry !== "string" || entry.startsWith("@")) return;
     const user = entry.replace(/:(ro|rw|deny)$/i, "");
     if (!Object.hasOwn(secrets.users, user)) {
-      report.add(at(at(path, "authUsers"), i), "unknown-auth-user", `\`${user}\` is not a user of the secrets file \`${secrets.path}\`; add it to \`secrets.users\`.`);
+      report.add(
+        at(at(path, "authUsers"), i),
+        "unknown-auth-user",
+        `\`${user}\` is not a user of the secrets file \`${secrets.path}\`; add it to \`secrets.users\`.`,
+      );
     }
   });
 }
 
-function parseSecrets(value: unknown, path: string, report: Report, options: FleetParseOptions): FleetSecrets | undefined {
+function parseSecrets(
+  value: unknown,
+  path: string,
+  report: Report,
+  options: FleetParseOptions,
+): FleetSecrets | undefined {
   const raw = report.fields(value, path);
   if (!raw) return undefined;
   report.knownKeys(raw, SECRETS_KEYS, path);
@@ -420,7 +529,8 @@ function parseSecrets(value: unknown, path: string, report: Report, options: Fle
   }
   for (const [user, key] of Object.entries(rawUsers ?? {})) {
     const userPath = at(at(path, "users"), user);
-    if (user === "" || /[:\s#]/.test(user)) report.add(userPath, "user-name", `\`${user}\` cannot be an rsync user name (no blanks, \`:\` or \`#\`).`);
+    if (user === "" || /[:\s#]/.test(user))
+      report.add(userPath, "user-name", `\`${user}\` cannot be an rsync user name (no blanks, \`:\` or \`#\`).`);
     const secretKey = report.configKey(key, userPath, options);
     if (secretKey !== undefined) users[user] = secretKey;
   }
@@ -433,8 +543,18 @@ function parseSecrets(value: unknown, path: string, report: Report, options: Fle
 /** A problem unless `reload` is one of the names or `{ command }`. */
 function checkReload(value: unknown, path: string, report: Report): void {
   if (value === undefined || RELOAD_NAMES.includes(value as string)) return;
-  if (isFields(value) && Object.keys(value).join() === "command" && typeof value.command === "string" && value.command.trim() !== "") return;
-  report.add(path, "enum", `\`${path}\` must be one of ${RELOAD_NAMES.map((n) => `"${n}"`).join(", ")} or { command: "..." }.`);
+  if (
+    isFields(value) &&
+    Object.keys(value).join() === "command" &&
+    typeof value.command === "string" &&
+    value.command.trim() !== ""
+  )
+    return;
+  report.add(
+    path,
+    "enum",
+    `\`${path}\` must be one of ${RELOAD_NAMES.map((n) => `"${n}"`).join(", ")} or { command: "..." }.`,
+  );
 }
 
 /** Checks the settings of one xinetd service (`attributes` without connection) with the format layer's validator. */
@@ -469,25 +589,32 @@ function parseRsync(value: unknown, path: string, report: Report, options: Fleet
       report.knownKeys(global, GLOBAL_KEYS, globalPath, rsyncKeyHint);
       report.boolean(global.adopt, at(globalPath, "adopt"));
       const { adopt: _adopt, ...model } = global;
-      report.formatProblems(validateRsyncdGlobal(model as RsyncdGlobalModel), (p) => rsyncProblemPath(globalPath, global.extra, p, globalPath));
+      report.formatProblems(validateRsyncdGlobal(model as RsyncdGlobalModel), (p) =>
+        rsyncProblemPath(globalPath, global.extra, p, globalPath),
+      );
       rsync.global = global as FleetRsync["global"];
     }
   }
 
   const modulesPath = at(path, "modules");
-  const modules = raw.modules === undefined ? {} : report.fields(raw.modules, modulesPath) ?? {};
+  const modules = raw.modules === undefined ? {} : (report.fields(raw.modules, modulesPath) ?? {});
   for (const [moduleName, moduleValue] of Object.entries(modules)) {
     const modulePath = at(modulesPath, moduleName);
     const rawModule = report.fields(moduleValue, modulePath);
     if (!rawModule) continue;
     report.knownKeys(rawModule, MODULE_KEYS, modulePath, rsyncKeyHint);
     if (RESERVED_MODULE_NAMES.includes(moduleName)) {
-      report.add(modulePath, "reserved-module-name", `Module name \`${moduleName}\` collides with RsyncServer's own \`-${moduleName}\` child; rename the module.`);
+      report.add(
+        modulePath,
+        "reserved-module-name",
+        `Module name \`${moduleName}\` collides with RsyncServer's own \`-${moduleName}\` child; rename the module.`,
+      );
     }
     report.boolean(rawModule.adopt, at(modulePath, "adopt"));
     const module = { ...rawModule } as FleetModule & Fields;
     const hasAuthUsers = Array.isArray(module.authUsers) && module.authUsers.length > 0;
-    if (hasAuthUsers && module.secretsFile === undefined && rsync.secrets?.path) module.secretsFile = rsync.secrets.path;
+    if (hasAuthUsers && module.secretsFile === undefined && rsync.secrets?.path)
+      module.secretsFile = rsync.secrets.path;
     const { adopt: _adopt, ...parameters } = module;
     const problems = validateRsyncModule({ ...parameters, name: moduleName } as RsyncModuleModel);
     report.formatProblems(problems, (p) => rsyncProblemPath(modulePath, module.extra, p, modulePath));
@@ -503,8 +630,14 @@ function parseRsync(value: unknown, path: string, report: Report, options: Fleet
       const serviceName = report.string(overrides.serviceName, at(xinetdPath, "serviceName")) ?? "rsync";
       // RsyncServer's defaults under the overrides, so cross-attribute rules see the file it will write.
       const merged: Fields = {
-        disable: false, socketType: "stream", wait: false, user: "root", server: "/usr/bin/rsync",
-        serverArgs: ["--daemon", `--config=${configPath}`], logOnFailure: { add: ["USERID"] }, ...overrides,
+        disable: false,
+        socketType: "stream",
+        wait: false,
+        user: "root",
+        server: "/usr/bin/rsync",
+        serverArgs: ["--daemon", `--config=${configPath}`],
+        logOnFailure: { add: ["USERID"] },
+        ...overrides,
       };
       checkXinetdService(serviceName, merged, xinetdPath, at(xinetdPath, "serviceName"), report);
       rsync.xinetd = overrides as FleetRsync["xinetd"];
@@ -525,7 +658,7 @@ function parseGroup(value: unknown, path: string, report: Report, options: Fleet
     if (xinetd) {
       report.knownKeys(xinetd, ["services"], xinetdPath);
       const servicesPath = at(xinetdPath, "services");
-      const services = xinetd.services === undefined ? {} : report.fields(xinetd.services, servicesPath) ?? {};
+      const services = xinetd.services === undefined ? {} : (report.fields(xinetd.services, servicesPath) ?? {});
       for (const [serviceName, serviceValue] of Object.entries(services)) {
         const servicePath = at(servicesPath, serviceName);
         const service = report.fields(serviceValue, servicePath);
@@ -536,7 +669,8 @@ function parseGroup(value: unknown, path: string, report: Report, options: Fleet
       }
     }
   }
-  if (!group.rsync && Object.keys(group.xinetd.services).length === 0) report.warn(path, "empty-group", `Group \`${path}\` manages nothing.`);
+  if (!group.rsync && Object.keys(group.xinetd.services).length === 0)
+    report.warn(path, "empty-group", `Group \`${path}\` manages nothing.`);
   return group;
 }
 
@@ -547,16 +681,27 @@ function parseGroup(value: unknown, path: string, report: Report, options: Fleet
 /** The files and port one group puts on a host: two groups of one host must not share any. */
 function claimsOf(group: FleetGroup): Array<{ rule: string; what: string }> {
   const claims: Array<{ rule: string; what: string }> = [];
-  const serviceFile = (configDir: unknown, name: string) => posix.join(typeof configDir === "string" ? configDir : DEFAULT_XINETD_DIR, name);
+  const serviceFile = (configDir: unknown, name: string) =>
+    posix.join(typeof configDir === "string" ? configDir : DEFAULT_XINETD_DIR, name);
   if (group.rsync) {
     const overrides = group.rsync.xinetd as Fields;
     claims.push({ rule: "conflicting-rsync-config", what: `rsyncd.conf ${group.rsync.configPath}` });
-    claims.push({ rule: "conflicting-xinetd-service", what: `xinetd service file ${serviceFile(overrides.configDir, typeof overrides.serviceName === "string" ? overrides.serviceName : "rsync")}` });
-    claims.push({ rule: "conflicting-port", what: `rsync port ${typeof overrides.port === "number" ? overrides.port : DEFAULT_RSYNC_PORT}` });
-    if (group.rsync.secrets) claims.push({ rule: "conflicting-secrets-file", what: `secrets file ${group.rsync.secrets.path}` });
+    claims.push({
+      rule: "conflicting-xinetd-service",
+      what: `xinetd service file ${serviceFile(overrides.configDir, typeof overrides.serviceName === "string" ? overrides.serviceName : "rsync")}`,
+    });
+    claims.push({
+      rule: "conflicting-port",
+      what: `rsync port ${typeof overrides.port === "number" ? overrides.port : DEFAULT_RSYNC_PORT}`,
+    });
+    if (group.rsync.secrets)
+      claims.push({ rule: "conflicting-secrets-file", what: `secrets file ${group.rsync.secrets.path}` });
   }
   for (const [name, service] of Object.entries(group.xinetd.services)) {
-    claims.push({ rule: "conflicting-xinetd-service", what: `xinetd service file ${serviceFile(service.configDir, name)}` });
+    claims.push({
+      rule: "conflicting-xinetd-service",
+      what: `xinetd service file ${serviceFile(service.configDir, name)}`,
+    });
   }
   return claims;
 }
@@ -569,21 +714,30 @@ function claimsOf(group: FleetGroup): Array<{ rule: string; what: string }> {
 function reloadsOf(group: FleetGroup, groupName: string): Array<{ value: string; where: string }> {
   const spelled = (reload: unknown) => JSON.stringify(reload ?? "auto");
   const reloads: Array<{ value: string; where: string }> = [];
-  if (group.rsync) reloads.push({ value: spelled((group.rsync.xinetd as Fields).reload), where: `groups.${groupName}.rsync.xinetd.reload` });
+  if (group.rsync)
+    reloads.push({
+      value: spelled((group.rsync.xinetd as Fields).reload),
+      where: `groups.${groupName}.rsync.xinetd.reload`,
+    });
   for (const [name, service] of Object.entries(group.xinetd.services)) {
     reloads.push({ value: spelled(service.reload), where: `groups.${groupName}.xinetd.services.${name}.reload` });
   }
   return reloads;
 }
 
-function checkAcrossHosts(hosts: Array<FleetHost | undefined>, groups: Record<string, FleetGroup>, report: Report): void {
+function checkAcrossHosts(
+  hosts: Array<FleetHost | undefined>,
+  groups: Record<string, FleetGroup>,
+  report: Report,
+): void {
   const seenNames = new Map<string, number>();
   const usedGroups = new Set<string>();
   hosts.forEach((host, i) => {
     if (!host) return;
     const path = at("hosts", i);
     const first = seenNames.get(host.name);
-    if (host.name !== "" && first !== undefined) report.add(at(path, "name"), "duplicate", `Host name \`${host.name}\` is already used by \`hosts[${first}]\`.`);
+    if (host.name !== "" && first !== undefined)
+      report.add(at(path, "name"), "duplicate", `Host name \`${host.name}\` is already used by \`hosts[${first}]\`.`);
     else seenNames.set(host.name, i);
 
     const claimedBy = new Map<string, string>();
@@ -593,18 +747,31 @@ function checkAcrossHosts(hosts: Array<FleetHost | undefined>, groups: Record<st
       usedGroups.add(name);
       const group = groups[name];
       if (!Object.hasOwn(groups, name) || group === undefined) {
-        report.add(groupPath, "unknown-group", `Group \`${name}\` is not defined in \`groups\` (defined: ${Object.keys(groups).join(", ") || "none"}).`);
+        report.add(
+          groupPath,
+          "unknown-group",
+          `Group \`${name}\` is not defined in \`groups\` (defined: ${Object.keys(groups).join(", ") || "none"}).`,
+        );
         return;
       }
       for (const claim of claimsOf(group)) {
         const other = claimedBy.get(claim.what);
-        if (other !== undefined) report.add(groupPath, claim.rule, `Groups \`${other}\` and \`${name}\` both manage the ${claim.what} on host \`${host.name}\`.`);
+        if (other !== undefined)
+          report.add(
+            groupPath,
+            claim.rule,
+            `Groups \`${other}\` and \`${name}\` both manage the ${claim.what} on host \`${host.name}\`.`,
+          );
         else claimedBy.set(claim.what, name);
       }
       for (const reload of reloadsOf(group, name)) {
         hostReload ??= reload;
         if (reload.value !== hostReload.value) {
-          report.add(groupPath, "conflicting-reload", `\`${reload.where}\` is ${reload.value} but \`${hostReload.where}\` is ${hostReload.value} on host \`${host.name}\`; one reload covers every xinetd service of a host, so they must agree.`);
+          report.add(
+            groupPath,
+            "conflicting-reload",
+            `\`${reload.where}\` is ${reload.value} but \`${hostReload.where}\` is ${hostReload.value} on host \`${host.name}\`; one reload covers every xinetd service of a host, so they must agree.`,
+          );
         }
       }
     });
@@ -621,9 +788,14 @@ function checkAcrossHosts(hosts: Array<FleetHost | undefined>, groups: Record<st
 export function parseFleetConfig(raw: RawFleetConfig, options: FleetParseOptions = {}): FleetParseResult {
   const report = new Report();
   const groups: Record<string, FleetGroup> = {};
-  const rawGroups = raw.groups === undefined ? {} : report.fields(raw.groups, "groups") ?? {};
+  const rawGroups = raw.groups === undefined ? {} : (report.fields(raw.groups, "groups") ?? {});
   for (const [name, value] of Object.entries(rawGroups)) {
-    if (!NAME_PATTERN.test(name)) report.add(at("groups", name), "format", `Group name \`${name}\` must be letters, digits, \`_\`, \`.\` and \`-\`, starting with a letter or digit.`);
+    if (!NAME_PATTERN.test(name))
+      report.add(
+        at("groups", name),
+        "format",
+        `Group name \`${name}\` must be letters, digits, \`_\`, \`.\` and \`-\`, starting with a letter or digit.`,
+      );
     const group = parseGroup(value, at("groups", name), report, options);
     if (group) groups[name] = group;
   }

@@ -12,7 +12,14 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
 import { RsyncServer, XinetdService, type ConnectionArgs } from "../resources";
-import { formatFleetProblems, parseFleetConfig, type FleetConnection, type FleetDescription, type FleetGroup, type FleetHost } from "./config";
+import {
+  formatFleetProblems,
+  parseFleetConfig,
+  type FleetConnection,
+  type FleetDescription,
+  type FleetGroup,
+  type FleetHost,
+} from "./config";
 
 /** The stack config namespace the fleet is read from by default: `pulumi-xinetd:hosts`, `pulumi-xinetd:groups`. */
 export const FLEET_CONFIG_NAMESPACE = "pulumi-xinetd";
@@ -54,9 +61,11 @@ export function connectionArgs(connection: FleetConnection, readSecret: SecretRe
   if (connection.dialErrorLimit !== undefined) args.dialErrorLimit = connection.dialErrorLimit;
   if (connection.perDialTimeout !== undefined) args.perDialTimeout = connection.perDialTimeout;
   if (connection.privateKeySecret !== undefined) args.privateKey = readSecret(connection.privateKeySecret);
-  if (connection.privateKeyPath !== undefined) args.privateKey = pulumi.secret(readFileSync(expandHome(connection.privateKeyPath), "utf8"));
+  if (connection.privateKeyPath !== undefined)
+    args.privateKey = pulumi.secret(readFileSync(expandHome(connection.privateKeyPath), "utf8"));
   if (connection.passwordSecret !== undefined) args.password = readSecret(connection.passwordSecret);
-  if (connection.privateKeyPasswordSecret !== undefined) args.privateKeyPassword = readSecret(connection.privateKeyPasswordSecret);
+  if (connection.privateKeyPasswordSecret !== undefined)
+    args.privateKeyPassword = readSecret(connection.privateKeyPasswordSecret);
   if (connection.proxy !== undefined) args.proxy = connectionArgs(connection.proxy, readSecret);
   return args;
 }
@@ -79,11 +88,20 @@ export class FleetHostResource extends pulumi.ComponentResource {
   /** Group name → its resources on this host. */
   readonly groups: Record<string, HostGroupResources>;
 
-  constructor(host: FleetHost, groups: Record<string, FleetGroup>, readSecret: SecretReader, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    host: FleetHost,
+    groups: Record<string, FleetGroup>,
+    readSecret: SecretReader,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super("pulumi-xinetd:fleet:Host", host.name, {}, opts);
     const connection = connectionArgs(host.connection, readSecret);
     this.install = host.installPackages
-      ? new command.remote.Command(`${host.name}:install`, { connection: commandConnectionOf(connection), create: asRoot(INSTALL_PACKAGES_SCRIPT, host.sudo) }, { parent: this })
+      ? new command.remote.Command(
+          `${host.name}:install`,
+          { connection: commandConnectionOf(connection), create: asRoot(INSTALL_PACKAGES_SCRIPT, host.sudo) },
+          { parent: this },
+        )
       : undefined;
     const childOptions = { parent: this, dependsOn: this.install ? [this.install] : [] };
 
@@ -98,12 +116,26 @@ export class FleetHostResource extends pulumi.ComponentResource {
         const secrets = group.rsync.secrets && {
           path: group.rsync.secrets.path,
           adopt: group.rsync.secrets.adopt,
-          users: pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(group.rsync.secrets.users).map(([user, key]) => [user, readSecret(key)])))),
+          users: pulumi.secret(
+            pulumi.all(
+              Object.fromEntries(
+                Object.entries(group.rsync.secrets.users).map(([user, key]) => [user, readSecret(key)]),
+              ),
+            ),
+          ),
         };
-        resources.server = new RsyncServer(prefix, { connection, sudo: host.sudo, configPath, global, modules, secrets, xinetd }, childOptions);
+        resources.server = new RsyncServer(
+          prefix,
+          { connection, sudo: host.sudo, configPath, global, modules, secrets, xinetd },
+          childOptions,
+        );
       }
       for (const [serviceName, service] of Object.entries(group.xinetd.services)) {
-        resources.services[serviceName] = new XinetdService(`${prefix}:${serviceName}`, { ...service, serviceName, connection, sudo: host.sudo }, childOptions);
+        resources.services[serviceName] = new XinetdService(
+          `${prefix}:${serviceName}`,
+          { ...service, serviceName, connection, sudo: host.sudo },
+          childOptions,
+        );
       }
       this.groups[groupName] = resources;
     }
@@ -145,7 +177,9 @@ function checkedFleet(args: FleetArgs, secretsConfig: pulumi.Config): FleetDescr
   });
   for (const warning of parsed.warnings) pulumi.log.warn(`${warning.path}: ${warning.message} [${warning.rule}]`);
   if (!parsed.ok) {
-    throw new pulumi.RunError(`The fleet config has ${parsed.problems.length} problem(s):\n${formatFleetProblems(parsed.problems)}`);
+    throw new pulumi.RunError(
+      `The fleet config has ${parsed.problems.length} problem(s):\n${formatFleetProblems(parsed.problems)}`,
+    );
   }
   return parsed.fleet;
 }
@@ -172,7 +206,9 @@ export class Fleet extends pulumi.ComponentResource {
     const readSecret: SecretReader = (key) => secretsConfig.requireSecret(key);
     // Hosts were children of the stack before the Fleet component existed; the alias keeps their URNs.
     const hostOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
-    this.hosts = Object.fromEntries(fleet.hosts.map((host) => [host.name, new FleetHostResource(host, fleet.groups, readSecret, hostOptions)]));
+    this.hosts = Object.fromEntries(
+      fleet.hosts.map((host) => [host.name, new FleetHostResource(host, fleet.groups, readSecret, hostOptions)]),
+    );
     this.registerOutputs({});
   }
 }

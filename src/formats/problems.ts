@@ -47,9 +47,7 @@ export function errorsOf(problems: readonly Problem[]): Problem[] {
 
 /** One line per problem, prefixed with the position when there is one. */
 export function formatProblem(p: Problem, source?: string): string {
-  const where = p.position
-    ? `${source ?? ""}${source ? ":" : "line "}${p.position.line}:${p.position.column}: `
-    : "";
+  const where = p.position ? `${source ?? ""}${source ? ":" : "line "}${p.position.line}:${p.position.column}: ` : "";
   return `${where}${escapeControlCharacters(p.message)} [${p.rule}]`;
 }
 

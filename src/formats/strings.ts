@@ -50,18 +50,24 @@ function childPath(parent: string, key: string | number): string {
  * property path. Keys use the stricter name rule. `skip` names paths whose values legitimately
  * span lines (private keys); nothing under them is looked at.
  */
-export function findControlCharacters(value: unknown, skip: ReadonlySet<string> = new Set(), path = ""): ControlCharacterFinding[] {
+export function findControlCharacters(
+  value: unknown,
+  skip: ReadonlySet<string> = new Set(),
+  path = "",
+): ControlCharacterFinding[] {
   if (skip.has(path)) return [];
   if (typeof value === "string") {
     const codePoint = controlCharacterIn(value);
     return codePoint === undefined ? [] : [{ path, codePoint, inKey: false }];
   }
-  if (Array.isArray(value)) return value.flatMap((item, index) => findControlCharacters(item, skip, childPath(path, index)));
+  if (Array.isArray(value))
+    return value.flatMap((item, index) => findControlCharacters(item, skip, childPath(path, index)));
   if (typeof value !== "object" || value === null) return [];
   const findings: ControlCharacterFinding[] = [];
   for (const [key, item] of Object.entries(value)) {
     const keyCodePoint = controlOrInvisibleCharacterIn(key);
-    if (keyCodePoint !== undefined) findings.push({ path: path === "" ? "inputs" : path, codePoint: keyCodePoint, inKey: true });
+    if (keyCodePoint !== undefined)
+      findings.push({ path: path === "" ? "inputs" : path, codePoint: keyCodePoint, inKey: true });
     findings.push(...findControlCharacters(item, skip, childPath(path, key)));
   }
   return findings;
@@ -74,7 +80,8 @@ export function findControlCharacters(value: unknown, skip: ReadonlySet<string> 
  */
 export function whyRefused(codePoint: string): string {
   const value = Number.parseInt(codePoint.slice(2), 16);
-  if (value === 0x2028 || value === 0x2029) return "editors and reviewers show a line break there that the daemon does not see";
+  if (value === 0x2028 || value === 0x2029)
+    return "editors and reviewers show a line break there that the daemon does not see";
   if ((value >= 0x202a && value <= 0x202e) || (value >= 0x2066 && value <= 0x2069)) {
     return "a bidirectional control makes the file read differently to a reviewer than to the daemon (Trojan Source)";
   }

@@ -24,7 +24,9 @@ export interface ResourceKindProvider {
   delete(id: string, props: Props): Promise<void>;
 }
 
-function kind(module: Omit<ResourceKindProvider, "delete"> & { remove: ResourceKindProvider["delete"] }): ResourceKindProvider {
+function kind(
+  module: Omit<ResourceKindProvider, "delete"> & { remove: ResourceKindProvider["delete"] },
+): ResourceKindProvider {
   const { check, diff, create, read, update, remove } = module;
   return { check, diff, create, read, update, delete: remove };
 }

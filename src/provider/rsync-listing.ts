@@ -4,8 +4,22 @@
  */
 import { listRsyncDaemonModules } from "../remote/rsync-listing";
 import {
-  connectionFailures, diffProperties, inputsOf, resourceId, runnerFor, SCHEMA_VERSION, settingFailures, upgradeState, UNKNOWN,
-  withAcceptedHostKeys, withoutUndefined, withStateHostKeys, type CheckFailure, type CheckResult, type DiffResult, type Props,
+  connectionFailures,
+  diffProperties,
+  inputsOf,
+  resourceId,
+  runnerFor,
+  SCHEMA_VERSION,
+  settingFailures,
+  upgradeState,
+  UNKNOWN,
+  withAcceptedHostKeys,
+  withoutUndefined,
+  withStateHostKeys,
+  type CheckFailure,
+  type CheckResult,
+  type DiffResult,
+  type Props,
 } from "./state";
 import { controlCharacterFailures } from "./state";
 
@@ -16,7 +30,10 @@ const DIFF_KEYS = ["connection", "sudo", "port", "configPath", "expectedModules"
 export function check(_olds: Props, news: Props): CheckResult {
   const inputs = inputsOf(news);
   const failures: CheckFailure[] = [...connectionFailures(inputs.connection), ...settingFailures(inputs)];
-  if (inputs.port !== UNKNOWN && !(Number.isInteger(inputs.port) && (inputs.port as number) >= 1 && (inputs.port as number) <= 65_535)) {
+  if (
+    inputs.port !== UNKNOWN &&
+    !(Number.isInteger(inputs.port) && (inputs.port as number) >= 1 && (inputs.port as number) <= 65_535)
+  ) {
     failures.push({ property: "port", reason: "`port` must be a TCP port (1 to 65535)." });
   }
   failures.push(...controlCharacterFailures(inputs, failures));
@@ -45,13 +62,18 @@ async function verify(inputs: Props): Promise<Props> {
   const modules = await listing(inputs);
   const missing = missingModules(inputs.expectedModules, modules);
   if (missing.length > 0) {
-    throw new Error(`rsync://localhost:${String(inputs.port)}/ on ${String((inputs.connection as { host?: string }).host)} does not list ${missing.map((m) => `\`${m}\``).join(", ")}; it lists ${modules.length > 0 ? modules.map((m) => `\`${m}\``).join(", ") : "nothing"}`);
+    throw new Error(
+      `rsync://localhost:${String(inputs.port)}/ on ${String((inputs.connection as { host?: string }).host)} does not list ${missing.map((m) => `\`${m}\``).join(", ")}; it lists ${modules.length > 0 ? modules.map((m) => `\`${m}\``).join(", ") : "nothing"}`,
+    );
   }
   return withoutUndefined({ ...inputsOf(inputs), modules, schemaVersion: SCHEMA_VERSION });
 }
 
 export async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
-  return { id: resourceId(inputs.connection, `rsync://localhost:${String(inputs.port)}/`), outs: withAcceptedHostKeys(await verify(inputs), inputs) };
+  return {
+    id: resourceId(inputs.connection, `rsync://localhost:${String(inputs.port)}/`),
+    outs: withAcceptedHostKeys(await verify(inputs), inputs),
+  };
 }
 
 export async function update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {

@@ -10,9 +10,25 @@ import { changeRemoteFile } from "../remote";
 import { saltedChecksum } from "../remote/change-file";
 import { inspectSecretsFile } from "../remote/secrets-file";
 import {
-  alreadyExistsError, connectionFailures, diffProperties, inputsOf, applyFailure, resourceId, runnerFor, sameHost, SCHEMA_VERSION,
-  settingFailures, unknownPropertiesOf, upgradeState, withAcceptedHostKeys, withoutUndefined, withStateHostKeys,
-  type CheckFailure, type CheckResult, type DiffResult, type Props,
+  alreadyExistsError,
+  connectionFailures,
+  diffProperties,
+  inputsOf,
+  applyFailure,
+  resourceId,
+  runnerFor,
+  sameHost,
+  SCHEMA_VERSION,
+  settingFailures,
+  unknownPropertiesOf,
+  upgradeState,
+  withAcceptedHostKeys,
+  withoutUndefined,
+  withStateHostKeys,
+  type CheckFailure,
+  type CheckResult,
+  type DiffResult,
+  type Props,
   pathFailures,
 } from "./state";
 import { controlCharacterFailures } from "./state";
@@ -27,7 +43,10 @@ const PERMISSIONS = "600 root:root";
 
 /** The file's text: one `name:password` line per user, sorted so the checksum is stable. */
 export function secretsFileContent(users: Record<string, string>): string {
-  return Object.keys(users).sort().map((name) => `${name}:${users[name]}\n`).join("");
+  return Object.keys(users)
+    .sort()
+    .map((name) => `${name}:${users[name]}\n`)
+    .join("");
 }
 
 /** Failures that name users but never quote a password. */
@@ -38,10 +57,16 @@ function usersFailures(users: unknown): CheckFailure[] {
   const failures: CheckFailure[] = [];
   for (const [name, password] of Object.entries(users)) {
     if (name === "" || /[:\r\n]/.test(name) || /^[#\s]/.test(name) || /\s$/.test(name)) {
-      failures.push({ property: "users", reason: `user name ${JSON.stringify(name)} cannot be written: no \`:\`, line breaks, outer blanks or leading \`#\`.` });
+      failures.push({
+        property: "users",
+        reason: `user name ${JSON.stringify(name)} cannot be written: no \`:\`, line breaks, outer blanks or leading \`#\`.`,
+      });
     }
     if (typeof password !== "string" || password === "" || /[\r\n]/.test(password)) {
-      failures.push({ property: `users.${name}`, reason: `the password of \`${name}\` must be a non-empty string on one line.` });
+      failures.push({
+        property: `users.${name}`,
+        reason: `the password of \`${name}\` must be a non-empty string on one line.`,
+      });
     }
   }
   return failures;
@@ -76,17 +101,30 @@ export function diff(_id: string, olds: Props, news: Props): DiffResult {
   const old = upgradeState(olds, KIND);
   const { changed, replaces } = diffProperties(old, news, DIFF_KEYS, ["path"]);
   // The state has no passwords: the content's salted checksum stands for them.
-  const usersChanged = typeof news.users !== "object" || news.users === null ||
+  const usersChanged =
+    typeof news.users !== "object" ||
+    news.users === null ||
     saltedChecksum(saltOf(old), secretsFileContent(news.users as Record<string, string>)) !== old.checksum;
   const sameFile = sameHost(old.connection, news.connection) && old.path === news.path;
   const permissionsChanged = old.permissions !== PERMISSIONS;
-  return { changes: changed.length > 0 || usersChanged || permissionsChanged, replaces, deleteBeforeReplace: replaces.length > 0 && sameFile };
+  return {
+    changes: changed.length > 0 || usersChanged || permissionsChanged,
+    replaces,
+    deleteBeforeReplace: replaces.length > 0 && sameFile,
+  };
 }
 
 /** The inputs without the passwords, plus what stands for them (`salt` undefined for a legacy state). */
 function outputsOf(inputs: Props, userNames: string[], checksum: string, permissions: string, salt: string): Props {
   const { users: _passwords, ...rest } = inputsOf(inputs);
-  return withoutUndefined({ ...rest, userNames, checksum, salt: salt === "" ? undefined : salt, permissions, schemaVersion: SCHEMA_VERSION });
+  return withoutUndefined({
+    ...rest,
+    userNames,
+    checksum,
+    salt: salt === "" ? undefined : salt,
+    permissions,
+    schemaVersion: SCHEMA_VERSION,
+  });
 }
 
 /**
@@ -95,7 +133,11 @@ function outputsOf(inputs: Props, userNames: string[], checksum: string, permiss
  */
 function unknownOutcomeOutputs(inputs: Props): Props {
   const { users: _passwords, ...rest } = inputsOf(inputs);
-  return withoutUndefined({ ...rest, userNames: Object.keys((inputs.users ?? {}) as object).sort(), schemaVersion: SCHEMA_VERSION });
+  return withoutUndefined({
+    ...rest,
+    userNames: Object.keys((inputs.users ?? {}) as object).sort(),
+    schemaVersion: SCHEMA_VERSION,
+  });
 }
 
 async function apply(inputs: Props, creating: boolean, salt: string): Promise<{ id: string; outs: Props }> {
@@ -108,15 +150,20 @@ async function apply(inputs: Props, creating: boolean, salt: string): Promise<{ 
   try {
     // Secret mode: the host shows only whether the file exists (and a salted checksum), keeps no
     // previous version and removes any left by older versions of this library, in the same script.
-    await changeRemoteFile(runner, path, (current, facts) => {
-      // A file that already holds exactly these users is this resource's own (an earlier attempt
-      // whose answer was lost), not someone else's to refuse.
-      if (creating && current !== undefined && inputs.adopt !== true && !facts.holds(content)) {
-        refused = true;
-        throw alreadyExistsError(`the secrets file ${path}`, runner.label);
-      }
-      return content;
-    }, { ...FILE_OPTIONS, secret: { salt } });
+    await changeRemoteFile(
+      runner,
+      path,
+      (current, facts) => {
+        // A file that already holds exactly these users is this resource's own (an earlier attempt
+        // whose answer was lost), not someone else's to refuse.
+        if (creating && current !== undefined && inputs.adopt !== true && !facts.holds(content)) {
+          refused = true;
+          throw alreadyExistsError(`the secrets file ${path}`, runner.label);
+        }
+        return content;
+      },
+      { ...FILE_OPTIONS, secret: { salt } },
+    );
     return { id, outs: outputsOf(inputs, Object.keys(users).sort(), saltedChecksum(salt, content), PERMISSIONS, salt) };
   } catch (error) {
     throw await applyFailure(error, refused, id, { ...inputs, salt }, readHost, unknownOutcomeOutputs);
@@ -146,10 +193,22 @@ async function readHost(id: string, props: Props): Promise<{ id: string; props: 
   const summary = await inspectSecretsFile(runnerFor(props), String(props.path), salt);
   if (!summary.exists) return { id: "", props: {} };
   const settings = { connection: props.connection, sudo: props.sudo, adopt: props.adopt, path: props.path };
-  return { id, props: outputsOf(settings, summary.userNames, summary.checksum, `${summary.mode.toString(8)} ${summary.owner}:${summary.group}`, salt) };
+  return {
+    id,
+    props: outputsOf(
+      settings,
+      summary.userNames,
+      summary.checksum,
+      `${summary.mode.toString(8)} ${summary.owner}:${summary.group}`,
+      salt,
+    ),
+  };
 }
 
 export async function remove(_id: string, props: Props): Promise<void> {
   const state = upgradeState(props, KIND);
-  await changeRemoteFile(runnerFor(state), String(state.path), () => ({ delete: true }), { ...FILE_OPTIONS, secret: { salt: saltOf(state) } });
+  await changeRemoteFile(runnerFor(state), String(state.path), () => ({ delete: true }), {
+    ...FILE_OPTIONS,
+    secret: { salt: saltOf(state) },
+  });
 }

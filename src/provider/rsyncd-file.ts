@@ -1,20 +1,36 @@
 /** What the RsyncModule and RsyncdConfig providers share: parameter keys, problem naming, file edits. */
 import {
-  lookupRsyncParameter, parseRsyncdDocument, renderRsyncdDocument, RSYNC_PARAMETERS, validateRsyncdDocument, type Problem, type RsyncdDocument,
+  lookupRsyncParameter,
+  parseRsyncdDocument,
+  renderRsyncdDocument,
+  RSYNC_PARAMETERS,
+  validateRsyncdDocument,
+  type Problem,
+  type RsyncdDocument,
 } from "../formats";
 import { entriesIn, findWalkedModule, walkRsyncdDocument, type EntryContext } from "../formats/rsyncd/sections";
 import { normalizeRsyncPath } from "../formats/rsyncd/values";
 import {
-  changeRemoteFileBatched, changeRsyncdConfig, discardPreviousVersion, readRemoteFileShared, type CommandRunner, type FileChange, type RemoteFile,
+  changeRemoteFileBatched,
+  changeRsyncdConfig,
+  discardPreviousVersion,
+  readRemoteFileShared,
+  type CommandRunner,
+  type FileChange,
+  type RemoteFile,
 } from "../remote";
 import { alreadyExistsError, runnerFor, type Props } from "./state";
 
 export const DEFAULT_CONFIG_PATH = "/etc/rsyncd.conf";
 
 /** camelCase keys of the parameters a module section takes (`name` is `moduleName` instead). */
-export const MODULE_PARAMETER_KEYS: readonly string[] = RSYNC_PARAMETERS.filter((p) => p.scope === "module" && p.name !== "name").map((p) => p.key);
+export const MODULE_PARAMETER_KEYS: readonly string[] = RSYNC_PARAMETERS.filter(
+  (p) => p.scope === "module" && p.name !== "name",
+).map((p) => p.key);
 /** camelCase keys of the parameters the global part takes: global-only ones and module defaults. */
-export const GLOBAL_PARAMETER_KEYS: readonly string[] = RSYNC_PARAMETERS.filter((p) => p.name !== "name").map((p) => p.key);
+export const GLOBAL_PARAMETER_KEYS: readonly string[] = RSYNC_PARAMETERS.filter((p) => p.name !== "name").map(
+  (p) => p.key,
+);
 
 /** Typed fields of a model from the inputs, path parameters without the trailing `/` rsync drops. */
 export function parameterFields(inputs: Props, keys: readonly string[]): Record<string, unknown> {
@@ -31,7 +47,9 @@ export function parameterFields(inputs: Props, keys: readonly string[]): Record<
 /** The property a problem is about: `extra.<name>` when it came from `extra`, else the parameter's camelCase key. */
 export function rsyncPropertyOf(extra: unknown, problem: Problem, moduleNameProperty: string): string {
   if (problem.field === "module name") return moduleNameProperty;
-  const fromExtra = Object.keys((extra ?? {}) as object).find((name) => (lookupRsyncParameter(name)?.name ?? name) === problem.field);
+  const fromExtra = Object.keys((extra ?? {}) as object).find(
+    (name) => (lookupRsyncParameter(name)?.name ?? name) === problem.field,
+  );
   if (fromExtra !== undefined) return `extra.${fromExtra}`;
   return lookupRsyncParameter(problem.field)?.key ?? problem.field;
 }
@@ -59,12 +77,18 @@ export async function editRsyncdConfig(
   edit: (current: RsyncdDocument) => RsyncdDocument,
   options: { deleteWhenEmpty: boolean },
 ): Promise<FileChange> {
-  if (!options.deleteWhenEmpty) return changeRsyncdConfig(runner, path, (current) => edit(current ?? parseRsyncdDocument("")));
-  const change = await changeRemoteFileBatched(runner, path, (current) => {
-    if (current === undefined) return undefined;
-    const text = renderRsyncdDocument(edit(parseRsyncdDocument(current)));
-    return text.trim() === "" ? { delete: true } : text;
-  }, { validate: "rsyncd" });
+  if (!options.deleteWhenEmpty)
+    return changeRsyncdConfig(runner, path, (current) => edit(current ?? parseRsyncdDocument("")));
+  const change = await changeRemoteFileBatched(
+    runner,
+    path,
+    (current) => {
+      if (current === undefined) return undefined;
+      const text = renderRsyncdDocument(edit(parseRsyncdDocument(current)));
+      return text.trim() === "" ? { delete: true } : text;
+    },
+    { validate: "rsyncd" },
+  );
   // rsyncd.conf needs no reload, so nothing can roll a deleted file back: its copy can go.
   if (change.changed && change.content === undefined) await discardPreviousVersion(runner, path);
   return change;
@@ -112,7 +136,12 @@ export async function readHostRsyncdConfig(props: Props): Promise<RsyncdDocument
  * values of typed ones, global parameters inside a module). A file holding any of them was not
  * written as an rsyncd.conf.
  */
-const IGNORED_LINE_RULES: ReadonlySet<string> = new Set(["unknown-parameter", "global-parameter-in-module", "bad-boolean", "bad-syslog-facility"]);
+const IGNORED_LINE_RULES: ReadonlySet<string> = new Set([
+  "unknown-parameter",
+  "global-parameter-in-module",
+  "bad-boolean",
+  "bad-syslog-facility",
+]);
 const FOREIGN_LINES_SHOWN = 3;
 
 /** The problems of an existing file that say it is not an rsyncd.conf, in file order. */
@@ -128,7 +157,12 @@ function foreignLineProblems(doc: RsyncdDocument): Problem[] {
  * `adopt` skips both checks.
  */
 export function rsyncdCreateRefusal(
-  doc: RsyncdDocument, inputs: Props, host: string, path: string, what: { name: string; inFile: string }, isOwn: () => boolean,
+  doc: RsyncdDocument,
+  inputs: Props,
+  host: string,
+  path: string,
+  what: { name: string; inFile: string },
+  isOwn: () => boolean,
 ): Error | undefined {
   if (inputs.adopt === true) return undefined;
   const foreign = foreignLineProblems(doc);
@@ -141,7 +175,11 @@ export function rsyncdCreateRefusal(
  * rule only: the file is not ours and may hold anything (a `configPath` of /etc/shadow).
  */
 function foreignFileError(host: string, path: string, what: string, problems: readonly Problem[]): Error {
-  const lines = problems.slice(0, FOREIGN_LINES_SHOWN).map((problem) => `line ${problem.position?.line ?? "?"} (${problem.rule})`);
+  const lines = problems
+    .slice(0, FOREIGN_LINES_SHOWN)
+    .map((problem) => `line ${problem.position?.line ?? "?"} (${problem.rule})`);
   const more = problems.length > FOREIGN_LINES_SHOWN ? ` and ${problems.length - FOREIGN_LINES_SHOWN} more` : "";
-  return new Error(`${host}: ${path} is not an rsyncd.conf: rsync would reject or ignore ${lines.join(", ")}${more}; refusing to add ${what} to it. Check \`configPath\`; if this file is the rsyncd.conf you mean, set \`adopt: true\` on the resource to write into it as it is.`);
+  return new Error(
+    `${host}: ${path} is not an rsyncd.conf: rsync would reject or ignore ${lines.join(", ")}${more}; refusing to add ${what} to it. Check \`configPath\`; if this file is the rsyncd.conf you mean, set \`adopt: true\` on the resource to write into it as it is.`,
+  );
 }

@@ -7,8 +7,22 @@ import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 
-import { describeControlCharacter, errorsOf, escapeControlCharacters, findControlCharacters, FormatError, type Problem } from "../formats";
-import { RemoteError, type AcceptedHostKeys, type RemoteErrorCode, type CommandRunner, type ConnectionArgs, type HostTarget } from "../remote";
+import {
+  describeControlCharacter,
+  errorsOf,
+  escapeControlCharacters,
+  findControlCharacters,
+  FormatError,
+  type Problem,
+} from "../formats";
+import {
+  RemoteError,
+  type AcceptedHostKeys,
+  type RemoteErrorCode,
+  type CommandRunner,
+  type ConnectionArgs,
+  type HostTarget,
+} from "../remote";
 import { acceptedHostKeys, openHost } from "../remote/ssh";
 import { DEFAULT_PORT, DEFAULT_USER, resolveConnection } from "../remote/ssh/target";
 
@@ -68,7 +82,9 @@ export function sha256(content: string): string {
 export function upgradeState(props: Props, kind: string): Props {
   const version = props.schemaVersion;
   if (version === SCHEMA_VERSION) return props;
-  throw new Error(`the state of this ${kind} has schema version ${JSON.stringify(version)}; this pulumi-xinetd reads version ${SCHEMA_VERSION}: upgrade the package`);
+  throw new Error(
+    `the state of this ${kind} has schema version ${JSON.stringify(version)}; this pulumi-xinetd reads version ${SCHEMA_VERSION}: upgrade the package`,
+  );
 }
 
 /** Host, port and user: a change of any of them means another machine or account, so a replacement. */
@@ -99,19 +115,34 @@ export function sameHost(a: unknown, b: unknown): boolean {
  * The top-level properties that differ, and which of them force a replacement: the connection
  * only when its identity changes, `replaceKeys` always.
  */
-export function diffProperties(olds: Props, news: Props, keys: readonly string[], replaceKeys: readonly string[]): { changed: string[]; replaces: string[] } {
+export function diffProperties(
+  olds: Props,
+  news: Props,
+  keys: readonly string[],
+  replaceKeys: readonly string[],
+): { changed: string[]; replaces: string[] } {
   // A state from before `secretContent` existed has none: that is `false`, not a change.
   const comparable = (props: Props, key: string) =>
-    key === "connection" ? withConnectionDefaults(props.connection) : key === "secretContent" ? props[key] === true : props[key];
+    key === "connection"
+      ? withConnectionDefaults(props.connection)
+      : key === "secretContent"
+        ? props[key] === true
+        : props[key];
   const changed = keys.filter((key) => !sameProperty(comparable(olds, key), comparable(news, key)));
-  const replaces = changed.filter((key) => replaceKeys.includes(key) || (key === "connection" && !sameConnectionIdentity(olds.connection, news.connection)));
+  const replaces = changed.filter(
+    (key) =>
+      replaceKeys.includes(key) || (key === "connection" && !sameConnectionIdentity(olds.connection, news.connection)),
+  );
   return { changed, replaces };
 }
 
 /** Failures of the connection argument; none while any of it is unknown. Never quotes a secret. */
 export function connectionFailures(connection: unknown): CheckFailure[] {
   if (containsUnknown(connection)) return [];
-  if (typeof connection !== "object" || connection === null) return [{ property: "connection", reason: "`connection` is required: an object with at least `host` and a credential." }];
+  if (typeof connection !== "object" || connection === null)
+    return [
+      { property: "connection", reason: "`connection` is required: an object with at least `host` and a credential." },
+    ];
   try {
     resolveConnection(connection as ConnectionArgs);
     return [];
@@ -129,9 +160,15 @@ export function connectionFailures(connection: unknown): CheckFailure[] {
 export function pathFailures(property: string, value: unknown, what: "file" | "directory"): CheckFailure[] {
   const text = typeof value === "string" ? value : "";
   const normalized = posix.normalize(text);
-  const spelledOnce = posix.isAbsolute(text) && (normalized === text || (what === "directory" && `${normalized}/` === text));
+  const spelledOnce =
+    posix.isAbsolute(text) && (normalized === text || (what === "directory" && `${normalized}/` === text));
   if (spelledOnce && (what === "directory" || (text !== "/" && !text.endsWith("/")))) return [];
-  return [{ property, reason: `\`${property}\` must be an absolute ${what} path without \`.\` or \`..\` segments, doubled \`/\`${what === "file" ? " or a trailing `/`" : ""}.` }];
+  return [
+    {
+      property,
+      reason: `\`${property}\` must be an absolute ${what} path without \`.\` or \`..\` segments, doubled \`/\`${what === "file" ? " or a trailing `/`" : ""}.`,
+    },
+  ];
 }
 
 /**
@@ -142,7 +179,8 @@ export function settingFailures(news: Props, others: readonly string[] = []): Ch
   return ["sudo", "adopt", ...others].flatMap((key) =>
     news[key] === undefined || news[key] === UNKNOWN || typeof news[key] === "boolean"
       ? []
-      : [{ property: key, reason: `\`${key}\` must be true or false.` }]);
+      : [{ property: key, reason: `\`${key}\` must be true or false.` }],
+  );
 }
 
 /**
@@ -170,7 +208,11 @@ export function unknownPropertiesOf(news: Props): Set<string> {
 /** Where the resource's props say to connect, with the host keys its state accepted on first use. */
 function hostTargetOf(props: Props): HostTarget {
   const accepted = props.acceptedHostKeys as AcceptedHostKeys | undefined;
-  return { connection: props.connection as ConnectionArgs, sudo: props.sudo === true, ...(accepted && { acceptedHostKeys: accepted }) };
+  return {
+    connection: props.connection as ConnectionArgs,
+    sudo: props.sudo === true,
+    ...(accepted && { acceptedHostKeys: accepted }),
+  };
 }
 
 export function runnerFor(props: Props): CommandRunner {
@@ -249,7 +291,13 @@ export function hostMethods(binding: HostBinding) {
  * change applied.
  */
 const NOTHING_SENT_CODES: ReadonlySet<RemoteErrorCode> = new Set<RemoteErrorCode>([
-  "dial-failed", "host-key-mismatch", "host-key-unknown", "host-key-revoked", "auth-failed", "invalid-connection-args", "sudo-needs-password",
+  "dial-failed",
+  "host-key-mismatch",
+  "host-key-unknown",
+  "host-key-revoked",
+  "auth-failed",
+  "invalid-connection-args",
+  "sudo-needs-password",
   "channel-failed",
 ]);
 
@@ -308,13 +356,16 @@ function secretValue(value: string): Props {
  */
 export function contentOutputs(inputs: Props, content: string): { content: unknown; checksum: unknown } {
   const checksum = sha256(content);
-  return inputs.secretContent === true ? { content: secretValue(content), checksum: secretValue(checksum) } : { content, checksum };
+  return inputs.secretContent === true
+    ? { content: secretValue(content), checksum: secretValue(checksum) }
+    : { content, checksum };
 }
-
 
 /** The error for a create that finds what it would manage already there. */
 export function alreadyExistsError(what: string, host: string): Error {
-  return new Error(`${host}: ${what} already exists and is not managed by this stack; refusing to take it over. To manage it from now on, set \`adopt: true\` on the resource (its content is then replaced by the resource's).`);
+  return new Error(
+    `${host}: ${what} already exists and is not managed by this stack; refusing to take it over. To manage it from now on, set \`adopt: true\` on the resource (its content is then replaced by the resource's).`,
+  );
 }
 
 /** The inputs as given, minus what the engine adds and undefined values. */

@@ -2,24 +2,81 @@
 import { posix } from "node:path";
 
 import {
-  applyXinetdService, ATTRIBUTE_KEYS, attributeByName, parseXinetdDocument, readXinetdService, renderXinetdDocument,
-  renderXinetdService, splitXinetdValues, validateXinetdService, findServiceBlock, type Problem, type XinetdServiceModel,
+  applyXinetdService,
+  ATTRIBUTE_KEYS,
+  attributeByName,
+  parseXinetdDocument,
+  readXinetdService,
+  renderXinetdDocument,
+  renderXinetdService,
+  splitXinetdValues,
+  validateXinetdService,
+  findServiceBlock,
+  type Problem,
+  type XinetdServiceModel,
 } from "../formats";
-import { changeXinetdService, discardPreviousVersion, readRemoteFile, ReloadConflictError, type ReloadStrategy, type XinetdReloaderOptions } from "../remote";
 import {
-  alreadyExistsError, applyFailure, connectionFailures, contentOutputs, diffProperties, hostMethods, inputsOf, outcomeUnknown, problemFailures,
-  resourceId, runnerFor, sameHost, sameProperty, SCHEMA_VERSION, settingFailures, unknownPropertiesOf, upgradeState,
-  controlCharacterFailures, pathFailures, UNKNOWN, withoutUndefined, type CheckFailure, type CheckResult, type DiffResult, type Props,
+  changeXinetdService,
+  discardPreviousVersion,
+  readRemoteFile,
+  ReloadConflictError,
+  type ReloadStrategy,
+  type XinetdReloaderOptions,
+} from "../remote";
+import {
+  alreadyExistsError,
+  applyFailure,
+  connectionFailures,
+  contentOutputs,
+  diffProperties,
+  hostMethods,
+  inputsOf,
+  outcomeUnknown,
+  problemFailures,
+  resourceId,
+  runnerFor,
+  sameHost,
+  sameProperty,
+  SCHEMA_VERSION,
+  settingFailures,
+  unknownPropertiesOf,
+  upgradeState,
+  controlCharacterFailures,
+  pathFailures,
+  UNKNOWN,
+  withoutUndefined,
+  type CheckFailure,
+  type CheckResult,
+  type DiffResult,
+  type Props,
 } from "./state";
 
 const KIND = "XinetdService";
 export const DEFAULT_CONFIG_DIR = "/etc/xinetd.d";
 const RELOAD_NAMES = ["auto", "systemctl", "service", "signal", "none"] as const;
 
-const SETTING_KEYS = ["connection", "sudo", "adopt", "secretContent", "serviceName", "configDir", "reload", "extra"] as const;
+const SETTING_KEYS = [
+  "connection",
+  "sudo",
+  "adopt",
+  "secretContent",
+  "serviceName",
+  "configDir",
+  "reload",
+  "extra",
+] as const;
 const INPUT_KEYS = new Set<string>([...SETTING_KEYS, ...ATTRIBUTE_KEYS]);
 /** What the file says and how it is applied; `adopt` only matters to create. */
-const DIFF_KEYS = ["connection", "sudo", "secretContent", "reload", "serviceName", "configDir", ...ATTRIBUTE_KEYS, "extra"];
+const DIFF_KEYS = [
+  "connection",
+  "sudo",
+  "secretContent",
+  "reload",
+  "serviceName",
+  "configDir",
+  ...ATTRIBUTE_KEYS,
+  "extra",
+];
 const REPLACE_KEYS = ["serviceName", "configDir"];
 /** Rules that weigh several attributes against each other: undecidable while one is unknown. */
 const CROSS_FIELD_RULES = ["mandatory", "dgram-needs-wait", "traffic-needs-redirect", "no-such-internal-service"];
@@ -44,10 +101,21 @@ function propertyOf(model: XinetdServiceModel, problem: Problem): string {
 }
 
 function reloadFailures(reload: unknown): CheckFailure[] {
-  const valid = (RELOAD_NAMES as readonly unknown[]).includes(reload) ||
-    (typeof reload === "object" && reload !== null && Object.keys(reload).join() === "command" &&
-      typeof (reload as { command: unknown }).command === "string" && (reload as { command: string }).command.trim() !== "");
-  return valid ? [] : [{ property: "reload", reason: `\`reload\` must be one of ${RELOAD_NAMES.map((n) => `"${n}"`).join(", ")} or { command: "..." }.` }];
+  const valid =
+    (RELOAD_NAMES as readonly unknown[]).includes(reload) ||
+    (typeof reload === "object" &&
+      reload !== null &&
+      Object.keys(reload).join() === "command" &&
+      typeof (reload as { command: unknown }).command === "string" &&
+      (reload as { command: string }).command.trim() !== "");
+  return valid
+    ? []
+    : [
+        {
+          property: "reload",
+          reason: `\`reload\` must be one of ${RELOAD_NAMES.map((n) => `"${n}"`).join(", ")} or { command: "..." }.`,
+        },
+      ];
 }
 
 /**
@@ -63,14 +131,20 @@ function withServerArgsSplit(inputs: Props): Props {
 export function check(_olds: Props, news: Props): CheckResult {
   const inputs = withServerArgsSplit(inputsOf({ configDir: DEFAULT_CONFIG_DIR, reload: "auto", ...news }));
   const unknown = unknownPropertiesOf(inputs);
-  const failures: CheckFailure[] = [...connectionFailures(inputs.connection), ...settingFailures(inputs, ["secretContent"])];
+  const failures: CheckFailure[] = [
+    ...connectionFailures(inputs.connection),
+    ...settingFailures(inputs, ["secretContent"]),
+  ];
   for (const key of Object.keys(inputs)) {
     if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
   }
   if (!unknown.has("configDir")) failures.push(...pathFailures("configDir", inputs.configDir, "directory"));
   if (!unknown.has("reload")) failures.push(...reloadFailures(inputs.reload));
   if (typeof inputs.serviceName !== "string" && !unknown.has("serviceName")) {
-    failures.push({ property: "serviceName", reason: "`serviceName` is required: the service's name and its file's name." });
+    failures.push({
+      property: "serviceName",
+      reason: "`serviceName` is required: the service's name and its file's name.",
+    });
   } else {
     const known = Object.fromEntries(Object.entries(inputs).filter(([key]) => !unknown.has(key)));
     const model = modelOf({ ...known, serviceName: unknown.has("serviceName") ? "unknown" : inputs.serviceName });
@@ -86,7 +160,11 @@ export function diff(_id: string, olds: Props, news: Props): DiffResult {
   const { changed, replaces } = diffProperties(old, news, DIFF_KEYS, REPLACE_KEYS);
   // Same host, same file: the new resource's create would find the old one's file.
   const sameFile = sameHost(old.connection, news.connection) && pathOf(old) === pathOf(news);
-  return { changes: changed.length > 0 || outcomeUnknown(old), replaces, deleteBeforeReplace: replaces.length > 0 && sameFile };
+  return {
+    changes: changed.length > 0 || outcomeUnknown(old),
+    replaces,
+    deleteBeforeReplace: replaces.length > 0 && sameFile,
+  };
 }
 
 function reloadOptions(reload: unknown): XinetdReloaderOptions {
@@ -94,7 +172,12 @@ function reloadOptions(reload: unknown): XinetdReloaderOptions {
 }
 
 function outputsOf(inputs: Props, content: string): Props {
-  return withoutUndefined({ ...inputsOf(inputs), path: pathOf(inputs), ...contentOutputs(inputs, content), schemaVersion: SCHEMA_VERSION });
+  return withoutUndefined({
+    ...inputsOf(inputs),
+    path: pathOf(inputs),
+    ...contentOutputs(inputs, content),
+    schemaVersion: SCHEMA_VERSION,
+  });
 }
 
 /** The outputs when the host cannot say what it has: the inputs, no `content` (see `outcomeUnknown`). */
@@ -116,7 +199,9 @@ function isOwnFile(current: string, model: XinetdServiceModel): boolean {
 
 /** The file's text once it expresses `model`, keeping everything else in it (comments, other entries). */
 function contentFor(current: string | undefined, model: XinetdServiceModel): string {
-  return current === undefined ? renderXinetdService(model) : renderXinetdDocument(applyXinetdService(parseXinetdDocument(current), model));
+  return current === undefined
+    ? renderXinetdService(model)
+    : renderXinetdDocument(applyXinetdService(parseXinetdDocument(current), model));
 }
 
 /**
@@ -131,17 +216,29 @@ async function apply(inputs: Props, creating: boolean): Promise<{ id: string; ou
   const model = modelOf(inputs);
   let refused = false;
   try {
-    const { change } = await changeXinetdService(runner, path, (current) => {
-      if (creating && current !== undefined && inputs.adopt !== true && !isOwnFile(current, model)) {
-        refused = true;
-        throw alreadyExistsError(`the xinetd service file ${path}`, runner.label);
-      }
-      return contentFor(current, model);
-    }, { ...reloadOptions(inputs.reload), verifyUnchanged: true });
+    const { change } = await changeXinetdService(
+      runner,
+      path,
+      (current) => {
+        if (creating && current !== undefined && inputs.adopt !== true && !isOwnFile(current, model)) {
+          refused = true;
+          throw alreadyExistsError(`the xinetd service file ${path}`, runner.label);
+        }
+        return contentFor(current, model);
+      },
+      { ...reloadOptions(inputs.reload), verifyUnchanged: true },
+    );
     return { id, outs: outputsOf(inputs, change.content ?? "") };
   } catch (error) {
     // A reload conflict is raised before the file is touched: nothing to report back.
-    throw await applyFailure(error, refused || error instanceof ReloadConflictError, id, inputs, readHost, unknownOutcomeOutputs);
+    throw await applyFailure(
+      error,
+      refused || error instanceof ReloadConflictError,
+      id,
+      inputs,
+      readHost,
+      unknownOutcomeOutputs,
+    );
   }
 }
 
@@ -156,7 +253,12 @@ async function readHost(id: string, props: Props): Promise<{ id: string; props: 
   if (!findServiceBlock(doc, String(props.serviceName))) return { id: "", props: {} };
   const { name, ...attributes } = readXinetdService(doc, String(props.serviceName)).model;
   const settings = {
-    connection: props.connection, sudo: props.sudo, adopt: props.adopt, secretContent: props.secretContent, reload: props.reload, configDir: props.configDir,
+    connection: props.connection,
+    sudo: props.sudo,
+    adopt: props.adopt,
+    secretContent: props.secretContent,
+    reload: props.reload,
+    configDir: props.configDir,
   };
   return { id, props: outputsOf({ ...settings, serviceName: name, ...attributes }, file.content) };
 }

@@ -36,7 +36,16 @@ const BURST_WINDOW_MS = 15;
  */
 function queueKey(runner: CommandRunner, path: string, options: ChangeFileOptions): string {
   // Only edits that would run the same script with the same settings may share one round trip.
-  return JSON.stringify([runner.identity, path, options.validate, options.mode, options.owner, options.group, options.lockWaitSeconds, options.secret?.salt]);
+  return JSON.stringify([
+    runner.identity,
+    path,
+    options.validate,
+    options.mode,
+    options.owner,
+    options.group,
+    options.lockWaitSeconds,
+    options.secret?.salt,
+  ]);
 }
 
 /** `changeRemoteFile`, batched with other edits of the same file by runners of the same identity made meanwhile in this process. */
@@ -57,7 +66,13 @@ export function changeRemoteFileBatched(
   return result;
 }
 
-async function drain(key: string, queue: FileQueue, runner: CommandRunner, path: string, options: ChangeFileOptions): Promise<void> {
+async function drain(
+  key: string,
+  queue: FileQueue,
+  runner: CommandRunner,
+  path: string,
+  options: ChangeFileOptions,
+): Promise<void> {
   queue.running = true;
   await new Promise((resolve) => setTimeout(resolve, BURST_WINDOW_MS));
   while (queue.waiting.length > 0) {
@@ -68,7 +83,12 @@ async function drain(key: string, queue: FileQueue, runner: CommandRunner, path:
   queues.delete(key);
 }
 
-async function applyBatch(batch: QueuedEdit[], runner: CommandRunner, path: string, options: ChangeFileOptions): Promise<void> {
+async function applyBatch(
+  batch: QueuedEdit[],
+  runner: CommandRunner,
+  path: string,
+  options: ChangeFileOptions,
+): Promise<void> {
   if (batch.length === 1) {
     const [only] = batch as [QueuedEdit];
     await changeRemoteFile(runner, path, only.edit, options).then(only.resolve, only.reject);
@@ -101,7 +121,8 @@ async function applyBatch(batch: QueuedEdit[], runner: CommandRunner, path: stri
   } catch {
     // The host (or the format layer) refused the combined candidate: find the culprit(s) by
     // applying each edit alone, in order, so the others still land.
-    for (const entry of batch) await changeRemoteFile(runner, path, entry.edit, options).then(entry.resolve, entry.reject);
+    for (const entry of batch)
+      await changeRemoteFile(runner, path, entry.edit, options).then(entry.resolve, entry.reject);
     return;
   }
   for (const entry of batch) {

@@ -11,7 +11,10 @@ import { remoteScript } from "./scripts";
 import { StreamReader } from "./stream-reader";
 import type { CommandRunner, RemoteProcess, RunResult } from "./transport";
 import {
-  enabledXinetdServiceCount, validateCandidateLocally, type CandidateKind, type ValidationReport,
+  enabledXinetdServiceCount,
+  validateCandidateLocally,
+  type CandidateKind,
+  type ValidationReport,
 } from "./validation";
 
 /**
@@ -142,7 +145,10 @@ export async function changeRemoteFile(
     process.stdin.destroy();
     const done = await settled;
     if ("error" in done) throw done.error;
-    throw commandFailedError(runner.label, script, { ...done.result, stderr: stderr() || done.result.stderr || String(reason) });
+    throw commandFailedError(runner.label, script, {
+      ...done.result,
+      stderr: stderr() || done.result.stderr || String(reason),
+    });
   };
 
   let current: CurrentFile;
@@ -193,21 +199,28 @@ function plan(
 ): { action: "KEEP" } | { action: "DELETE" } | { action: "WRITE"; content: string; expected: number } {
   if (wanted === undefined) return { action: "KEEP" };
   if (typeof wanted !== "string") return current.exists ? { action: "DELETE" } : { action: "KEEP" };
-  if (current.exists && sameContent(current, wanted, options) && metadataMatches(current, options)) return { action: "KEEP" };
+  if (current.exists && sameContent(current, wanted, options) && metadataMatches(current, options))
+    return { action: "KEEP" };
   validateCandidateLocally(options.validate, wanted, fileName);
   const expected = options.validate === "xinetd-service" ? enabledXinetdServiceCount(wanted) : 0;
   return { action: "WRITE", content: wanted, expected };
 }
 
-function sameContent(current: Exclude<CurrentFile, { exists: false }>, wanted: string, options: ChangeFileOptions): boolean {
+function sameContent(
+  current: Exclude<CurrentFile, { exists: false }>,
+  wanted: string,
+  options: ChangeFileOptions,
+): boolean {
   if ("content" in current) return current.content === wanted;
   return options.secret !== undefined && current.checksum === saltedChecksum(options.secret.salt, wanted);
 }
 
 function metadataMatches(current: FileMetadata, options: ChangeFileOptions): boolean {
-  return (options.mode === undefined || options.mode === current.mode) &&
+  return (
+    (options.mode === undefined || options.mode === current.mode) &&
     (options.owner === undefined || options.owner === current.owner) &&
-    (options.group === undefined || options.group === current.group);
+    (options.group === undefined || options.group === current.group)
+  );
 }
 
 async function readCurrent(stdout: StreamReader): Promise<CurrentFile> {
@@ -237,15 +250,26 @@ function interpret(
   if (lines[0]?.startsWith("VALIDATION ")) validationLine = lines.shift();
   const outcome = lines.shift() ?? "";
   // The validators read a copy in a scratch directory: name the real file in what they said.
-  const log = lines.join("\n").trim().replace(/\/tmp\/\.(?:xinetd|rsyncd)-validate\.\w+\/(?:service|rsyncd\.conf)/g, path);
-  const notValidated: ValidationReport = { method: "library-only", log: "nothing was written, so nothing was validated on the host" };
+  const log = lines
+    .join("\n")
+    .trim()
+    .replace(/\/tmp\/\.(?:xinetd|rsyncd)-validate\.\w+\/(?:service|rsyncd\.conf)/g, path);
+  const notValidated: ValidationReport = {
+    method: "library-only",
+    log: "nothing was written, so nothing was validated on the host",
+  };
   switch (outcome) {
     case "RESULT unchanged":
       return { changed: false, previous, content: previous, validation: notValidated };
     case "RESULT deleted":
       return { changed: previous !== undefined, previous, content: undefined, validation: notValidated };
     case "RESULT written":
-      return { changed: true, previous, content: (request as { content: string }).content, validation: validationReport(validationLine, log) };
+      return {
+        changed: true,
+        previous,
+        content: (request as { content: string }).content,
+        validation: validationReport(validationLine, log),
+      };
     case "RESULT rejected":
       throw new RemoteError({
         code: "command-failed",
@@ -265,7 +289,10 @@ function validationReport(line: string | undefined, log: string): ValidationRepo
   const method = line?.slice("VALIDATION ".length) ?? "none";
   if (method === "host") return log ? { method: "host", log } : { method: "host" };
   if (method === "none") return { method: "library-only", log: "no daemon reads this file: only written as given" };
-  return { method: "library-only", log: `host cannot validate (${method.replace(/^library-only ?/, "")}): only the format layer's checks ran` };
+  return {
+    method: "library-only",
+    log: `host cannot validate (${method.replace(/^library-only ?/, "")}): only the format layer's checks ran`,
+  };
 }
 
 const VALIDATOR_NAMES: Record<CandidateKind, string> = {
@@ -275,12 +302,17 @@ const VALIDATOR_NAMES: Record<CandidateKind, string> = {
 };
 
 function settle(done: Promise<RunResult>): Promise<{ result: RunResult } | { error: unknown }> {
-  return done.then((result) => ({ result }), (error: unknown) => ({ error }));
+  return done.then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 function collect(process: RemoteProcess): () => string {
   const chunks: Buffer[] = [];
-  process.stderr.on("data", (chunk: Buffer | string) => chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk));
+  process.stderr.on("data", (chunk: Buffer | string) =>
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk),
+  );
   return () => Buffer.concat(chunks).toString("utf8");
 }
 
@@ -289,10 +321,19 @@ function collect(process: RemoteProcess): () => string {
  * the file's lock, so never during a change): after a verified delete it is a copy of a file that
  * should be gone.
  */
-export async function discardPreviousVersion(runner: CommandRunner, path: string, options: { lockWaitSeconds?: number } = {}): Promise<void> {
+export async function discardPreviousVersion(
+  runner: CommandRunner,
+  path: string,
+  options: { lockWaitSeconds?: number } = {},
+): Promise<void> {
   const { lock, previous } = companionPaths(path);
   const lockWait = lockWaitOf(options);
-  const script = remoteScript("discard-previous", { dir: posix.dirname(path), lock, lock_wait: String(lockWait), previous });
+  const script = remoteScript("discard-previous", {
+    dir: posix.dirname(path),
+    lock,
+    lock_wait: String(lockWait),
+    previous,
+  });
   const result = await runner.run(script, { timeoutMs: (lockWait + CHANGE_WORK_SECONDS) * 1000 });
   if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
 }

@@ -32,15 +32,23 @@ export interface ConnectionValueProblem {
 const RULES: Record<ConnectionValueField, { whole: boolean; min: number; max: number; requirement: string }> = {
   port: { whole: true, min: 1, max: 65_535, requirement: "must be a whole number from 1 to 65535" },
   dialErrorLimit: {
-    whole: true, min: UNLIMITED_DIAL_ERRORS, max: Number.MAX_SAFE_INTEGER, requirement: "must be a whole number of at least 0, or -1 for no limit",
+    whole: true,
+    min: UNLIMITED_DIAL_ERRORS,
+    max: Number.MAX_SAFE_INTEGER,
+    requirement: "must be a whole number of at least 0, or -1 for no limit",
   },
   perDialTimeout: {
-    whole: false, min: 0, max: Number.MAX_SAFE_INTEGER / 1000, requirement: "must be a number of seconds of at least 0 (0: no limit)",
+    whole: false,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER / 1000,
+    requirement: "must be a number of seconds of at least 0 (0: no limit)",
   },
 };
 
 /** The problems of the numeric fields that are given (undefined fields take their defaults). */
-export function connectionValueProblems(args: Partial<Record<ConnectionValueField, unknown>>): ConnectionValueProblem[] {
+export function connectionValueProblems(
+  args: Partial<Record<ConnectionValueField, unknown>>,
+): ConnectionValueProblem[] {
   return (Object.keys(RULES) as ConnectionValueField[]).flatMap((field): ConnectionValueProblem[] => {
     const value = args[field];
     if (value === undefined) return [];
@@ -57,6 +65,9 @@ export function maxDialAttempts(dialErrorLimit: number = DEFAULT_DIAL_ERROR_LIMI
 }
 
 /** The agent socket to use: `agentSocketPath`, else a non-empty `SSH_AUTH_SOCK` (as @pulumi/command does), else none. */
-export function agentSocketPathOf(agentSocketPath: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function agentSocketPathOf(
+  agentSocketPath: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   return agentSocketPath ?? (env[AGENT_SOCKET_ENV] || undefined);
 }

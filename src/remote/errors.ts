@@ -96,7 +96,8 @@ export function commandFailedError(
   result: { stdout: string; stderr: string; exitCode: number | null; signal: string | null },
   secrets: readonly Secret[] = [],
 ): RemoteError {
-  const how = result.signal !== null ? `was killed by ${result.signal}` : `failed with exit code ${result.exitCode ?? "unknown"}`;
+  const how =
+    result.signal !== null ? `was killed by ${result.signal}` : `failed with exit code ${result.exitCode ?? "unknown"}`;
   return new RemoteError({
     code: "command-failed",
     host,

@@ -4,16 +4,30 @@ export { RemoteError, type RemoteErrorCode } from "./errors";
 export { readRemoteFile, readRemoteFileShared, type FileMetadata, type RemoteFile } from "./read-file";
 export { changeRemoteFileBatched } from "./change-batch";
 export {
-  changeRemoteFile, discardPreviousVersion, SECRET_CONTENT_WITHHELD, type ChangeFileOptions, type EditResult, type FileChange,
+  changeRemoteFile,
+  discardPreviousVersion,
+  SECRET_CONTENT_WITHHELD,
+  type ChangeFileOptions,
+  type EditResult,
+  type FileChange,
 } from "./change-file";
 export { LocalCommandRunner, type LocalCommandRunnerOptions } from "./local-runner";
 export { type CandidateKind, type ValidationReport } from "./validation";
 export {
-  detectXinetdHost, type ReloadStrategy, type ServiceCheck, type ServiceState, type XinetdHostFacts, type XinetdLogSource,
+  detectXinetdHost,
+  type ReloadStrategy,
+  type ServiceCheck,
+  type ServiceState,
+  type XinetdHostFacts,
+  type XinetdLogSource,
 } from "./reload";
 export {
-  changeXinetdService, ReloadConflictError, XinetdReloader, xinetdReloaderFor, type ReloadOutcome, type XinetdReloaderOptions, type XinetdServiceChange,
+  changeXinetdService,
+  ReloadConflictError,
+  XinetdReloader,
+  xinetdReloaderFor,
+  type ReloadOutcome,
+  type XinetdReloaderOptions,
+  type XinetdServiceChange,
 } from "./xinetd-service";
-export {
-  changeRsyncdConfig, describePortConflict, rsyncDiagnostics, RSYNC_PORT,
-} from "./rsync";
+export { changeRsyncdConfig, describePortConflict, rsyncDiagnostics, RSYNC_PORT } from "./rsync";

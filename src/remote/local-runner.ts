@@ -41,9 +41,16 @@ export class LocalCommandRunner implements CommandRunner {
     child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.stdin!.on("error", () => undefined); // the script may exit before reading all of it
     child.stdin!.end(options.stdin === undefined ? preamble : Buffer.concat([preamble, Buffer.from(options.stdin)]));
-    const result = await this.finished(child, script, timeoutMs, () => ({
-      stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8"),
-    }), secrets);
+    const result = await this.finished(
+      child,
+      script,
+      timeoutMs,
+      () => ({
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+      }),
+      secrets,
+    );
     return result;
   }
 
@@ -55,7 +62,13 @@ export class LocalCommandRunner implements CommandRunner {
     child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.stdin!.on("error", () => undefined);
     child.stdin!.write(preamble);
-    const done = this.finished(child, script, timeoutMs, () => ({ stdout: "", stderr: Buffer.concat(stderr).toString("utf8") }), []);
+    const done = this.finished(
+      child,
+      script,
+      timeoutMs,
+      () => ({ stdout: "", stderr: Buffer.concat(stderr).toString("utf8") }),
+      [],
+    );
     return { stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr!, done };
   }
 
@@ -80,16 +93,34 @@ export class LocalCommandRunner implements CommandRunner {
       }, timeoutMs);
       child.on("error", (cause) => {
         clearTimeout(timer);
-        reject(new RemoteError({ code: "channel-failed", host: this.label, command: script, summary: `could not start ${this.shell}: ${summarizeCommand(script)}`, cause, secrets }));
+        reject(
+          new RemoteError({
+            code: "channel-failed",
+            host: this.label,
+            command: script,
+            summary: `could not start ${this.shell}: ${summarizeCommand(script)}`,
+            cause,
+            secrets,
+          }),
+        );
       });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         const result: RunResult = { ...output(), exitCode: code, signal };
         if (!timedOut) return resolve(result);
-        reject(new RemoteError({
-          code: "timeout", host: this.label, command: script, summary: `command timed out after ${timeoutMs} ms: ${summarizeCommand(script)}`,
-          exitCode: code, signal, stdout: result.stdout, stderr: result.stderr, secrets,
-        }));
+        reject(
+          new RemoteError({
+            code: "timeout",
+            host: this.label,
+            command: script,
+            summary: `command timed out after ${timeoutMs} ms: ${summarizeCommand(script)}`,
+            exitCode: code,
+            signal,
+            stdout: result.stdout,
+            stderr: result.stderr,
+            secrets,
+          }),
+        );
       });
     });
   }

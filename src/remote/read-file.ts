@@ -33,7 +33,13 @@ export async function readRemoteFile(runner: CommandRunner, path: string): Promi
   const header = result.stdout.slice(0, newline).split(" ");
   if (header[0] === "ABSENT") return { exists: false };
   if (header[0] !== "FILE") {
-    throw new RemoteError({ code: "command-failed", host: runner.label, command: script, summary: `unexpected answer reading ${path}`, stdout: result.stdout });
+    throw new RemoteError({
+      code: "command-failed",
+      host: runner.label,
+      command: script,
+      summary: `unexpected answer reading ${path}`,
+      stdout: result.stdout,
+    });
   }
   return { exists: true, content: result.stdout.slice(newline + 1), ...parseFileHeader(header.slice(1)) };
 }

@@ -11,10 +11,7 @@ export type ReloadStrategy = "systemctl" | "service" | "signal" | "none" | { com
 
 /** Where xinetd's messages go on a host. */
 export type XinetdLogSource =
-  | { kind: "file"; path: string }
-  | { kind: "syslog"; path: string }
-  | { kind: "journal" }
-  | { kind: "none" };
+  { kind: "file"; path: string } | { kind: "syslog"; path: string } | { kind: "journal" } | { kind: "none" };
 
 export interface XinetdHostFacts {
   strategy: Exclude<ReloadStrategy, "none" | { command: string }>;
@@ -24,7 +21,6 @@ export interface XinetdHostFacts {
 /** Debian's init script and unit write this; `signal` only ever signals a process named xinetd. */
 const PID_FILE = "/run/xinetd.pid";
 
-
 /** How to reload xinetd on this host and where it logs (one round trip). */
 export async function detectXinetdHost(runner: CommandRunner): Promise<XinetdHostFacts> {
   const script = remoteScript("detect-xinetd");
@@ -33,12 +29,21 @@ export async function detectXinetdHost(runner: CommandRunner): Promise<XinetdHos
   const strategy = /^STRATEGY (\S+)$/m.exec(result.stdout)?.[1];
   const log = /^LOG (\S+)(?: (.+))?$/m.exec(result.stdout);
   if ((strategy !== "systemctl" && strategy !== "service" && strategy !== "signal") || !log) {
-    throw new RemoteError({ code: "command-failed", host: runner.label, command: script, summary: "could not tell how xinetd runs", stdout: result.stdout });
+    throw new RemoteError({
+      code: "command-failed",
+      host: runner.label,
+      command: script,
+      summary: "could not tell how xinetd runs",
+      stdout: result.stdout,
+    });
   }
   const kind = log[1];
-  const logSource: XinetdLogSource = kind === "file" || kind === "syslog"
-    ? { kind, path: log[2] ?? "" }
-    : kind === "journal" ? { kind: "journal" } : { kind: "none" };
+  const logSource: XinetdLogSource =
+    kind === "file" || kind === "syslog"
+      ? { kind, path: log[2] ?? "" }
+      : kind === "journal"
+        ? { kind: "journal" }
+        : { kind: "none" };
   return { strategy, logSource };
 }
 
@@ -121,8 +126,10 @@ function parseObservation(stdout: string): ReloadObservation {
     const [tag, name, protocol, port, state, holder, pid] = line.split(" ");
     if (tag !== "SERVICE" || !name || !protocol || !state) continue;
     const base = { name, protocol, ...(port === "-" || port === undefined ? {} : { port: Number(port) }) };
-    if (state === "held") services.push({ ...base, state, holder: holder ?? "?", ...(pid ? { pid: Number(pid) } : {}) });
-    else if (state === "listening" || state === "missing" || state === "unchecked" || state === "unknown-port") services.push({ ...base, state });
+    if (state === "held")
+      services.push({ ...base, state, holder: holder ?? "?", ...(pid ? { pid: Number(pid) } : {}) });
+    else if (state === "listening" || state === "missing" || state === "unchecked" || state === "unknown-port")
+      services.push({ ...base, state });
   }
   return {
     reloadStatus: Number(/^RELOAD (\d+)$/m.exec(stdout)?.[1] ?? "1"),

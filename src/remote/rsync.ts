@@ -1,5 +1,11 @@
 /** rsync daemon specifics: rsyncd.conf changes, the port-873 conflict message, and its log for diagnostics. */
-import { parseRsyncdDocument, renderRsyncdDocument, rsyncdSemantics, rsyncdValue, type RsyncdDocument } from "../formats";
+import {
+  parseRsyncdDocument,
+  renderRsyncdDocument,
+  rsyncdSemantics,
+  rsyncdValue,
+  type RsyncdDocument,
+} from "../formats";
 import { changeRemoteFileBatched } from "./change-batch";
 import { type ChangeFileOptions, type FileChange } from "./change-file";
 import { RemoteError } from "./errors";
@@ -23,16 +29,23 @@ export async function changeRsyncdConfig(
 ): Promise<FileChange> {
   try {
     // Many RsyncModules edit one rsyncd.conf: their concurrent edits share a round trip.
-    return await changeRemoteFileBatched(runner, path, (current) => {
-      const next = edit(current === undefined ? undefined : parseRsyncdDocument(current));
-      return next === undefined ? undefined : renderRsyncdDocument(next);
-    }, { ...options, validate: "rsyncd" });
+    return await changeRemoteFileBatched(
+      runner,
+      path,
+      (current) => {
+        const next = edit(current === undefined ? undefined : parseRsyncdDocument(current));
+        return next === undefined ? undefined : renderRsyncdDocument(next);
+      },
+      { ...options, validate: "rsyncd" },
+    );
   } catch (error) {
     if (!(error instanceof RemoteError) || error.code !== "command-failed") throw error;
     const diagnostics = await rsyncDiagnostics(runner, path).catch(() => undefined);
     if (!diagnostics) throw error;
     throw new RemoteError({
-      code: error.code, host: error.host, command: error.command,
+      code: error.code,
+      host: error.host,
+      command: error.command,
       summary: error.shortMessage.slice(error.host.length + 2),
       ...(error.stdout === undefined ? {} : { stdout: error.stdout }),
       stderr: `${error.stderr ?? ""}\n${diagnostics}`.trim(),
@@ -46,7 +59,9 @@ export async function changeRsyncdConfig(
  */
 export async function rsyncDiagnostics(runner: CommandRunner, configPath: string): Promise<string | undefined> {
   const config = await readRemoteFile(runner, configPath);
-  const logFile = config.exists ? rsyncdValue(rsyncdSemantics(parseRsyncdDocument(config.content)), "log file") : undefined;
+  const logFile = config.exists
+    ? rsyncdValue(rsyncdSemantics(parseRsyncdDocument(config.content)), "log file")
+    : undefined;
   const script = remoteScript("rsync-log-tail", { log_file: logFile ?? "", lines: String(LOG_TAIL_LINES) });
   const result = await runner.run(script);
   const lines = result.stdout.trimEnd();
@@ -58,8 +73,10 @@ export async function rsyncDiagnostics(runner: CommandRunner, configPath: string
 export function describePortConflict(service: string, port: number, holder: string, pid?: number): string {
   const who = `${holder}${pid === undefined ? "" : ` (pid ${pid})`}`;
   if (holder === "rsync") {
-    return `port ${port} of service ${service} is held by a standalone rsync daemon (${pid === undefined ? "pid unknown" : `pid ${pid}`}), but rsync is meant to run under xinetd: ` +
-      "stop and disable the standalone daemon (`systemctl disable --now rsync`, or `service rsync stop` and `update-rc.d rsync disable`)";
+    return (
+      `port ${port} of service ${service} is held by a standalone rsync daemon (${pid === undefined ? "pid unknown" : `pid ${pid}`}), but rsync is meant to run under xinetd: ` +
+      "stop and disable the standalone daemon (`systemctl disable --now rsync`, or `service rsync stop` and `update-rc.d rsync disable`)"
+    );
   }
   return `port ${port} of service ${service} is held by ${who}, not xinetd`;
 }

@@ -9,7 +9,11 @@ import type { CommandRunner } from "./transport";
 
 export type SecretsFileSummary =
   | { exists: false }
-  | ({ exists: true; /** sha256 of the salt followed by the content, hex. */ checksum: string; userNames: string[] } & FileMetadata);
+  | ({
+      exists: true;
+      /** sha256 of the salt followed by the content, hex. */ checksum: string;
+      userNames: string[];
+    } & FileMetadata);
 
 /**
  * What the secrets file at `path` holds, short of the passwords. `salt` keys the checksum
@@ -24,10 +28,19 @@ export async function inspectSecretsFile(runner: CommandRunner, path: string, sa
   if (result.exitCode !== 0 || !(header === "ABSENT" || header.startsWith("FILE "))) {
     // stdout holds no secrets by construction; stderr could quote a line, so neither is passed on.
     throw new RemoteError({
-      code: "command-failed", host: runner.label, command: script, summary: `could not inspect the secrets file ${path}`, exitCode: result.exitCode,
+      code: "command-failed",
+      host: runner.label,
+      command: script,
+      summary: `could not inspect the secrets file ${path}`,
+      exitCode: result.exitCode,
     });
   }
   if (header === "ABSENT") return { exists: false };
   const fields = header.split(" ").slice(1);
-  return { exists: true, checksum: fields[3] ?? "", userNames: names.filter((name) => name !== ""), ...parseFileHeader(fields.slice(0, 3)) };
+  return {
+    exists: true,
+    checksum: fields[3] ?? "",
+    userNames: names.filter((name) => name !== ""),
+    ...parseFileHeader(fields.slice(0, 3)),
+  };
 }

@@ -28,7 +28,10 @@ export class StreamReader {
   async readLine(): Promise<string> {
     for (;;) {
       const newline = this.buffered.indexOf(0x0a);
-      if (newline >= 0) return this.take(newline + 1).subarray(0, newline).toString("utf8");
+      if (newline >= 0)
+        return this.take(newline + 1)
+          .subarray(0, newline)
+          .toString("utf8");
       await this.more("a line");
     }
   }

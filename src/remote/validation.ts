@@ -3,8 +3,15 @@
  * daemon's own reading of it on the host (scripts/validators.sh, included in the change script).
  */
 import {
-  errorsOf, FormatError, parseRsyncdDocument, parseXinetdDocument, readXinetdServiceBlocks, validateRsyncdDocument,
-  validateXinetdDocument, type Problem, type XinetdServiceModel,
+  errorsOf,
+  FormatError,
+  parseRsyncdDocument,
+  parseXinetdDocument,
+  readXinetdServiceBlocks,
+  validateRsyncdDocument,
+  validateXinetdDocument,
+  type Problem,
+  type XinetdServiceModel,
 } from "../formats";
 
 /** Which daemon's reading a candidate must pass; `none` for files no daemon parses. */
@@ -19,11 +26,12 @@ export interface ValidationReport {
 
 /** Every problem the format layer finds in a candidate; throws a FormatError when one is an error. */
 export function validateCandidateLocally(kind: CandidateKind, content: string, fileName: string): Problem[] {
-  const problems = kind === "xinetd-service"
-    ? validateXinetdDocument(parseXinetdDocument(content), { fileName })
-    : kind === "rsyncd"
-      ? validateRsyncdDocument(parseRsyncdDocument(content))
-      : [];
+  const problems =
+    kind === "xinetd-service"
+      ? validateXinetdDocument(parseXinetdDocument(content), { fileName })
+      : kind === "rsyncd"
+        ? validateRsyncdDocument(parseRsyncdDocument(content))
+        : [];
   if (errorsOf(problems).length > 0) throw new FormatError(`candidate for ${fileName}`, problems);
   return problems;
 }
@@ -32,7 +40,9 @@ export function validateCandidateLocally(kind: CandidateKind, content: string, f
 export function xinetdServicesOf(content: string): XinetdServiceModel[] {
   const doc = parseXinetdDocument(content);
   const readings = readXinetdServiceBlocks(doc);
-  return doc.blocks.flatMap((block, index) => (block.kind === "service" && !block.discarded ? [readings[index]!.model] : []));
+  return doc.blocks.flatMap((block, index) =>
+    block.kind === "service" && !block.discarded ? [readings[index]!.model] : [],
+  );
 }
 
 /** How many services xinetd should report as started for this candidate (its enabled entries). */

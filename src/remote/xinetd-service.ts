@@ -7,11 +7,25 @@
 import { posix } from "node:path";
 
 import type { XinetdServiceModel } from "../formats";
-import { changeRemoteFile, companionPaths, DEFAULT_LOCK_WAIT_SECONDS, type ChangeFileOptions, type EditResult, type FileChange } from "./change-file";
+import {
+  changeRemoteFile,
+  companionPaths,
+  DEFAULT_LOCK_WAIT_SECONDS,
+  type ChangeFileOptions,
+  type EditResult,
+  type FileChange,
+} from "./change-file";
 import { RemoteError } from "./errors";
 import {
-  detectXinetdHost, reloadAndObserve, reloadCommand, startCommand, type ReloadObservation, type ReloadStrategy,
-  type ServiceCheck, type ServiceProbe, type XinetdHostFacts,
+  detectXinetdHost,
+  reloadAndObserve,
+  reloadCommand,
+  startCommand,
+  type ReloadObservation,
+  type ReloadStrategy,
+  type ServiceCheck,
+  type ServiceProbe,
+  type XinetdHostFacts,
 } from "./reload";
 import { describePortConflict, rsyncDiagnostics } from "./rsync";
 import { remoteScript } from "./scripts";
@@ -65,7 +79,10 @@ export class XinetdReloader {
   private timer: NodeJS.Timeout | undefined;
   private facts: Promise<XinetdHostFacts> | undefined;
 
-  constructor(private readonly runner: CommandRunner, private readonly options: XinetdReloaderOptions = {}) {}
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly options: XinetdReloaderOptions = {},
+  ) {}
 
   /**
    * Changes the service file at `path` (validated by xinetd on the host) and, when it changed,
@@ -118,12 +135,23 @@ export class XinetdReloader {
       }
       const { logSource } = await this.hostFacts();
       const probesByPath = new Map(batch.map((entry) => [entry.path, probesOf(entry.change.content)]));
-      const observation = await reloadAndObserve(this.runner, reloadCommand(strategy), logSource, [...probesByPath.values()].flat());
-      const failing = batch.filter((entry) => !observation.xinetdRunning || failedChecks(observation, probesByPath.get(entry.path)!).length > 0);
+      const observation = await reloadAndObserve(
+        this.runner,
+        reloadCommand(strategy),
+        logSource,
+        [...probesByPath.values()].flat(),
+      );
+      const failing = batch.filter(
+        (entry) => !observation.xinetdRunning || failedChecks(observation, probesByPath.get(entry.path)!).length > 0,
+      );
       const strategyName = typeof strategy === "object" ? strategy.command : strategy;
       for (const entry of batch) {
         if (failing.includes(entry)) continue;
-        entry.resolve({ strategy: strategyName, batchSize: batch.length, services: checksOf(observation, probesByPath.get(entry.path)!) });
+        entry.resolve({
+          strategy: strategyName,
+          batchSize: batch.length,
+          services: checksOf(observation, probesByPath.get(entry.path)!),
+        });
       }
       if (failing.length === 0) return;
 
@@ -131,7 +159,9 @@ export class XinetdReloader {
       const changed = failing.filter((entry) => entry.change.changed);
       const rollback = changed.length > 0 ? await this.rollBack(changed, strategy, logSource) : "";
       for (const entry of failing) {
-        const note = entry.change.changed ? `rolled back (${rollback})` : "the file was already as it is; nothing rolled back";
+        const note = entry.change.changed
+          ? `rolled back (${rollback})`
+          : "the file was already as it is; nothing rolled back";
         entry.reject(await this.failure(entry, observation, probesByPath.get(entry.path)!, note));
       }
     } catch (error) {
@@ -148,7 +178,11 @@ export class XinetdReloader {
   }
 
   /** Puts the previous files back (only where nobody changed them since), reloads, restarts a dead xinetd. */
-  private async rollBack(failing: PendingChange[], strategy: Exclude<ReloadStrategy, "none">, logSource: XinetdHostFacts["logSource"]): Promise<string> {
+  private async rollBack(
+    failing: PendingChange[],
+    strategy: Exclude<ReloadStrategy, "none">,
+    logSource: XinetdHostFacts["logSource"],
+  ): Promise<string> {
     const notes: string[] = [];
     for (const entry of failing) {
       const restored = await restorePrevious(this.runner, entry.path, entry.change);
@@ -157,11 +191,18 @@ export class XinetdReloader {
     let after = await reloadAndObserve(this.runner, reloadCommand(strategy), logSource, []);
     const start = startCommand(strategy);
     if (!after.xinetdRunning && start) after = await reloadAndObserve(this.runner, start, logSource, []);
-    notes.push(after.xinetdRunning ? "xinetd reloaded with the restored files" : "xinetd is NOT running after the rollback");
+    notes.push(
+      after.xinetdRunning ? "xinetd reloaded with the restored files" : "xinetd is NOT running after the rollback",
+    );
     return notes.join("; ");
   }
 
-  private async failure(entry: PendingChange, observation: ReloadObservation, probes: ServiceProbe[], undone: string): Promise<RemoteError> {
+  private async failure(
+    entry: PendingChange,
+    observation: ReloadObservation,
+    probes: ServiceProbe[],
+    undone: string,
+  ): Promise<RemoteError> {
     const reasons = observation.xinetdRunning
       ? failedChecks(observation, probes).map(describeCheck)
       : ["xinetd stopped running after the reload"];
@@ -169,7 +210,9 @@ export class XinetdReloader {
     const names = services.map((service) => service.name);
     const logLines = explainingLines(observation.log, entry.path, names);
     const rsync = services.find(runsRsync);
-    const rsyncLog = rsync ? await rsyncDiagnostics(this.runner, rsyncConfigOf(rsync)).catch(() => undefined) : undefined;
+    const rsyncLog = rsync
+      ? await rsyncDiagnostics(this.runner, rsyncConfigOf(rsync)).catch(() => undefined)
+      : undefined;
     const summary = `reloading xinetd with ${entry.path} failed verification: ${reasons.join("; ")}; ${undone}`;
     // Multi-line details travel as stderr, which RemoteError's message shows line by line.
     const details = [
@@ -177,7 +220,14 @@ export class XinetdReloader {
       ...(observation.reloadOutput ? [`reload command said:\n${observation.reloadOutput}`] : []),
       ...(rsyncLog ? [rsyncLog] : []),
     ].join("\n");
-    return new RemoteError({ code: "command-failed", host: this.runner.label, command: "reload xinetd", summary, stdout: observation.log, stderr: details });
+    return new RemoteError({
+      code: "command-failed",
+      host: this.runner.label,
+      command: "reload xinetd",
+      summary,
+      stdout: observation.log,
+      stderr: details,
+    });
   }
 }
 
@@ -212,7 +262,11 @@ function describeStrategy(strategy: ReloadStrategy | undefined): string {
  * when it is first created. A `strategy` other than the one it was created with is refused with a
  * ReloadConflictError naming `service` and the service that created it.
  */
-export function xinetdReloaderFor(runner: CommandRunner, options: XinetdReloaderOptions = {}, service = "an operation"): XinetdReloader {
+export function xinetdReloaderFor(
+  runner: CommandRunner,
+  options: XinetdReloaderOptions = {},
+  service = "an operation",
+): XinetdReloader {
   const existing = reloaders.get(runner.identity);
   if (!existing) {
     const reloader = new XinetdReloader(runner, options);
@@ -237,7 +291,10 @@ export async function changeXinetdService(
   options: Omit<ChangeFileOptions, "validate"> & XinetdReloaderOptions & VerifyOption = {},
 ): Promise<XinetdServiceChange> {
   const { strategy, settleMs, ...fileOptions } = options;
-  const reloaderOptions = { ...(strategy === undefined ? {} : { strategy }), ...(settleMs === undefined ? {} : { settleMs }) };
+  const reloaderOptions = {
+    ...(strategy === undefined ? {} : { strategy }),
+    ...(settleMs === undefined ? {} : { settleMs }),
+  };
   return xinetdReloaderFor(runner, reloaderOptions, path).changeService(path, edit, fileOptions);
 }
 
@@ -246,19 +303,33 @@ function probesOf(content: string | undefined): ServiceProbe[] {
     .filter((service) => service.disable !== true && !(service.type ?? []).some((type) => type.toUpperCase() === "RPC"))
     .map((service) => ({
       name: service.name,
-      protocol: service.protocol ?? (service.socketType === "dgram" ? "udp" : service.socketType === "stream" ? "tcp" : service.socketType ?? "tcp"),
+      protocol:
+        service.protocol ??
+        (service.socketType === "dgram"
+          ? "udp"
+          : service.socketType === "stream"
+            ? "tcp"
+            : (service.socketType ?? "tcp")),
       ...(service.port === undefined ? {} : { port: service.port }),
     }));
 }
 
 function checksOf(observation: ReloadObservation, probes: ServiceProbe[]): ServiceCheck[] {
   // Several entries may share a name (`service echo` with different ids): the port tells them apart.
-  return probes.flatMap((probe) => observation.services.filter((check) =>
-    check.name === probe.name && check.protocol === probe.protocol && (probe.port === undefined || check.port === probe.port)));
+  return probes.flatMap((probe) =>
+    observation.services.filter(
+      (check) =>
+        check.name === probe.name &&
+        check.protocol === probe.protocol &&
+        (probe.port === undefined || check.port === probe.port),
+    ),
+  );
 }
 
 function failedChecks(observation: ReloadObservation, probes: ServiceProbe[]): ServiceCheck[] {
-  return checksOf(observation, probes).filter((check) => check.state === "missing" || check.state === "held" || check.state === "unknown-port");
+  return checksOf(observation, probes).filter(
+    (check) => check.state === "missing" || check.state === "held" || check.state === "unknown-port",
+  );
 }
 
 function describeCheck(check: ServiceCheck): string {
@@ -275,9 +346,14 @@ function describeCheck(check: ServiceCheck): string {
 
 /** The lines that explain a failure: errors and warnings, and any line naming the file or a service. */
 function explainingLines(log: string, path: string, services: string[]): string {
-  const lines = log.split("\n").filter((line) =>
-    /\b(ERROR|WARNING|CRITICAL)\b/.test(line) || line.includes(path) || services.some((name) => line.includes(name)),
-  );
+  const lines = log
+    .split("\n")
+    .filter(
+      (line) =>
+        /\b(ERROR|WARNING|CRITICAL)\b/.test(line) ||
+        line.includes(path) ||
+        services.some((name) => line.includes(name)),
+    );
   // xinetd retries a failed bind many times in a second: one line per distinct message is enough.
   const messageOf = (line: string) => line.replace(/^\S+ xinetd\[\d+\]: /, "");
   const distinct = lines.filter((line, index) => index === 0 || messageOf(line) !== messageOf(lines[index - 1]!));
@@ -308,9 +384,19 @@ async function restorePrevious(runner: CommandRunner, path: string, change: File
     expect: change.content === undefined ? "absent" : "content",
     restore: change.previous === undefined ? "remove" : "previous",
   });
-  const result = await runner.run(script, { stdin: change.content ?? "", timeoutMs: (DEFAULT_LOCK_WAIT_SECONDS + 60) * 1000 });
+  const result = await runner.run(script, {
+    stdin: change.content ?? "",
+    timeoutMs: (DEFAULT_LOCK_WAIT_SECONDS + 60) * 1000,
+  });
   if (result.exitCode !== 0) {
-    throw new RemoteError({ code: "command-failed", host: runner.label, command: script, summary: `could not roll back ${path}`, stderr: result.stderr, exitCode: result.exitCode });
+    throw new RemoteError({
+      code: "command-failed",
+      host: runner.label,
+      command: script,
+      summary: `could not roll back ${path}`,
+      stderr: result.stderr,
+      exitCode: result.exitCode,
+    });
   }
   return result.stdout.includes("RESTORED");
 }

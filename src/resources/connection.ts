@@ -13,9 +13,10 @@ import type { types } from "@pulumi/command";
  * `hostKey`, `hostKeyChecking: "off"` does the same here. Kept secret in the state
  * (it holds keys and passwords).
  */
-export type ConnectionArgs = types.input.remote.ConnectionArgs & HostKeyTrustArgs & {
-  proxy?: pulumi.Input<types.input.remote.ProxyConnectionArgs & HostKeyTrustArgs>;
-};
+export type ConnectionArgs = types.input.remote.ConnectionArgs &
+  HostKeyTrustArgs & {
+    proxy?: pulumi.Input<types.input.remote.ProxyConnectionArgs & HostKeyTrustArgs>;
+  };
 
 /** Ours, not @pulumi/command's: how the server's key is checked when no `hostKey` pins it (see the remote layer's `ConnectionArgs`). */
 export interface HostKeyTrustArgs {
@@ -26,7 +27,10 @@ export interface HostKeyTrustArgs {
 }
 
 /** The options with `names` added to `additionalSecretOutputs`. */
-export function withSecretOutputs<T extends pulumi.CustomResourceOptions>(opts: T | undefined, names: readonly string[]): T {
+export function withSecretOutputs<T extends pulumi.CustomResourceOptions>(
+  opts: T | undefined,
+  names: readonly string[],
+): T {
   return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...names] } as T;
 }
 

@@ -25,6 +25,13 @@ export class RsyncListing extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: RsyncListingArgs, opts?: pulumi.CustomResourceOptions) {
     const props = { ...args, connection: pulumi.secret(args.connection), modules: undefined };
-    super(providerShim("rsyncListing"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "RsyncListing");
+    super(
+      providerShim("rsyncListing"),
+      name,
+      props,
+      withSecretOutputs(opts, ["connection"]),
+      "pulumi-xinetd",
+      "RsyncListing",
+    );
   }
 }

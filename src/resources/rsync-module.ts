@@ -127,8 +127,19 @@ export class RsyncModule extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: RsyncModuleArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
-      ...args, connection: pulumi.secret(args.connection), secretContent: secretContentOf(args), content: undefined, checksum: undefined,
+      ...args,
+      connection: pulumi.secret(args.connection),
+      secretContent: secretContentOf(args),
+      content: undefined,
+      checksum: undefined,
     };
-    super(providerShim("rsyncModule"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "RsyncModule");
+    super(
+      providerShim("rsyncModule"),
+      name,
+      props,
+      withSecretOutputs(opts, ["connection"]),
+      "pulumi-xinetd",
+      "RsyncModule",
+    );
   }
 }

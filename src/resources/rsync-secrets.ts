@@ -37,6 +37,13 @@ export class RsyncSecrets extends pulumi.dynamic.Resource {
       salt: undefined,
       permissions: undefined,
     };
-    super(providerShim("rsyncSecrets"), name, props, withSecretOutputs(opts, ["connection", "checksum", "salt"]), "pulumi-xinetd", "RsyncSecrets");
+    super(
+      providerShim("rsyncSecrets"),
+      name,
+      props,
+      withSecretOutputs(opts, ["connection", "checksum", "salt"]),
+      "pulumi-xinetd",
+      "RsyncSecrets",
+    );
   }
 }

@@ -31,7 +31,11 @@ export interface RsyncServerArgs {
    * The secrets file for `authUsers`. It becomes the `secretsFile` of every module with `authUsers`
    * that sets no `secretsFile` of its own (neither as the field nor in `extra`). Default: none.
    */
-  secrets?: { path: pulumi.Input<string>; users: pulumi.Input<Record<string, pulumi.Input<string>>>; adopt?: pulumi.Input<boolean> };
+  secrets?: {
+    path: pulumi.Input<string>;
+    users: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    adopt?: pulumi.Input<boolean>;
+  };
   /**
    * Overrides for the xinetd service. Default: `service rsync`, `disable = no`, `socket_type =
    * stream`, `wait = no`, `user = root`, `server = /usr/bin/rsync`, `server_args = --daemon
@@ -55,45 +59,62 @@ export class RsyncServer extends pulumi.ComponentResource {
     const configPath = args.configPath ?? DEFAULT_CONFIG_PATH;
     const child = { parent: this };
 
-    this.config = args.global ? new RsyncdConfig(`${name}-config`, { ...args.global, ...host, configPath }, child) : undefined;
+    this.config = args.global
+      ? new RsyncdConfig(`${name}-config`, { ...args.global, ...host, configPath }, child)
+      : undefined;
     this.secrets = args.secrets ? new RsyncSecrets(`${name}-secrets`, { ...args.secrets, ...host }, child) : undefined;
     const files = [this.config, this.secrets].filter((r): r is RsyncdConfig | RsyncSecrets => r !== undefined);
     const secretsPath = args.secrets?.path;
-    this.modules = Object.fromEntries(Object.entries(args.modules ?? {}).map(([moduleName, module]) => [
-      moduleName,
-      // After the global part: a new file starts with it, not with the first module.
-      new RsyncModule(`${name}-${moduleName}`, {
-        ...module,
-        ...(secretsPath === undefined ? {} : { secretsFile: secretsFileOf(module, secretsPath) }),
-        ...host,
-        configPath,
+    this.modules = Object.fromEntries(
+      Object.entries(args.modules ?? {}).map(([moduleName, module]) => [
         moduleName,
-      }, { ...child, dependsOn: files }),
-    ]));
+        // After the global part: a new file starts with it, not with the first module.
+        new RsyncModule(
+          `${name}-${moduleName}`,
+          {
+            ...module,
+            ...(secretsPath === undefined ? {} : { secretsFile: secretsFileOf(module, secretsPath) }),
+            ...host,
+            configPath,
+            moduleName,
+          },
+          { ...child, dependsOn: files },
+        ),
+      ]),
+    );
     const modules = Object.values(this.modules);
 
-    this.service = new XinetdService(`${name}-xinetd`, {
-      serviceName: "rsync",
-      disable: false,
-      socketType: "stream",
-      wait: false,
-      user: "root",
-      server: "/usr/bin/rsync",
-      serverArgs: pulumi.output(configPath).apply((path) => ["--daemon", `--config=${path}`]),
-      logOnFailure: { add: ["USERID"] },
-      ...args.xinetd,
-      ...host,
-    }, { ...child, dependsOn: [...files, ...modules] });
+    this.service = new XinetdService(
+      `${name}-xinetd`,
+      {
+        serviceName: "rsync",
+        disable: false,
+        socketType: "stream",
+        wait: false,
+        user: "root",
+        server: "/usr/bin/rsync",
+        serverArgs: pulumi.output(configPath).apply((path) => ["--daemon", `--config=${path}`]),
+        logOnFailure: { add: ["USERID"] },
+        ...args.xinetd,
+        ...host,
+      },
+      { ...child, dependsOn: [...files, ...modules] },
+    );
 
     const listable = Object.entries(args.modules ?? {}).map(([moduleName, module]) =>
-      pulumi.output(module.list).apply((list) => (list === false ? [] : [moduleName])));
-    const listing = new RsyncListing(`${name}-listing`, {
-      ...host,
-      port: pulumi.output(args.xinetd?.port).apply((port) => port ?? RSYNC_SERVICE_PORT),
-      configPath,
-      expectedModules: pulumi.all(listable).apply((lists) => lists.flat()),
-      revision: [...files, ...modules, this.service].map((resource) => resource.checksum),
-    }, { ...child, dependsOn: [this.service] });
+      pulumi.output(module.list).apply((list) => (list === false ? [] : [moduleName])),
+    );
+    const listing = new RsyncListing(
+      `${name}-listing`,
+      {
+        ...host,
+        port: pulumi.output(args.xinetd?.port).apply((port) => port ?? RSYNC_SERVICE_PORT),
+        configPath,
+        expectedModules: pulumi.all(listable).apply((lists) => lists.flat()),
+        revision: [...files, ...modules, this.service].map((resource) => resource.checksum),
+      },
+      { ...child, dependsOn: [this.service] },
+    );
     this.listedModules = listing.modules;
     this.registerOutputs({ listedModules: this.listedModules });
   }
@@ -103,7 +124,10 @@ export class RsyncServer extends pulumi.ComponentResource {
  * A module's `secretsFile`: its own when it sets one (as the field or in `extra`), else the
  * server's secrets file when it has `authUsers`, else none (an output of undefined is not sent).
  */
-function secretsFileOf(module: RsyncModuleParameterArgs, secretsPath: pulumi.Input<string>): pulumi.Input<string> | undefined {
+function secretsFileOf(
+  module: RsyncModuleParameterArgs,
+  secretsPath: pulumi.Input<string>,
+): pulumi.Input<string> | undefined {
   if (module.secretsFile !== undefined || module.authUsers === undefined) return module.secretsFile;
   return pulumi.all([module.authUsers, module.extra, secretsPath]).apply(([authUsers, extra, path]) => {
     const inExtra = Object.keys(extra ?? {}).some((written) => lookupRsyncParameter(written)?.key === "secretsFile");

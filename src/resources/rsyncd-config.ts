@@ -61,6 +61,13 @@ export class RsyncdConfig extends pulumi.dynamic.Resource {
       checksum: undefined,
       managedParameters: undefined,
     };
-    super(providerShim("rsyncdConfig"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "RsyncdConfig");
+    super(
+      providerShim("rsyncdConfig"),
+      name,
+      props,
+      withSecretOutputs(opts, ["connection"]),
+      "pulumi-xinetd",
+      "RsyncdConfig",
+    );
   }
 }

@@ -149,6 +149,13 @@ export class XinetdService extends pulumi.dynamic.Resource {
       content: undefined,
       checksum: undefined,
     };
-    super(providerShim("xinetdService"), name, props, withSecretOutputs(opts, ["connection"]), "pulumi-xinetd", "XinetdService");
+    super(
+      providerShim("xinetdService"),
+      name,
+      props,
+      withSecretOutputs(opts, ["connection"]),
+      "pulumi-xinetd",
+      "XinetdService",
+    );
   }
 }

@@ -14,49 +14,64 @@ import { labSkipReason } from "../lab/requirements";
 
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
-test("bench: H=2, M=2, 1 repetition runs every contender and writes the documented JSON", { skip: labSkipReason(), timeout: 600_000 }, () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "pxbench-test-"));
-  try {
-    const run = spawnSync(process.execPath, ["--import", "tsx", "bench/run.ts", "--hosts", "2", "--modules", "2", "--reps", "1", "--out", out], {
-      cwd: PROJECT_ROOT,
-      encoding: "utf8",
-      timeout: 590_000,
-    });
-    assert.equal(run.status, 0, `bench failed:\n${run.stderr}`);
+test(
+  "bench: H=2, M=2, 1 repetition runs every contender and writes the documented JSON",
+  { skip: labSkipReason(), timeout: 600_000 },
+  () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "pxbench-test-"));
+    try {
+      const run = spawnSync(
+        process.execPath,
+        ["--import", "tsx", "bench/run.ts", "--hosts", "2", "--modules", "2", "--reps", "1", "--out", out],
+        {
+          cwd: PROJECT_ROOT,
+          encoding: "utf8",
+          timeout: 590_000,
+        },
+      );
+      assert.equal(run.status, 0, `bench failed:\n${run.stderr}`);
 
-    const files = fs.readdirSync(out);
-    const jsonFile = files.find((file) => /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.json$/.test(file));
-    assert.ok(jsonFile, `no dated JSON in ${files.join(", ")}`);
-    const result = JSON.parse(fs.readFileSync(path.join(out, jsonFile), "utf8")) as BenchResult;
-    assert.equal(result.hosts, 2);
-    assert.equal(result.modules, 2);
-    assert.equal(result.reps, 1);
-    assert.deepEqual(Object.keys(result.phases).sort(), [...PHASES].sort());
-    for (const phase of PHASES) {
-      assert.deepEqual(Object.keys(result.phases[phase]).sort(), [...CONTENDERS].sort(), phase);
-      for (const contender of CONTENDERS) {
-        const range = result.phases[phase][contender]!;
-        assert.deepEqual(Object.keys(range).sort(), ["maxMs", "medianMs", "minMs"]);
-        assert.ok(range.minMs > 0 && range.minMs <= range.medianMs && range.medianMs <= range.maxMs, `${phase} ${contender}`);
+      const files = fs.readdirSync(out);
+      const jsonFile = files.find((file) => /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.json$/.test(file));
+      assert.ok(jsonFile, `no dated JSON in ${files.join(", ")}`);
+      const result = JSON.parse(fs.readFileSync(path.join(out, jsonFile), "utf8")) as BenchResult;
+      assert.equal(result.hosts, 2);
+      assert.equal(result.modules, 2);
+      assert.equal(result.reps, 1);
+      assert.deepEqual(Object.keys(result.phases).sort(), [...PHASES].sort());
+      for (const phase of PHASES) {
+        assert.deepEqual(Object.keys(result.phases[phase]).sort(), [...CONTENDERS].sort(), phase);
+        for (const contender of CONTENDERS) {
+          const range = result.phases[phase][contender]!;
+          assert.deepEqual(Object.keys(range).sort(), ["maxMs", "medianMs", "minMs"]);
+          assert.ok(
+            range.minMs > 0 && range.minMs <= range.medianMs && range.medianMs <= range.maxMs,
+            `${phase} ${contender}`,
+          );
+        }
       }
-    }
-    assert.equal(typeof result.reloadsPerHost.converge, "number");
-    assert.equal(typeof result.reloadsPerHost.update, "number");
-    assert.equal(typeof result.providerPeakRssMb, "number");
-    assert.deepEqual(Object.keys(result.failedOperations).sort(), [...CONTENDERS].sort());
+      assert.equal(typeof result.reloadsPerHost.converge, "number");
+      assert.equal(typeof result.reloadsPerHost.update, "number");
+      assert.equal(typeof result.providerPeakRssMb, "number");
+      assert.deepEqual(Object.keys(result.failedOperations).sort(), [...CONTENDERS].sort());
 
-    // Correctness, not speed: the work was done, once-per-host reloads, drift found exactly.
-    assert.deepEqual(result.failedOperations, { library: 0, ansible: 0, dialPerCommand: 0, floor: 0 });
-    assert.deepEqual(result.reloadsPerHost, { converge: 1, update: 1 });
-    assert.deepEqual(result.verificationProblems, []);
-    for (const contender of ["library", "ansible", "dialPerCommand"] as const) {
-      assert.deepEqual(result.refreshFindingsAsExpected[contender], { noopRefresh: true, driftCheck: true }, contender);
-    }
+      // Correctness, not speed: the work was done, once-per-host reloads, drift found exactly.
+      assert.deepEqual(result.failedOperations, { library: 0, ansible: 0, dialPerCommand: 0, floor: 0 });
+      assert.deepEqual(result.reloadsPerHost, { converge: 1, update: 1 });
+      assert.deepEqual(result.verificationProblems, []);
+      for (const contender of ["library", "ansible", "dialPerCommand"] as const) {
+        assert.deepEqual(
+          result.refreshFindingsAsExpected[contender],
+          { noopRefresh: true, driftCheck: true },
+          contender,
+        );
+      }
 
-    const markdown = fs.readFileSync(path.join(out, "latest.md"), "utf8");
-    assert.match(markdown, /\| converge \|/);
-    assert.equal(run.stdout, markdown, "the table printed is the one written");
-  } finally {
-    fs.rmSync(out, { recursive: true, force: true });
-  }
-});
+      const markdown = fs.readFileSync(path.join(out, "latest.md"), "utf8");
+      assert.match(markdown, /\| converge \|/);
+      assert.equal(run.stdout, markdown, "the table printed is the one written");
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  },
+);

@@ -42,6 +42,7 @@ test("ini writes a list as `key[] =`, which rsync ignores: the access restrictio
 });
 
 test("ini keeps the meaning of plain key = value files (the appendix's global part)", () => {
-  const text = "pid file = /var/run/rsyncd.pid\nlock file = /var/run/rsync.lock\nlog file = /var/log/rsync.log\nport = 873\n";
+  const text =
+    "pid file = /var/run/rsyncd.pid\nlock file = /var/run/rsync.lock\nlog file = /var/log/rsync.log\nport = 873\n";
   assert.deepEqual(meaning(throughIni(text)), meaning(text));
 });

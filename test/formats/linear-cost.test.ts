@@ -9,8 +9,19 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 
 import {
-  applyXinetdService, listRsyncModules, parseRsyncdDocument, parseXinetdDocument, readRsyncModule, readXinetdService, readXinetdServiceBlocks, removeRsyncModule,
-  rsyncdSemantics, setRsyncModule, validateRsyncdDocument, validateXinetdDocument, type RsyncdDocument,
+  applyXinetdService,
+  listRsyncModules,
+  parseRsyncdDocument,
+  parseXinetdDocument,
+  readRsyncModule,
+  readXinetdService,
+  readXinetdServiceBlocks,
+  removeRsyncModule,
+  rsyncdSemantics,
+  setRsyncModule,
+  validateRsyncdDocument,
+  validateXinetdDocument,
+  type RsyncdDocument,
 } from "../../src/formats";
 import { walkRsyncdDocument } from "../../src/formats/rsyncd/sections";
 import { normalizeRsyncPath } from "../../src/formats/rsyncd/values";
@@ -18,8 +29,24 @@ import { changedRsyncdDocument, moduleSectionText, rsyncdDocumentOf } from "../.
 import { plausibleFile } from "./xinetd/generators";
 
 const ARRAY_METHODS = [
-  "concat", "every", "filter", "find", "findIndex", "findLast", "findLastIndex", "flatMap", "forEach", "includes",
-  "indexOf", "join", "lastIndexOf", "map", "reduce", "slice", "some", "splice",
+  "concat",
+  "every",
+  "filter",
+  "find",
+  "findIndex",
+  "findLast",
+  "findLastIndex",
+  "flatMap",
+  "forEach",
+  "includes",
+  "indexOf",
+  "join",
+  "lastIndexOf",
+  "map",
+  "reduce",
+  "slice",
+  "some",
+  "splice",
 ] as const;
 const STRING_METHODS = ["replace", "toLowerCase", "toUpperCase"] as const;
 
@@ -53,7 +80,10 @@ function assertLinear(what: string, n: number, operation: (size: number) => () =
   const small = builtinWork(operation(n));
   const large = builtinWork(operation(2 * n));
   assert.ok(small > 0, `${what}: no work measured`);
-  assert.ok(large <= 2.5 * small, `${what}: work grew ${(large / small).toFixed(2)}x from size ${n} to ${2 * n} (${small} -> ${large})`);
+  assert.ok(
+    large <= 2.5 * small,
+    `${what}: work grew ${(large / small).toFixed(2)}x from size ${n} to ${2 * n} (${small} -> ${large})`,
+  );
 }
 
 function rsyncdFile(modules: number): string {
@@ -74,7 +104,14 @@ function rsyncdRepeatedFile(lines: number): string {
 }
 
 function xinetdRepeatedFile(lines: number): string {
-  const parts = ["service rsync", "{", "\tsocket_type = stream", "\twait = no", "\tuser = root", "\tserver = /usr/bin/rsync"];
+  const parts = [
+    "service rsync",
+    "{",
+    "\tsocket_type = stream",
+    "\twait = no",
+    "\tuser = root",
+    "\tserver = /usr/bin/rsync",
+  ];
   for (let i = 0; i < lines; i++) {
     const address = `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`;
     parts.push(i % 2 === 0 ? `\tonly_from += ${address}` : `\tno_access -= ${address}`);
@@ -85,7 +122,18 @@ function xinetdRepeatedFile(lines: number): string {
 function xinetdServicesFile(services: number): string {
   const parts: string[] = [];
   for (let i = 0; i < services; i++) {
-    parts.push(`service svc${i}`, "{", "\ttype = UNLISTED", `\tport = ${1024 + i}`, "\tsocket_type = stream", "\twait = no", "\tuser = root", "\tserver = /bin/true", "}", "");
+    parts.push(
+      `service svc${i}`,
+      "{",
+      "\ttype = UNLISTED",
+      `\tport = ${1024 + i}`,
+      "\tsocket_type = stream",
+      "\twait = no",
+      "\tuser = root",
+      "\tserver = /bin/true",
+      "}",
+      "",
+    );
   }
   return parts.join("\n");
 }
@@ -173,11 +221,16 @@ test("rsyncd: the modules of one batched change share one parse of the new conte
 });
 
 test("rsyncd: module lookup follows renames and merges like rsync with the per-document indexes", () => {
-  const doc = parseRsyncdDocument("[a]\n\tname = b\n\tpath = /a\n[B]\n\tcomment = merged into b\n[b ]\n\tname = c\n[b]\n\tpath = /new\n");
+  const doc = parseRsyncdDocument(
+    "[a]\n\tname = b\n\tpath = /a\n[B]\n\tcomment = merged into b\n[b ]\n\tname = c\n[b]\n\tpath = /new\n",
+  );
   // `[B]` merges into the module now named `b`; `name = c` renames it; the last `[b]` opens a new one.
   assert.deepEqual(readRsyncModule(doc, "c"), { name: "c", path: "/a", comment: "merged into b" });
   assert.deepEqual(readRsyncModule(doc, "b"), { name: "b", path: "/new" });
-  assert.equal(moduleSectionText(doc, "c"), "[a]\n\tname = b\n\tpath = /a\n[B]\n\tcomment = merged into b\n[b ]\n\tname = c\n");
+  assert.equal(
+    moduleSectionText(doc, "c"),
+    "[a]\n\tname = b\n\tpath = /a\n[B]\n\tcomment = merged into b\n[b ]\n\tname = c\n",
+  );
 });
 
 test("xinetd: parse, validate, read and apply cost linear work in the number of repeated lines", () => {
@@ -216,8 +269,23 @@ test("xinetd: validating and editing a file of many services cost linear work in
 });
 
 test("xinetd: added and removed list items fold as xinetd folds them, over many lines", () => {
-  const lines = ["service s", "{", "\tonly_from = a b a", "\tonly_from += c a d c", "\tonly_from -= a", "\tonly_from += a",
-    "\tno_access += x y", "\tno_access -= y z", "\tno_access += z", "\tenv = A=1", "\tenv += A=1 B=2 B=2", "\tpassenv -= P", "\tpassenv += P Q", "}", ""];
+  const lines = [
+    "service s",
+    "{",
+    "\tonly_from = a b a",
+    "\tonly_from += c a d c",
+    "\tonly_from -= a",
+    "\tonly_from += a",
+    "\tno_access += x y",
+    "\tno_access -= y z",
+    "\tno_access += z",
+    "\tenv = A=1",
+    "\tenv += A=1 B=2 B=2",
+    "\tpassenv -= P",
+    "\tpassenv += P Q",
+    "}",
+    "",
+  ];
   const { model } = readXinetdService(parseXinetdDocument(lines.join("\n")), "s");
   assert.deepEqual(model.onlyFrom, ["b", "c", "d", "a"]);
   assert.deepEqual(model.noAccess, { add: ["x", "z"], remove: ["y"] });
@@ -228,9 +296,14 @@ test("xinetd: added and removed list items fold as xinetd folds them, over many 
 test("rsyncd: long runs of blanks in a name or of `/` in a path read as before, with no regex to backtrack on them", () => {
   const reference = (text: string) => (text.length > 1 ? text.replace(/(?<=.)\/+$/, "") : text);
   fc.assert(
-    fc.property(fc.array(fc.constantFrom("/", "a", " ", "\n", "\r", "\u2028", "\\"), { maxLength: 12 }).map((chars) => chars.join("")), (text) => {
-      assert.equal(normalizeRsyncPath(text), reference(text));
-    }),
+    fc.property(
+      fc
+        .array(fc.constantFrom("/", "a", " ", "\n", "\r", "\u2028", "\\"), { maxLength: 12 })
+        .map((chars) => chars.join("")),
+      (text) => {
+        assert.equal(normalizeRsyncPath(text), reference(text));
+      },
+    ),
     { numRuns: 2000 },
   );
   // Long runs the patterns backtracked on: a blank run inside a name, a `/` run inside a path.
@@ -251,7 +324,8 @@ test("xinetd: reading every entry at once gives what reading each entry by itsel
       const readings = readXinetdServiceBlocks(doc);
       assert.equal(readings.length, doc.blocks.length);
       doc.blocks.forEach((block, i) => {
-        const alone = block.kind === "service" ? readXinetdService({ ...doc, blocks: doc.blocks.slice(i) }, block.name) : undefined;
+        const alone =
+          block.kind === "service" ? readXinetdService({ ...doc, blocks: doc.blocks.slice(i) }, block.name) : undefined;
         assert.deepEqual(readings[i], alone);
       });
     }),

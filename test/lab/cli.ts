@@ -1,8 +1,8 @@
 // `npm run lab -- up N | down [--all] | status`: a lab to poke at by hand, recorded in a fixed place.
-import { findLabDirs, labDirFor, readLabStatus, startLab, stopLabFromState } from './lab';
-import { findMissingLabRequirements } from './requirements';
+import { findLabDirs, labDirFor, readLabStatus, startLab, stopLabFromState } from "./lab";
+import { findMissingLabRequirements } from "./requirements";
 
-const CLI_LAB_ID = 'cli';
+const CLI_LAB_ID = "cli";
 const CLI_LAB_DIR = labDirFor(CLI_LAB_ID);
 
 const USAGE = `usage: npm run lab -- <command>
@@ -14,11 +14,11 @@ const USAGE = `usage: npm run lab -- <command>
 async function main(args: string[]): Promise<number> {
   const [command, argument] = args;
   switch (command) {
-    case 'up':
+    case "up":
       return up(argument);
-    case 'down':
-      return down(argument === '--all');
-    case 'status':
+    case "down":
+      return down(argument === "--all");
+    case "status":
       return status();
     default:
       console.error(USAGE);
@@ -34,7 +34,7 @@ async function up(hostCountArgument: string | undefined): Promise<number> {
   }
   const missing = findMissingLabRequirements();
   if (missing.length > 0) {
-    console.error(`cannot start the lab: ${missing.join('; ')}`);
+    console.error(`cannot start the lab: ${missing.join("; ")}`);
     return 1;
   }
   const startedAt = performance.now();
@@ -46,12 +46,14 @@ async function up(hostCountArgument: string | undefined): Promise<number> {
   }
   const first = lab.hosts[0]!;
   const pinned = `-o UserKnownHostsFile=${lab.knownHostsPath} -o StrictHostKeyChecking=yes`;
-  console.log('ssh in:');
+  console.log("ssh in:");
   console.log(`  ssh -i ${lab.rootKeyPath} ${pinned} root@${first.address}`);
-  console.log(`  ssh -i ${lab.sudoUser.keyPath} ${pinned} ${lab.sudoUser.name}@${first.address}    # passwordless sudo`);
+  console.log(
+    `  ssh -i ${lab.sudoUser.keyPath} ${pinned} ${lab.sudoUser.name}@${first.address}    # passwordless sudo`,
+  );
   console.log(`  ssh -i ${lab.noSudoUser.keyPath} ${pinned} ${lab.noSudoUser.name}@${first.address}  # no sudo`);
   console.log(`or without ssh: nsenter -t ${first.anchorPid} -m -u -n -- bash`);
-  console.log('stop with: npm run lab -- down');
+  console.log("stop with: npm run lab -- down");
   return 0;
 }
 
@@ -61,7 +63,7 @@ async function down(all: boolean): Promise<number> {
     const startedAt = performance.now();
     const stopped = readLabStatus(dir);
     await stopLabFromState(dir);
-    const what = stopped ? `lab ${stopped.id} (${stopped.hosts.length} hosts)` : 'nothing running';
+    const what = stopped ? `lab ${stopped.id} (${stopped.hosts.length} hosts)` : "nothing running";
     console.log(`${dir}: ${what} stopped in ${formatMs(performance.now() - startedAt)}`);
   }
   return 0;
@@ -73,7 +75,7 @@ function status(): number {
     console.log(`no lab recorded in ${CLI_LAB_DIR}`);
     return 0;
   }
-  const running = (flag: boolean) => (flag ? 'up  ' : 'DOWN');
+  const running = (flag: boolean) => (flag ? "up  " : "DOWN");
   console.log(`lab ${lab.id} in ${CLI_LAB_DIR}:`);
   for (const host of lab.hosts) {
     console.log(

@@ -14,32 +14,32 @@
 //   identity (hostname, hosts, ssh/, default/xinetd). Over it, per-host copies are bind-mounted on
 //   /etc/{xinetd.d,rsyncd,sudoers.d,passwd,group,shadow}, and per-host dirs on
 //   /srv, /var/log, /run, /root, /home and /tmp.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import * as net from 'node:net';
-import * as path from 'node:path';
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
+import * as net from "node:net";
+import * as path from "node:path";
 
-export const LAB_PARENT_DIR = '/tmp';
-export const LAB_DIR_PREFIX = 'pxlab-';
+export const LAB_PARENT_DIR = "/tmp";
+export const LAB_DIR_PREFIX = "pxlab-";
 /** Root-namespace veth names are `pxl-<lab id>-<host number>` (at most 15 characters). */
-export const LAB_LINK_PREFIX = 'pxl-';
-export const SUDO_USER_NAME = 'labuser';
-export const NO_SUDO_USER_NAME = 'labnosudo';
+export const LAB_LINK_PREFIX = "pxl-";
+export const SUDO_USER_NAME = "labuser";
+export const NO_SUDO_USER_NAME = "labnosudo";
 export const SSH_PORT = 22;
 
 // 10.213.0.0/16 is split in 256 blocks (/24) of 64 hosts (/30 each); a lab takes whole blocks.
-const ADDRESS_PREFIX = '10.213';
+const ADDRESS_PREFIX = "10.213";
 const HOSTS_PER_BLOCK = 64;
 const BLOCK_COUNT = 256;
 const MAX_HOSTS = 999; // keeps link names within 15 characters
 const START_CONCURRENCY = 8;
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 3_000;
-const ALLOCATION_LOCK = path.join(LAB_PARENT_DIR, 'pxlab.alloc.lock');
-const STATE_FILE = 'lab.json';
-const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const ALLOCATION_LOCK = path.join(LAB_PARENT_DIR, "pxlab.alloc.lock");
+const STATE_FILE = "lab.json";
+const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export interface ExecResult {
   stdout: string;
@@ -129,12 +129,12 @@ interface LabState {
  * rename could not replace a mount point.
  */
 export function setLoginShell(host: LabHost, user: string, shell: string): void {
-  const file = path.join(host.dir, 'etc', 'passwd');
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const file = path.join(host.dir, "etc", "passwd");
+  const lines = fs.readFileSync(file, "utf8").split("\n");
   const index = lines.findIndex((line) => line.startsWith(`${user}:`));
   if (index < 0) throw new Error(`no user ${user} on ${host.name}`);
-  lines[index] = [...lines[index]!.split(':').slice(0, 6), shell].join(':');
-  fs.writeFileSync(file, lines.join('\n'));
+  lines[index] = [...lines[index]!.split(":").slice(0, 6), shell].join(":");
+  fs.writeFileSync(file, lines.join("\n"));
 }
 
 export function labDirFor(id: string): string {
@@ -146,13 +146,13 @@ export async function startLab(options: { hosts: number; id?: string }): Promise
   if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > MAX_HOSTS) {
     throw new Error(`hosts must be an integer from 1 to ${MAX_HOSTS}, got ${hostCount}`);
   }
-  const id = options.id ?? randomBytes(3).toString('hex');
+  const id = options.id ?? randomBytes(3).toString("hex");
   if (!/^[a-z0-9]{1,6}$/.test(id)) throw new Error(`lab id must match [a-z0-9]{1,6}, got ${JSON.stringify(id)}`);
   const dir = labDirFor(id);
   try {
     fs.mkdirSync(dir, { mode: 0o700 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
       throw new Error(`lab ${id} already exists at ${dir}; stop it first (stopLabFromState or \`npm run lab down\`)`);
     }
     throw error;
@@ -163,7 +163,7 @@ export async function startLab(options: { hosts: number; id?: string }): Promise
     const state = await allocateAddresses(id, dir, hostCount);
     stateStore.save(state);
     const [rootKey, sudoUser, noSudoUser] = await Promise.all([
-      generateUserKey(dir, 'root', id),
+      generateUserKey(dir, "root", id),
       generateUserKey(dir, SUDO_USER_NAME, id),
       generateUserKey(dir, NO_SUDO_USER_NAME, id),
     ]);
@@ -171,8 +171,8 @@ export async function startLab(options: { hosts: number; id?: string }): Promise
     const hosts = await mapWithConcurrency(state.hosts, START_CONCURRENCY, (hostState) =>
       startHost(hostState, { rootKey, sudoUser, noSudoUser }, accounts, () => stateStore.save(state)),
     );
-    const knownHostsPath = path.join(dir, 'known_hosts');
-    fs.writeFileSync(knownHostsPath, hosts.map((host) => `${host.address} ${host.hostKeyLine}\n`).join(''));
+    const knownHostsPath = path.join(dir, "known_hosts");
+    fs.writeFileSync(knownHostsPath, hosts.map((host) => `${host.address} ${host.hostKeyLine}\n`).join(""));
     return {
       id,
       dir,
@@ -207,12 +207,13 @@ export async function stopLabFromState(dir: string): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
     return;
   }
-  const state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as LabState;
+  const state = JSON.parse(fs.readFileSync(statePath, "utf8")) as LabState;
   await terminateLabProcesses(state.hosts);
   await deleteLabLinks(state.id);
   // Mounts live only in the hosts' namespaces; one in ours would make rm -rf reach into it.
   const leakedMounts = mountsUnder(dir);
-  if (leakedMounts.length > 0) throw new Error(`lab mounts found in the root mount namespace: ${leakedMounts.join(', ')}`);
+  if (leakedMounts.length > 0)
+    throw new Error(`lab mounts found in the root mount namespace: ${leakedMounts.join(", ")}`);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
@@ -237,7 +238,7 @@ export interface HostStatus {
 export function readLabStatus(dir: string): { id: string; hosts: HostStatus[] } | undefined {
   const statePath = path.join(dir, STATE_FILE);
   if (!fs.existsSync(statePath)) return undefined;
-  const state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as LabState;
+  const state = JSON.parse(fs.readFileSync(statePath, "utf8")) as LabState;
   return {
     id: state.id,
     hosts: state.hosts.map((host) => ({
@@ -298,55 +299,58 @@ async function startHost(
   const hostKeyLine = await prepareHostFiles(state, keys, accounts);
 
   const anchor = spawn(
-    'unshare',
-    ['--net', '--mount', '--uts', '--propagation', 'private', '--', 'sleep', 'infinity'],
-    { detached: true, stdio: 'ignore', cwd: '/' },
+    "unshare",
+    ["--net", "--mount", "--uts", "--propagation", "private", "--", "sleep", "infinity"],
+    { detached: true, stdio: "ignore", cwd: "/" },
   );
-  const anchorPid = requirePid(anchor, 'unshare');
+  const anchorPid = requirePid(anchor, "unshare");
   anchor.unref();
   state.anchorPid = anchorPid;
   saveState();
   // unshare execs sleep only after the namespaces exist.
-  await waitFor(`${state.name}: namespaces`, 10_000, () => readProcFile(anchorPid, 'comm') === 'sleep\n');
-  state.mountNamespace = readNamespace(anchorPid, 'mnt');
-  state.netNamespace = readNamespace(anchorPid, 'net');
-  if (!state.mountNamespace || state.mountNamespace === readNamespace(process.pid, 'mnt')) {
+  await waitFor(`${state.name}: namespaces`, 10_000, () => readProcFile(anchorPid, "comm") === "sleep\n");
+  state.mountNamespace = readNamespace(anchorPid, "mnt");
+  state.netNamespace = readNamespace(anchorPid, "net");
+  if (!state.mountNamespace || state.mountNamespace === readNamespace(process.pid, "mnt")) {
     throw new Error(`${state.name}: anchor ${anchorPid} has no mount namespace of its own`);
   }
   saveState();
 
-  await runChecked(['ip', '-batch', '-'], {
+  await runChecked(["ip", "-batch", "-"], {
     input: [
       `link add ${state.link} type veth peer name eth0 netns ${anchorPid}`,
       `address add ${state.gatewayAddress}/30 dev ${state.link}`,
       `link set ${state.link} up`,
-      '',
-    ].join('\n'),
+      "",
+    ].join("\n"),
   });
-  const inHost = (command: string[]) => ['nsenter', '-t', String(anchorPid), '-m', '-u', '-n', '--', ...command];
-  await runChecked(inHost(['/bin/sh', '-c', HOST_SETUP_SCRIPT, 'pxlab-setup', state.dir, state.name, state.address]));
+  const inHost = (command: string[]) => ["nsenter", "-t", String(anchorPid), "-m", "-u", "-n", "--", ...command];
+  await runChecked(inHost(["/bin/sh", "-c", HOST_SETUP_SCRIPT, "pxlab-setup", state.dir, state.name, state.address]));
 
-  const sshdLog = fs.openSync(path.join(state.dir, 'var/log/sshd.log'), 'a');
-  const [nsenter, ...sshdArguments] = inHost(['/usr/sbin/sshd', '-D', '-e', '-f', '/etc/ssh/sshd_config']);
+  const sshdLog = fs.openSync(path.join(state.dir, "var/log/sshd.log"), "a");
+  const [nsenter, ...sshdArguments] = inHost(["/usr/sbin/sshd", "-D", "-e", "-f", "/etc/ssh/sshd_config"]);
   const sshd = spawn(nsenter!, sshdArguments, {
     detached: true,
-    stdio: ['ignore', sshdLog, sshdLog],
-    cwd: '/',
+    stdio: ["ignore", sshdLog, sshdLog],
+    cwd: "/",
     env: hostEnvironment(),
   });
   fs.closeSync(sshdLog);
-  const sshdPid = requirePid(sshd, 'sshd');
+  const sshdPid = requirePid(sshd, "sshd");
   sshd.unref();
   state.sshdPid = sshdPid;
   saveState();
 
   // The Debian way: `service` runs /etc/init.d/xinetd, which writes /run/xinetd.pid.
-  await runChecked(inHost(['service', 'xinetd', 'start']), { env: hostEnvironment() });
-  const xinetdLog = path.join(state.dir, 'var/log/xinetd.log');
+  await runChecked(inHost(["service", "xinetd", "start"]), { env: hostEnvironment() });
+  const xinetdLog = path.join(state.dir, "var/log/xinetd.log");
   // A SIGHUP before xinetd has set up its handlers would kill it: wait for its "ready" line.
-  await waitFor(`${state.name}: xinetd`, READY_TIMEOUT_MS, () =>
-    isRunningInNamespace(readXinetdPid(state.dir), state.mountNamespace) &&
-    (readFileOrEmpty(xinetdLog).includes('Started working')),
+  await waitFor(
+    `${state.name}: xinetd`,
+    READY_TIMEOUT_MS,
+    () =>
+      isRunningInNamespace(readXinetdPid(state.dir), state.mountNamespace) &&
+      readFileOrEmpty(xinetdLog).includes("Started working"),
   );
   const xinetdPid = readXinetdPid(state.dir)!;
   state.xinetdPid = xinetdPid;
@@ -354,7 +358,9 @@ async function startHost(
 
   await waitFor(`${state.name}: sshd banner on ${state.address}:${SSH_PORT}`, READY_TIMEOUT_MS, async () => {
     if (!isRunningInNamespace(sshdPid, state.mountNamespace)) {
-      throw new Error(`${state.name}: sshd exited: ${readFileOrEmpty(path.join(state.dir, 'var/log/sshd.log')).trim()}`);
+      throw new Error(
+        `${state.name}: sshd exited: ${readFileOrEmpty(path.join(state.dir, "var/log/sshd.log")).trim()}`,
+      );
     }
     return receivesSshBanner(state.address, SSH_PORT);
   });
@@ -370,7 +376,7 @@ async function startHost(
     sshdPid,
     xinetdPid,
     exec: (command, options) =>
-      run(inHost(typeof command === 'string' ? ['/bin/sh', '-c', command] : command), {
+      run(inHost(typeof command === "string" ? ["/bin/sh", "-c", command] : command), {
         ...options,
         env: { ...hostEnvironment(), ...options?.env },
       }),
@@ -382,49 +388,61 @@ async function prepareHostFiles(state: HostState, keys: LabKeys, accounts: Accou
   const hostDir = state.dir;
   const at = (relative: string) => path.join(hostDir, relative);
   for (const [relative, mode] of [
-    ['etc', 0o755], ['etc/rsyncd', 0o755], ['etc/sudoers.d', 0o750],
-    ['etc-overlay/upper/ssh', 0o755], ['etc-overlay/upper/default', 0o755], ['etc-overlay/work', 0o700],
-    ['srv', 0o755], ['var/log', 0o755], ['run/sshd', 0o755], ['run/lock', 0o1777],
-    ['root/.ssh', 0o700], ['home', 0o755], ['tmp', 0o1777],
+    ["etc", 0o755],
+    ["etc/rsyncd", 0o755],
+    ["etc/sudoers.d", 0o750],
+    ["etc-overlay/upper/ssh", 0o755],
+    ["etc-overlay/upper/default", 0o755],
+    ["etc-overlay/work", 0o700],
+    ["srv", 0o755],
+    ["var/log", 0o755],
+    ["run/sshd", 0o755],
+    ["run/lock", 0o1777],
+    ["root/.ssh", 0o700],
+    ["home", 0o755],
+    ["tmp", 0o1777],
   ] as const) {
     await fsp.mkdir(at(relative), { recursive: true });
     await fsp.chmod(at(relative), mode);
   }
-  await fsp.chmod(at('root'), 0o700);
+  await fsp.chmod(at("root"), 0o700);
 
   // A fresh Debian xinetd install: the machine's (all disabled) service files.
-  await fsp.cp('/etc/xinetd.d', at('etc/xinetd.d'), { recursive: true, preserveTimestamps: true });
-  if (fs.existsSync('/etc/sudoers.d')) await fsp.cp('/etc/sudoers.d', at('etc/sudoers.d'), { recursive: true });
+  await fsp.cp("/etc/xinetd.d", at("etc/xinetd.d"), { recursive: true, preserveTimestamps: true });
+  if (fs.existsSync("/etc/sudoers.d")) await fsp.cp("/etc/sudoers.d", at("etc/sudoers.d"), { recursive: true });
   await writeFile(at(`etc/sudoers.d/${SUDO_USER_NAME}`), `${SUDO_USER_NAME} ALL=(ALL) NOPASSWD:ALL\n`, 0o440);
-  await writeFile(at('etc/passwd'), accounts.passwd, 0o644);
-  await writeFile(at('etc/group'), accounts.group, 0o644);
-  await writeFile(at('etc/shadow'), accounts.shadow, 0o640);
-  await fsp.chown(at('etc/shadow'), 0, accounts.shadowGid);
+  await writeFile(at("etc/passwd"), accounts.passwd, 0o644);
+  await writeFile(at("etc/group"), accounts.group, 0o644);
+  await writeFile(at("etc/shadow"), accounts.shadow, 0o640);
+  await fsp.chown(at("etc/shadow"), 0, accounts.shadowGid);
 
-  await writeFile(at('etc-overlay/upper/hostname'), `${state.name}\n`, 0o644);
+  await writeFile(at("etc-overlay/upper/hostname"), `${state.name}\n`, 0o644);
   await writeFile(
-    at('etc-overlay/upper/hosts'),
+    at("etc-overlay/upper/hosts"),
     `127.0.0.1\tlocalhost\n127.0.1.1\t${state.name}\n${state.address}\t${state.name}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
     0o644,
   );
   // Debian's defaults, plus a log file: the hosts have no syslog, and tests read xinetd's messages.
-  const debianDefaults = readFileOrEmpty('/etc/default/xinetd');
+  const debianDefaults = readFileOrEmpty("/etc/default/xinetd");
   await writeFile(
-    at('etc-overlay/upper/default/xinetd'),
+    at("etc-overlay/upper/default/xinetd"),
     `${debianDefaults}\n# pxlab: no syslog in the lab hosts\nXINETD_OPTS="$XINETD_OPTS -filelog /var/log/xinetd.log"\n`,
     0o644,
   );
-  await writeFile(at('etc-overlay/upper/ssh/sshd_config'), sshdConfig(state), 0o644);
-  const hostKeyPath = at('etc-overlay/upper/ssh/ssh_host_ed25519_key');
-  await runChecked(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `root@${state.name}`, '-f', hostKeyPath]);
-  const hostKeyLine = (await fsp.readFile(`${hostKeyPath}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+  await writeFile(at("etc-overlay/upper/ssh/sshd_config"), sshdConfig(state), 0o644);
+  const hostKeyPath = at("etc-overlay/upper/ssh/ssh_host_ed25519_key");
+  await runChecked(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", `root@${state.name}`, "-f", hostKeyPath]);
+  const hostKeyLine = (await fsp.readFile(`${hostKeyPath}.pub`, "utf8")).trim().split(/\s+/).slice(0, 2).join(" ");
 
-  await writeFile(at('root/.ssh/authorized_keys'), `${keys.rootKey.publicKey}\n`, 0o600);
-  for (const [user, uid] of [[keys.sudoUser, accounts.sudoUid], [keys.noSudoUser, accounts.noSudoUid]] as const) {
+  await writeFile(at("root/.ssh/authorized_keys"), `${keys.rootKey.publicKey}\n`, 0o600);
+  for (const [user, uid] of [
+    [keys.sudoUser, accounts.sudoUid],
+    [keys.noSudoUser, accounts.noSudoUid],
+  ] as const) {
     const home = at(`home/${user.name}`);
-    await fsp.cp('/etc/skel', home, { recursive: true });
-    await fsp.mkdir(path.join(home, '.ssh'), { mode: 0o700 });
-    await writeFile(path.join(home, '.ssh/authorized_keys'), `${user.publicKey}\n`, 0o600);
+    await fsp.cp("/etc/skel", home, { recursive: true });
+    await fsp.mkdir(path.join(home, ".ssh"), { mode: 0o700 });
+    await writeFile(path.join(home, ".ssh/authorized_keys"), `${user.publicKey}\n`, 0o600);
     await chownTree(home, uid, uid);
     await fsp.chmod(home, 0o750);
   }
@@ -435,58 +453,59 @@ function sshdConfig(state: HostState): string {
   return [
     `# pxlab host ${state.name}`,
     `ListenAddress ${state.address}:${SSH_PORT}`,
-    'HostKey /etc/ssh/ssh_host_ed25519_key',
-    'PidFile /run/sshd.pid',
-    'PermitRootLogin prohibit-password',
-    'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'UsePAM no',
-    'AuthorizedKeysFile .ssh/authorized_keys',
-    'AcceptEnv LANG LC_*',
-    'Subsystem sftp /usr/lib/openssh/sftp-server',
-    '',
-  ].join('\n');
+    "HostKey /etc/ssh/ssh_host_ed25519_key",
+    "PidFile /run/sshd.pid",
+    "PermitRootLogin prohibit-password",
+    "PubkeyAuthentication yes",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "UsePAM no",
+    "AuthorizedKeysFile .ssh/authorized_keys",
+    "AcceptEnv LANG LC_*",
+    "Subsystem sftp /usr/lib/openssh/sftp-server",
+    "",
+  ].join("\n");
 }
 
 /** The machine's account files plus the two lab users, whose ids are free on the machine. */
 function buildAccountFiles(): AccountFiles {
-  const passwd = fs.readFileSync('/etc/passwd', 'utf8');
-  const group = fs.readFileSync('/etc/group', 'utf8');
-  const shadow = fs.readFileSync('/etc/shadow', 'utf8');
+  const passwd = fs.readFileSync("/etc/passwd", "utf8");
+  const group = fs.readFileSync("/etc/group", "utf8");
+  const shadow = fs.readFileSync("/etc/shadow", "utf8");
   const usedIds = new Set(
-    [passwd, group].flatMap((text) => text.split('\n').map((line) => Number(line.split(':')[2]))),
+    [passwd, group].flatMap((text) => text.split("\n").map((line) => Number(line.split(":")[2]))),
   );
   const freeIds: number[] = [];
   for (let candidate = 2001; freeIds.length < 2; candidate++) {
     if (!usedIds.has(candidate)) freeIds.push(candidate);
   }
   const [sudoUid, noSudoUid] = freeIds as [number, number];
-  const shadowGroup = group.split('\n').find((line) => line.startsWith('shadow:'));
-  const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+  const shadowGroup = group.split("\n").find((line) => line.startsWith("shadow:"));
+  const withNewline = (text: string) => (text.endsWith("\n") ? text : `${text}\n`);
   // `*` (no password) rather than `!` (locked): with UsePAM no, sshd refuses locked accounts.
   return {
-    passwd: withNewline(passwd) +
+    passwd:
+      withNewline(passwd) +
       `${SUDO_USER_NAME}:x:${sudoUid}:${sudoUid}:pxlab user with sudo:/home/${SUDO_USER_NAME}:/bin/bash\n` +
       `${NO_SUDO_USER_NAME}:x:${noSudoUid}:${noSudoUid}:pxlab user without sudo:/home/${NO_SUDO_USER_NAME}:/bin/bash\n`,
     group: withNewline(group) + `${SUDO_USER_NAME}:x:${sudoUid}:\n${NO_SUDO_USER_NAME}:x:${noSudoUid}:\n`,
     shadow: withNewline(shadow) + `${SUDO_USER_NAME}:*:19000:0:99999:7:::\n${NO_SUDO_USER_NAME}:*:19000:0:99999:7:::\n`,
-    shadowGid: shadowGroup ? Number(shadowGroup.split(':')[2]) : 0,
+    shadowGid: shadowGroup ? Number(shadowGroup.split(":")[2]) : 0,
     sudoUid,
     noSudoUid,
   };
 }
 
 async function generateUserKey(dir: string, user: string, id: string): Promise<LabUser> {
-  const keysDir = path.join(dir, 'keys');
+  const keysDir = path.join(dir, "keys");
   await fsp.mkdir(keysDir, { recursive: true, mode: 0o700 });
   const keyPath = path.join(keysDir, user);
-  await runChecked(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `${user}@pxlab-${id}`, '-f', keyPath]);
+  await runChecked(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", `${user}@pxlab-${id}`, "-f", keyPath]);
   return {
     name: user,
     keyPath,
-    privateKey: await fsp.readFile(keyPath, 'utf8'),
-    publicKey: (await fsp.readFile(`${keyPath}.pub`, 'utf8')).trim(),
+    privateKey: await fsp.readFile(keyPath, "utf8"),
+    publicKey: (await fsp.readFile(`${keyPath}.pub`, "utf8")).trim(),
   };
 }
 
@@ -503,14 +522,16 @@ async function allocateAddresses(id: string, dir: string, hostCount: number): Pr
   return withAllocationLock(async () => {
     const taken = new Set<number>();
     for (const otherDir of findLabDirs()) {
-      const other = JSON.parse(fs.readFileSync(path.join(otherDir, STATE_FILE), 'utf8')) as LabState;
+      const other = JSON.parse(fs.readFileSync(path.join(otherDir, STATE_FILE), "utf8")) as LabState;
       other.addressBlocks.forEach((block) => taken.add(block));
     }
-    const addresses = await runChecked(['ip', '-4', '-o', 'address', 'show']);
+    const addresses = await runChecked(["ip", "-4", "-o", "address", "show"]);
     for (const match of addresses.stdout.matchAll(/inet 10\.213\.(\d+)\./g)) taken.add(Number(match[1]));
     let first = 0;
-    while (first + blocksNeeded <= BLOCK_COUNT &&
-      Array.from({ length: blocksNeeded }, (_, i) => first + i).some((block) => taken.has(block))) {
+    while (
+      first + blocksNeeded <= BLOCK_COUNT &&
+      Array.from({ length: blocksNeeded }, (_, i) => first + i).some((block) => taken.has(block))
+    ) {
       first++;
     }
     if (first + blocksNeeded > BLOCK_COUNT) throw new Error(`no free address block left in ${ADDRESS_PREFIX}.0.0/16`);
@@ -528,7 +549,7 @@ async function allocateAddresses(id: string, dir: string, hostCount: number): Pr
           address: `${ADDRESS_PREFIX}.${block}.${subnet + 2}`,
           gatewayAddress: `${ADDRESS_PREFIX}.${block}.${subnet + 1}`,
           link: `${LAB_LINK_PREFIX}${id}-${number}`,
-          dir: path.join(dir, 'hosts', String(number)),
+          dir: path.join(dir, "hosts", String(number)),
         };
       }),
     };
@@ -544,7 +565,7 @@ async function withAllocationLock<T>(body: () => Promise<T>): Promise<T> {
       fs.mkdirSync(ALLOCATION_LOCK);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       // A lock older than any allocation can take was left by a killed process.
       const age = Date.now() - (fs.statSync(ALLOCATION_LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > 20_000) fs.rmSync(ALLOCATION_LOCK, { recursive: true, force: true });
@@ -569,7 +590,7 @@ async function withAllocationLock<T>(body: () => Promise<T>): Promise<T> {
  */
 async function terminateLabProcesses(hosts: HostState[]): Promise<void> {
   const namespaces = new Set(hosts.flatMap((host) => [host.mountNamespace, host.netNamespace]).filter(isDefined));
-  const ownNamespaces = new Set([readNamespace(process.pid, 'mnt'), readNamespace(process.pid, 'net')]);
+  const ownNamespaces = new Set([readNamespace(process.pid, "mnt"), readNamespace(process.pid, "net")]);
   for (const own of ownNamespaces) if (own) namespaces.delete(own);
   // An anchor whose namespaces were never recorded (start interrupted) is known by pid alone.
   const unverifiedAnchors = hosts
@@ -579,56 +600,60 @@ async function terminateLabProcesses(hosts: HostState[]): Promise<void> {
   const findRemaining = () => {
     const remaining = new Set(unverifiedAnchors.filter(isUnshareAnchor));
     for (const pid of listPids()) {
-      if (namespaces.has(readNamespace(pid, 'mnt') ?? '') || namespaces.has(readNamespace(pid, 'net') ?? '')) {
+      if (namespaces.has(readNamespace(pid, "mnt") ?? "") || namespaces.has(readNamespace(pid, "net") ?? "")) {
         remaining.add(pid);
       }
     }
     return [...remaining];
   };
 
-  for (const [signal, waitMs] of [['SIGTERM', STOP_GRACE_MS], ['SIGKILL', 5_000], ['SIGKILL', 5_000]] as const) {
+  for (const [signal, waitMs] of [
+    ["SIGTERM", STOP_GRACE_MS],
+    ["SIGKILL", 5_000],
+    ["SIGKILL", 5_000],
+  ] as const) {
     const pids = findRemaining();
     if (pids.length === 0) return;
     for (const pid of pids) {
       try {
         process.kill(pid, signal);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+        if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
       }
     }
     try {
-      await waitFor('lab processes to exit', waitMs, () => findRemaining().length === 0);
+      await waitFor("lab processes to exit", waitMs, () => findRemaining().length === 0);
     } catch {
       // Survivors get the next, harder round.
     }
   }
   const survivors = findRemaining();
-  if (survivors.length > 0) throw new Error(`lab processes survived SIGKILL: ${survivors.join(', ')}`);
+  if (survivors.length > 0) throw new Error(`lab processes survived SIGKILL: ${survivors.join(", ")}`);
 }
 
 /** Deletes the lab's root-side veths (the kernel does it too when a host's netns goes away). */
 async function deleteLabLinks(id: string): Promise<void> {
   const prefix = `${LAB_LINK_PREFIX}${id}-`;
   const listLinks = async () => {
-    const links = await runChecked(['ip', '-o', 'link', 'show']);
+    const links = await runChecked(["ip", "-o", "link", "show"]);
     return links.stdout
-      .split('\n')
-      .map((line) => line.split(': ')[1]?.split('@')[0])
+      .split("\n")
+      .map((line) => line.split(": ")[1]?.split("@")[0])
       .filter((name): name is string => name !== undefined && name.startsWith(prefix));
   };
   const links = await listLinks();
   if (links.length > 0) {
     // -force: a link may vanish on its own between listing and deleting.
-    await run(['ip', '-force', '-batch', '-'], { input: links.map((link) => `link delete ${link}\n`).join('') });
+    await run(["ip", "-force", "-batch", "-"], { input: links.map((link) => `link delete ${link}\n`).join("") });
   }
   await waitFor(`links ${prefix}* to disappear`, 10_000, async () => (await listLinks()).length === 0);
 }
 
 function mountsUnder(dir: string): string[] {
   return fs
-    .readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[1] ?? '')
+    .readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[1] ?? "")
     .filter((mountPoint) => mountPoint === dir || mountPoint.startsWith(`${dir}/`));
 }
 
@@ -636,11 +661,14 @@ function mountsUnder(dir: string): string[] {
 // Processes
 
 function listPids(): number[] {
-  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+  return fs
+    .readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number);
 }
 
 /** `mnt:[4026532317]`, or undefined for a process that is gone or a zombie. */
-function readNamespace(pid: number, kind: 'mnt' | 'net'): string | undefined {
+function readNamespace(pid: number, kind: "mnt" | "net"): string | undefined {
   try {
     return fs.readlinkSync(`/proc/${pid}/ns/${kind}`);
   } catch {
@@ -649,12 +677,12 @@ function readNamespace(pid: number, kind: 'mnt' | 'net'): string | undefined {
 }
 
 function isRunningInNamespace(pid: number | undefined, mountNamespace: string | undefined): boolean {
-  return pid !== undefined && mountNamespace !== undefined && readNamespace(pid, 'mnt') === mountNamespace;
+  return pid !== undefined && mountNamespace !== undefined && readNamespace(pid, "mnt") === mountNamespace;
 }
 
 function isUnshareAnchor(pid: number): boolean {
-  const commandLine = readProcFile(pid, 'cmdline');
-  return commandLine.startsWith('unshare\0') || commandLine === 'sleep\0infinity\0';
+  const commandLine = readProcFile(pid, "cmdline");
+  return commandLine.startsWith("unshare\0") || commandLine === "sleep\0infinity\0";
 }
 
 function readProcFile(pid: number, file: string): string {
@@ -662,7 +690,7 @@ function readProcFile(pid: number, file: string): string {
 }
 
 function readXinetdPid(hostDir: string): number | undefined {
-  const pid = Number.parseInt(readFileOrEmpty(path.join(hostDir, 'run/xinetd.pid')), 10);
+  const pid = Number.parseInt(readFileOrEmpty(path.join(hostDir, "run/xinetd.pid")), 10);
   return Number.isInteger(pid) ? pid : undefined;
 }
 
@@ -672,39 +700,44 @@ function requirePid(child: { pid?: number | undefined }, what: string): number {
 }
 
 function hostEnvironment(): Record<string, string> {
-  return { PATH: HOST_PATH, HOME: '/root', LANG: 'C.UTF-8' };
+  return { PATH: HOST_PATH, HOME: "/root", LANG: "C.UTF-8" };
 }
 
 /** Runs a command without a shell; never rejects on a non-zero exit. */
 export function run(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      cwd: '/',
+      stdio: ["pipe", "pipe", "pipe"],
+      cwd: "/",
       env: options.env ?? process.env,
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
-    child.on('error', (error) => {
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 30_000);
+    child.on("error", (error) => {
       clearTimeout(timer);
       reject(error);
     });
-    child.on('close', (code, signal) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), code, signal });
+      resolve({
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+        code,
+        signal,
+      });
     });
-    child.stdin.on('error', () => undefined); // the command may exit without reading its input
-    child.stdin.end(options.input ?? '');
+    child.stdin.on("error", () => undefined); // the command may exit without reading its input
+    child.stdin.end(options.input ?? "");
   });
 }
 
 async function runChecked(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
   const result = await run(argv, options);
   if (result.code !== 0) {
-    throw new Error(`\`${argv.join(' ')}\` failed (${result.code ?? result.signal}): ${result.stderr.trim()}`);
+    throw new Error(`\`${argv.join(" ")}\` failed (${result.code ?? result.signal}): ${result.stderr.trim()}`);
   }
   return result;
 }
@@ -716,18 +749,18 @@ async function runChecked(argv: string[], options: ExecOptions = {}): Promise<Ex
 function receivesSshBanner(address: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: address, port, timeout: 2_000 });
-    let received = '';
+    let received = "";
     const finish = (ready: boolean) => {
       socket.destroy();
       resolve(ready);
     };
-    socket.on('data', (chunk) => {
-      received += chunk.toString('latin1');
-      if (received.includes('\n')) finish(received.startsWith('SSH-2.0-'));
+    socket.on("data", (chunk) => {
+      received += chunk.toString("latin1");
+      if (received.includes("\n")) finish(received.startsWith("SSH-2.0-"));
     });
-    socket.on('timeout', () => finish(false));
-    socket.on('error', () => finish(false));
-    socket.on('end', () => finish(false));
+    socket.on("timeout", () => finish(false));
+    socket.on("error", () => finish(false));
+    socket.on("end", () => finish(false));
   });
 }
 
@@ -768,9 +801,9 @@ async function writeFile(file: string, content: string, mode: number): Promise<v
 
 function readFileOrEmpty(file: string): string {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, "utf8");
   } catch {
-    return '';
+    return "";
   }
 }
 

@@ -1,39 +1,39 @@
 // Guard for tests that need the lab: root, Linux namespaces, overlayfs and the host binaries.
 // Self-contained on purpose (test/support has its own guard for other suites).
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 const REQUIRED_EXECUTABLES = [
-  '/usr/sbin/sshd',
-  '/usr/bin/ssh',
-  '/usr/bin/ssh-keygen',
-  '/usr/sbin/xinetd',
-  '/etc/init.d/xinetd',
-  '/usr/sbin/service',
-  '/usr/sbin/start-stop-daemon',
-  '/usr/bin/sudo',
-  '/usr/bin/rsync',
-  '/usr/bin/nsenter',
-  '/usr/bin/unshare',
-  '/usr/bin/mount',
-  '/usr/sbin/ip',
+  "/usr/sbin/sshd",
+  "/usr/bin/ssh",
+  "/usr/bin/ssh-keygen",
+  "/usr/sbin/xinetd",
+  "/etc/init.d/xinetd",
+  "/usr/sbin/service",
+  "/usr/sbin/start-stop-daemon",
+  "/usr/bin/sudo",
+  "/usr/bin/rsync",
+  "/usr/bin/nsenter",
+  "/usr/bin/unshare",
+  "/usr/bin/mount",
+  "/usr/sbin/ip",
   // Login shells of the hostile-host tests, and what they use to act as another user.
-  '/usr/bin/fish',
-  '/usr/bin/tcsh',
-  '/usr/bin/setpriv',
-  '/usr/bin/flock',
+  "/usr/bin/fish",
+  "/usr/bin/tcsh",
+  "/usr/bin/setpriv",
+  "/usr/bin/flock",
 ];
 
 // Directories the lab bind-mounts over inside each host: they must exist as mount points.
-const REQUIRED_DIRECTORIES = ['/etc', '/srv', '/var/log', '/run', '/root', '/home', '/tmp'];
+const REQUIRED_DIRECTORIES = ["/etc", "/srv", "/var/log", "/run", "/root", "/home", "/tmp"];
 
 /** Everything missing on this machine for the lab to run; empty when the lab can run. */
 export function findMissingLabRequirements(): string[] {
-  if (process.platform !== 'linux') return [`needs Linux, this is ${process.platform}`];
+  if (process.platform !== "linux") return [`needs Linux, this is ${process.platform}`];
   const missing: string[] = [];
-  if (process.getuid?.() !== 0) missing.push('needs root (network and mount namespaces, veth, mounts)');
+  if (process.getuid?.() !== 0) missing.push("needs root (network and mount namespaces, veth, mounts)");
   for (const executable of REQUIRED_EXECUTABLES) {
     if (!isExecutable(executable)) missing.push(`missing ${executable}`);
   }
@@ -54,8 +54,8 @@ export function findMissingLabRequirements(): string[] {
 export function labSkipReason(): string | undefined {
   const missing = findMissingLabRequirements();
   if (missing.length === 0) return undefined;
-  const reason = `lab unavailable: ${missing.join('; ')}`;
-  if (process.env.CI === 'true') throw new Error(`${reason} (CI=true, so lab tests fail instead of skipping)`);
+  const reason = `lab unavailable: ${missing.join("; ")}`;
+  if (process.env.CI === "true") throw new Error(`${reason} (CI=true, so lab tests fail instead of skipping)`);
   console.error(`!!!!! LAB TESTS SKIPPED: ${reason} !!!!!`);
   return reason;
 }
@@ -71,18 +71,31 @@ function isExecutable(file: string): boolean {
 
 // Root alone is not enough inside some containers: try what the lab does, in a throwaway namespace.
 function probeNamespacesAndOverlay(): string | undefined {
-  const probeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pxlab-probe.'));
+  const probeDir = fs.mkdtempSync(path.join(os.tmpdir(), "pxlab-probe."));
   try {
-    for (const sub of ['lower', 'upper', 'work', 'merged']) fs.mkdirSync(path.join(probeDir, sub));
+    for (const sub of ["lower", "upper", "work", "merged"]) fs.mkdirSync(path.join(probeDir, sub));
     const options = `lowerdir=${probeDir}/lower,upperdir=${probeDir}/upper,workdir=${probeDir}/work`;
     const probe = spawnSync(
-      'unshare',
-      ['--net', '--mount', '--uts', '--propagation', 'private', '--',
-        'mount', '-t', 'overlay', 'pxlab-probe', '-o', options, path.join(probeDir, 'merged')],
-      { encoding: 'utf8', timeout: 10_000 },
+      "unshare",
+      [
+        "--net",
+        "--mount",
+        "--uts",
+        "--propagation",
+        "private",
+        "--",
+        "mount",
+        "-t",
+        "overlay",
+        "pxlab-probe",
+        "-o",
+        options,
+        path.join(probeDir, "merged"),
+      ],
+      { encoding: "utf8", timeout: 10_000 },
     );
     if (probe.status === 0) return undefined;
-    return `cannot create namespaces or mount overlayfs: ${(probe.stderr || probe.error?.message || '').trim()}`;
+    return `cannot create namespaces or mount overlayfs: ${(probe.stderr || probe.error?.message || "").trim()}`;
   } finally {
     fs.rmSync(probeDir, { recursive: true, force: true });
   }

@@ -15,7 +15,13 @@ function service(name: string, lines: string[]): string {
   return [`service ${name}`, "{", ...lines.map((l) => `\t${l}`), "}", ""].join("\n");
 }
 
-const RSYNC_LINES = ["socket_type = stream", "wait = no", "user = root", "server = /usr/bin/rsync", "server_args = --daemon"];
+const RSYNC_LINES = [
+  "socket_type = stream",
+  "wait = no",
+  "user = root",
+  "server = /usr/bin/rsync",
+  "server_args = --daemon",
+];
 const GOOD = service("rsync", RSYNC_LINES);
 
 function assertRejected(v: XinetdVerdict, expectedProblem: RegExp): void {
@@ -48,7 +54,11 @@ describe("xinetd oracle", () => {
     const lines = ["socket_type = streams", ...RSYNC_LINES.slice(1)];
     const v = await xinetdVerdict([{ name: "rsync", content: service("rsync", lines) }]);
     assertRejected(v, /^ERROR: Bad socket type: streams \[file=services\/rsync\] \[line=3\]$/);
-    assert.ok(v.problems.includes("ERROR: Error parsing attribute socket_type - DISABLING SERVICE [file=services/rsync] [line=3]"));
+    assert.ok(
+      v.problems.includes(
+        "ERROR: Error parsing attribute socket_type - DISABLING SERVICE [file=services/rsync] [line=3]",
+      ),
+    );
     assert.match(v.log, /DEBUG: removing rsync$/m);
   });
 
@@ -89,7 +99,9 @@ describe("xinetd oracle", () => {
     const v = await xinetdVerdict([{ name: "rsync", content: GOOD }], { defaults: "\tinstances = many" });
     assert.deepEqual(v.available, []);
     assert.equal(v.exitCode, 0);
-    assert.ok(v.problems.includes("ERROR: A fatal error was encountered while parsing the default section. xinetd will exit."));
+    assert.ok(
+      v.problems.includes("ERROR: A fatal error was encountered while parsing the default section. xinetd will exit."),
+    );
   });
 });
 
@@ -147,7 +159,10 @@ describe("rsync oracle", () => {
 
   test("a module without path uses the final global path, even one set after it", async (t) => {
     if (!requireRoot(t, RSYNC_TOOLS)) return;
-    const facts = await rsyncModuleFacts(`[late]\ncomment = no path here\n[global]\npath = ${dirs.path("global")}\n`, "late");
+    const facts = await rsyncModuleFacts(
+      `[late]\ncomment = no path here\n[global]\npath = ${dirs.path("global")}\n`,
+      "late",
+    );
     assert.deepEqual(facts.entries, ["global"]);
     assert.equal(facts.comment, "no path here");
   });

@@ -8,16 +8,29 @@ import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import {
-  errorsOf, parseRsyncdDocument, removeRsyncModule, renderRsyncdDocument, renderRsyncdGlobal, renderRsyncModule,
-  rsyncdBoolean, rsyncdList, rsyncdSemantics, rsyncdValue, setRsyncModule, validateRsyncdGlobal, validateRsyncModule,
-  type RsyncdSemantics, type RsyncModuleModel,
+  errorsOf,
+  parseRsyncdDocument,
+  removeRsyncModule,
+  renderRsyncdDocument,
+  renderRsyncdGlobal,
+  renderRsyncModule,
+  rsyncdBoolean,
+  rsyncdList,
+  rsyncdSemantics,
+  rsyncdValue,
+  setRsyncModule,
+  validateRsyncdGlobal,
+  validateRsyncModule,
+  type RsyncdSemantics,
+  type RsyncModuleModel,
 } from "../../src/formats";
 import { requireRoot } from "../support/requirements";
 import { markedDirs, rsyncModuleFacts, rsyncRefuses, rsyncVerdict, type MarkedDirs } from "../support/rsync-oracle";
 
 const TOOLS = ["rsync"];
 const FIXTURES = "test/fixtures/rsyncd";
-const APPENDIX_GLOBAL = "pid file = /var/run/rsyncd.pid\nlock file = /var/run/rsync.lock\nlog file = /var/log/rsync.log\nport = 873\n";
+const APPENDIX_GLOBAL =
+  "pid file = /var/run/rsyncd.pid\nlock file = /var/run/rsync.lock\nlog file = /var/log/rsync.log\nport = 873\n";
 
 /** What the semantic view says a client sees of each module, in rsync's listing format. */
 function expectedListing(sem: RsyncdSemantics): Array<{ name: string; comment: string }> {
@@ -58,34 +71,104 @@ describe("rsync agrees with the semantic view", () => {
 
   /** Tricky files whose paths point at marked directories, so the served path is observable. */
   const tricky = (): Array<[string, string]> => [
-    ["[global] in the middle, inheritance of the final global string", [
-      "comment = early", "", "[a]", `\tpath = ${at("a")}`, "",
-      // `path` is unset when [early] opens: rsync serves it from the global path set further down.
-      "[early]", "\tlist = yes", "", "[ GLOBAL ]", "comment = late", "read only = no",
-      `path = ${at("default")}/`, "", "[b]", `\tpath = ${at("b")}`, "", "[c]", "",
-    ].join("\n")],
-    ["duplicates, odd spacing and case, underscores", [
-      "[Backup]", `\tpath = ${at("x")}`, "\tread_only = no", "", "[ back   up ]", "\tREAD ONLY = no", "\tcomment = merged",
-      "", "[spaced]", "\tr e a d o n l y = false", `\tP A T H = ${at("y")}`, "\tlist = no", "",
-      "  [ odd   name ]  ", `\tpath=${at("a")}//`, "\tUSE CHROOT = TRUE", "",
-    ].join("\n")],
-    ["continuation lines, ; comments, text after ]", [
-      "; a comment", "# another", "[cont] trailing words", `\tpath = ${at("cont")}`, "\tcomment = one \\", "\t   two",
-      "\t; read only = no", "", "[rw]", `\tpath = ${at("y")}`, "\tread only = no", "\trefuse options = checksum \\", "  delete", "",
-      `[x]path = ${at("x")}`, "",
-    ].join("\n")],
-    ["hosts allow and deny, renames", [
-      "[open]", `\tpath = ${at("a")}`, "\thosts allow = 10.1.1.1, 0.0.0.0", "", "[closed]", `\tpath = ${at("b")}`,
-      "\thosts allow = 10.1.1.1", "", "[denied]", `\tpath = ${at("x")}`, "\thosts deny = 0.0.0.0/0", "",
-      "[old]", `\tpath = ${at("y")}`, "\tname = renamed", "\tcomment = was old", "",
-    ].join("\n")],
+    [
+      "[global] in the middle, inheritance of the final global string",
+      [
+        "comment = early",
+        "",
+        "[a]",
+        `\tpath = ${at("a")}`,
+        "",
+        // `path` is unset when [early] opens: rsync serves it from the global path set further down.
+        "[early]",
+        "\tlist = yes",
+        "",
+        "[ GLOBAL ]",
+        "comment = late",
+        "read only = no",
+        `path = ${at("default")}/`,
+        "",
+        "[b]",
+        `\tpath = ${at("b")}`,
+        "",
+        "[c]",
+        "",
+      ].join("\n"),
+    ],
+    [
+      "duplicates, odd spacing and case, underscores",
+      [
+        "[Backup]",
+        `\tpath = ${at("x")}`,
+        "\tread_only = no",
+        "",
+        "[ back   up ]",
+        "\tREAD ONLY = no",
+        "\tcomment = merged",
+        "",
+        "[spaced]",
+        "\tr e a d o n l y = false",
+        `\tP A T H = ${at("y")}`,
+        "\tlist = no",
+        "",
+        "  [ odd   name ]  ",
+        `\tpath=${at("a")}//`,
+        "\tUSE CHROOT = TRUE",
+        "",
+      ].join("\n"),
+    ],
+    [
+      "continuation lines, ; comments, text after ]",
+      [
+        "; a comment",
+        "# another",
+        "[cont] trailing words",
+        `\tpath = ${at("cont")}`,
+        "\tcomment = one \\",
+        "\t   two",
+        "\t; read only = no",
+        "",
+        "[rw]",
+        `\tpath = ${at("y")}`,
+        "\tread only = no",
+        "\trefuse options = checksum \\",
+        "  delete",
+        "",
+        `[x]path = ${at("x")}`,
+        "",
+      ].join("\n"),
+    ],
+    [
+      "hosts allow and deny, renames",
+      [
+        "[open]",
+        `\tpath = ${at("a")}`,
+        "\thosts allow = 10.1.1.1, 0.0.0.0",
+        "",
+        "[closed]",
+        `\tpath = ${at("b")}`,
+        "\thosts allow = 10.1.1.1",
+        "",
+        "[denied]",
+        `\tpath = ${at("x")}`,
+        "\thosts deny = 0.0.0.0/0",
+        "",
+        "[old]",
+        `\tpath = ${at("y")}`,
+        "\tname = renamed",
+        "\tcomment = was old",
+        "",
+      ].join("\n"),
+    ],
     ["CRLF and a missing final newline", `[crlf]\r\n\tpath = ${at("a")}\r\n\tread only = false\r\n\tcomment = dos`],
   ];
 
   test("module listing of every fixture file equals the semantic view's", async (t) => {
     if (!requireRoot(t, TOOLS)) return;
     // include.conf names paths that do not exist here; rsync rejects it, the codec does not read includes.
-    const files = readdirSync(FIXTURES).filter((f) => f !== "include.conf").sort();
+    const files = readdirSync(FIXTURES)
+      .filter((f) => f !== "include.conf")
+      .sort();
     assert.ok(files.length >= 10, files.join(", "));
     for (const file of files) await assertListingAgrees(readFileSync(`${FIXTURES}/${file}`, "utf8"), file);
   });
@@ -128,28 +211,33 @@ describe("rsync agrees with the semantic view", () => {
 
   test("rendered global part and 25 generated modules: accepted, listed and served as modelled", async (t) => {
     if (!requireRoot(t, TOOLS)) return;
-    const moduleModel = (index: number) => fc.record({
-      name: fc.constant(`gen-${index}`),
-      path: fc.constant(at("gen")),
-      comment: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 =#;"%,.-]{0,20}[A-Za-z0-9]$/),
-      readOnly: fc.boolean(),
-      list: fc.boolean(),
-      useChroot: fc.boolean(),
-      numericIds: fc.boolean(),
-      maxConnections: fc.integer({ min: 0, max: 100 }),
-      timeout: fc.integer({ min: 0, max: 3600 }),
-      hostsAllow: fc.constantFrom(["0.0.0.0"], ["0.0.0.0/0", "10.0.0.0/8"]),
-      refuseOptions: fc.subarray(["delete", "checksum", "compress"], { minLength: 1 }),
-      dontCompress: fc.constant(["*.gz", "*.zip"]),
-      incomingChmod: fc.constantFrom("Du=rwx,Fu=rw", "D755,F644"),
-      transferLogging: fc.boolean(),
-      logFormat: fc.constant("%o %h [%a] %m (%u) %f %l"),
-      exclude: fc.constant("*.tmp .cache/"),
-      uid: fc.constant("root"),
-      gid: fc.constant("root"),
-    }, { requiredKeys: ["name", "path"] });
+    const moduleModel = (index: number) =>
+      fc.record(
+        {
+          name: fc.constant(`gen-${index}`),
+          path: fc.constant(at("gen")),
+          comment: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 =#;"%,.-]{0,20}[A-Za-z0-9]$/),
+          readOnly: fc.boolean(),
+          list: fc.boolean(),
+          useChroot: fc.boolean(),
+          numericIds: fc.boolean(),
+          maxConnections: fc.integer({ min: 0, max: 100 }),
+          timeout: fc.integer({ min: 0, max: 3600 }),
+          hostsAllow: fc.constantFrom(["0.0.0.0"], ["0.0.0.0/0", "10.0.0.0/8"]),
+          refuseOptions: fc.subarray(["delete", "checksum", "compress"], { minLength: 1 }),
+          dontCompress: fc.constant(["*.gz", "*.zip"]),
+          incomingChmod: fc.constantFrom("Du=rwx,Fu=rw", "D755,F644"),
+          transferLogging: fc.boolean(),
+          logFormat: fc.constant("%o %h [%a] %m (%u) %f %l"),
+          exclude: fc.constant("*.tmp .cache/"),
+          uid: fc.constant("root"),
+          gid: fc.constant("root"),
+        },
+        { requiredKeys: ["name", "path"] },
+      );
     const models: RsyncModuleModel[] = Array.from({ length: 25 }, (_, i) =>
-      JSON.parse(JSON.stringify(fc.sample(moduleModel(i), { numRuns: 1, seed: 873 + i })[0])));
+      JSON.parse(JSON.stringify(fc.sample(moduleModel(i), { numRuns: 1, seed: 873 + i })[0])),
+    );
     const global = { pidFile: "/var/run/rsyncd.pid", lockFile: "/var/run/rsync.lock", port: 873, maxConnections: 10 };
     assert.deepEqual(errorsOf(validateRsyncdGlobal(global)), []);
     for (const m of models) assert.deepEqual(errorsOf(validateRsyncModule(m)), [], JSON.stringify(m));
@@ -157,7 +245,10 @@ describe("rsync agrees with the semantic view", () => {
     await assertListingAgrees(text, "rendered");
     const verdict = await rsyncVerdict(text);
     assert.doesNotMatch(verdict.log, /Unknown Parameter|IGNORING|badly formed/i, verdict.log);
-    assert.deepEqual(verdict.modules.map((m) => m.name), models.filter((m) => m.list !== false).map((m) => m.name));
+    assert.deepEqual(
+      verdict.modules.map((m) => m.name),
+      models.filter((m) => m.list !== false).map((m) => m.name),
+    );
     for (const model of models.slice(0, 6)) {
       const facts = await rsyncModuleFacts(text, model.name);
       assert.deepEqual(facts.entries, ["gen"], facts.log);
@@ -167,9 +258,17 @@ describe("rsync agrees with the semantic view", () => {
 
   test("the appendix global part, edited with a module added, changed and removed, stays a file rsync reads as modelled", async (t) => {
     if (!requireRoot(t, TOOLS)) return;
-    let doc = parseRsyncdDocument(`${APPENDIX_GLOBAL}\n# backups\n[backup]\n\tpath = ${at("b")}\n\tcomment = nightly\n\n# scratch\n[scratch]\n\tpath = ${at("x")}\n`);
+    let doc = parseRsyncdDocument(
+      `${APPENDIX_GLOBAL}\n# backups\n[backup]\n\tpath = ${at("b")}\n\tcomment = nightly\n\n# scratch\n[scratch]\n\tpath = ${at("x")}\n`,
+    );
     await assertListingAgrees(renderRsyncdDocument(doc), "appendix with two modules");
-    doc = setRsyncModule(doc, { name: "new", path: at("new"), comment: "added", readOnly: false, hostsAllow: ["0.0.0.0"] });
+    doc = setRsyncModule(doc, {
+      name: "new",
+      path: at("new"),
+      comment: "added",
+      readOnly: false,
+      hostsAllow: ["0.0.0.0"],
+    });
     doc = setRsyncModule(doc, { name: "backup", path: at("b"), comment: "nightly, read-write", readOnly: false });
     doc = removeRsyncModule(doc, "scratch");
     const text = renderRsyncdDocument(doc);

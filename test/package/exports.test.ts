@@ -23,14 +23,19 @@ const CONNECTION_RULES = path.join(DIST, "remote", "connection-rules.js");
 /** Every file a fresh node process has loaded after `require(specifier)` from the project directory. */
 function filesLoadedBy(specifier: string): string[] {
   const program = `require(${JSON.stringify(specifier)}); process.stdout.write(JSON.stringify(Object.keys(require.cache)));`;
-  const output = execFileSync(process.execPath, ["-e", program], { cwd: PROJECT_ROOT, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+  const output = execFileSync(process.execPath, ["-e", program], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
   return JSON.parse(output) as string[];
 }
 
 function newestMtime(dir: string, suffix: string): number {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith(suffix)) newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+    if (entry.isFile() && entry.name.endsWith(suffix))
+      newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
   }
   return newest;
 }
@@ -47,9 +52,19 @@ describe("the package's entry points", () => {
   test("pulumi-xinetd resolves to dist/ and loads Pulumi but neither ssh2 nor the provider nor the remote layer", () => {
     const loaded = filesLoadedBy("pulumi-xinetd");
     assert.ok(loaded.includes(path.join(DIST, "index.js")), "the root is this checkout's dist/index.js");
-    assert.ok(loaded.some((file) => RESOURCES.test(file)), "the resources are loaded");
-    assert.ok(loaded.some((file) => PULUMI.test(file)), "the resources load @pulumi/pulumi");
-    assert.deepEqual(loaded.filter((file) => SSH2.test(file)), [], "ssh2 is not loaded");
+    assert.ok(
+      loaded.some((file) => RESOURCES.test(file)),
+      "the resources are loaded",
+    );
+    assert.ok(
+      loaded.some((file) => PULUMI.test(file)),
+      "the resources load @pulumi/pulumi",
+    );
+    assert.deepEqual(
+      loaded.filter((file) => SSH2.test(file)),
+      [],
+      "ssh2 is not loaded",
+    );
     assert.deepEqual(
       loaded.filter((file) => PROVIDER.test(file) || (REMOTE.test(file) && file !== CONNECTION_RULES)),
       [],
@@ -61,23 +76,47 @@ describe("the package's entry points", () => {
     const loaded = filesLoadedBy("pulumi-xinetd/formats");
     assert.ok(loaded.includes(path.join(DIST, "formats", "index.js")));
     const ours = loaded.filter((file) => file.startsWith(`${DIST}${path.sep}`));
-    assert.deepEqual(ours.filter((file) => !file.startsWith(path.join(DIST, "formats") + path.sep)), [], "only dist/formats/ of ours");
-    assert.deepEqual(loaded.filter((file) => file.includes(`${path.sep}node_modules${path.sep}`)), [], "no dependency at all");
+    assert.deepEqual(
+      ours.filter((file) => !file.startsWith(path.join(DIST, "formats") + path.sep)),
+      [],
+      "only dist/formats/ of ours",
+    );
+    assert.deepEqual(
+      loaded.filter((file) => file.includes(`${path.sep}node_modules${path.sep}`)),
+      [],
+      "no dependency at all",
+    );
   });
 
   test("pulumi-xinetd/provider is what the shims load, and it does load ssh2 (the check above can fail)", () => {
     const loaded = filesLoadedBy("pulumi-xinetd/provider");
     assert.ok(loaded.includes(path.join(DIST, "provider", "index.js")));
-    assert.ok(loaded.some((file) => SSH2.test(file)), "the provider loads ssh2");
-    assert.deepEqual(loaded.filter((file) => PULUMI.test(file) || RESOURCES.test(file)), [], "the provider is Pulumi-free");
+    assert.ok(
+      loaded.some((file) => SSH2.test(file)),
+      "the provider loads ssh2",
+    );
+    assert.deepEqual(
+      loaded.filter((file) => PULUMI.test(file) || RESOURCES.test(file)),
+      [],
+      "the provider is Pulumi-free",
+    );
   });
 
   test("the root exports the resources, and the format layer only under pulumi-xinetd/formats", () => {
     const program = `const root = require("pulumi-xinetd"), formats = require("pulumi-xinetd/formats");
       process.stdout.write(JSON.stringify({ root: Object.keys(root).sort(), formats: Object.keys(formats) }));`;
-    const { root, formats } = JSON.parse(execFileSync(process.execPath, ["-e", program], { cwd: PROJECT_ROOT, encoding: "utf8" })) as Record<string, string[]>;
+    const { root, formats } = JSON.parse(
+      execFileSync(process.execPath, ["-e", program], { cwd: PROJECT_ROOT, encoding: "utf8" }),
+    ) as Record<string, string[]>;
     assert.deepEqual(root, ["Fleet", "RsyncModule", "RsyncSecrets", "RsyncServer", "RsyncdConfig", "XinetdService"]);
-    for (const name of ["parseXinetdDocument", "setRsyncModule", "validateXinetdService", "FormatError", "rsyncAtoi", "MAX_LINE_BYTES"]) {
+    for (const name of [
+      "parseXinetdDocument",
+      "setRsyncModule",
+      "validateXinetdService",
+      "FormatError",
+      "rsyncAtoi",
+      "MAX_LINE_BYTES",
+    ]) {
       assert.ok(formats!.includes(name), `pulumi-xinetd/formats exports ${name}`);
     }
   });
@@ -106,9 +145,18 @@ describe("the package's types, as a user's project resolves them", () => {
   for (const [resolution, options] of Object.entries(resolutions)) {
     test(`moduleResolution ${resolution} finds the declarations of every entry point`, () => {
       for (const [specifier, declarations] of Object.entries(expected)) {
-        const { resolvedModule } = ts.resolveModuleName(specifier, path.join(project, "index.ts"), { ...options, preserveSymlinks: true }, ts.sys);
+        const { resolvedModule } = ts.resolveModuleName(
+          specifier,
+          path.join(project, "index.ts"),
+          { ...options, preserveSymlinks: true },
+          ts.sys,
+        );
         assert.ok(resolvedModule, `${specifier} resolves under ${resolution}`);
-        assert.equal(resolvedModule.resolvedFileName, path.join(project, "node_modules", "pulumi-xinetd", declarations), specifier);
+        assert.equal(
+          resolvedModule.resolvedFileName,
+          path.join(project, "node_modules", "pulumi-xinetd", declarations),
+          specifier,
+        );
         assert.ok(fs.existsSync(resolvedModule.resolvedFileName), `${declarations} is built`);
       }
     });

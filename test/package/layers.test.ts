@@ -2,31 +2,39 @@
 // every file under src/ is read with the TypeScript parser and checked against what its layer may
 // import, so a shortcut (the format layer reaching for ssh2, a resource calling the remote layer
 // at registration time) fails here instead of in review.
-import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
-import { test } from 'node:test';
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { dirname, join, relative, resolve } from "node:path";
+import { test } from "node:test";
 
-import ts from 'typescript';
+import ts from "typescript";
 
-const SRC = resolve(__dirname, '../../src');
+const SRC = resolve(__dirname, "../../src");
 
-type Layer = 'formats' | 'remote' | 'provider' | 'resources' | 'fleet' | 'root';
+type Layer = "formats" | "remote" | "provider" | "resources" | "fleet" | "root";
 
 /** What each layer may import: other layers (value imports), layers it may import types from, and packages. */
 const ALLOWED: Record<Layer, { values: readonly Layer[]; typesOnly: readonly Layer[]; packages: readonly string[] }> = {
-  formats: { values: ['formats'], typesOnly: [], packages: [] },
-  remote: { values: ['formats', 'remote'], typesOnly: [], packages: ['ssh2'] },
-  provider: { values: ['formats', 'remote', 'provider'], typesOnly: [], packages: [] },
+  formats: { values: ["formats"], typesOnly: [], packages: [] },
+  remote: { values: ["formats", "remote"], typesOnly: [], packages: ["ssh2"] },
+  provider: { values: ["formats", "remote", "provider"], typesOnly: [], packages: [] },
   // The provider is loaded by the serialized shim at call time (a computed require), never imported.
-  resources: { values: ['formats', 'resources'], typesOnly: ['provider', 'remote'], packages: ['@pulumi/pulumi', '@pulumi/command'] },
-  fleet: { values: ['formats', 'resources', 'fleet'], typesOnly: ['remote'], packages: ['@pulumi/pulumi', '@pulumi/command'] },
-  root: { values: ['resources', 'fleet'], typesOnly: ['formats'], packages: [] },
+  resources: {
+    values: ["formats", "resources"],
+    typesOnly: ["provider", "remote"],
+    packages: ["@pulumi/pulumi", "@pulumi/command"],
+  },
+  fleet: {
+    values: ["formats", "resources", "fleet"],
+    typesOnly: ["remote"],
+    packages: ["@pulumi/pulumi", "@pulumi/command"],
+  },
+  root: { values: ["resources", "fleet"], typesOnly: ["formats"], packages: [] },
 };
 
 /** SSH-free checks and defaults of connections, which the fleet's parser shares with the transport. */
-const SHARED_WITH_FLEET = join(SRC, 'remote/connection-rules.ts');
+const SHARED_WITH_FLEET = join(SRC, "remote/connection-rules.ts");
 
 interface Import {
   specifier: string;
@@ -37,14 +45,14 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
+    return entry.name.endsWith(".ts") ? [path] : [];
   });
 }
 
 function layerOf(file: string): Layer {
-  const first = relative(SRC, file).split('/')[0]!;
+  const first = relative(SRC, file).split("/")[0]!;
   // `src/index.ts` is the package root; `../formats` (a folder's index) is the formats layer.
-  return first === 'index.ts' ? 'root' : (first.replace(/\.ts$/, '') as Layer);
+  return first === "index.ts" ? "root" : (first.replace(/\.ts$/, "") as Layer);
 }
 
 /** Static imports and re-exports (with whether they are type-only) and literal `require("…")` calls. */
@@ -52,15 +60,22 @@ function importsOf(file: string, text: string): Import[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const found: Import[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       const typeOnly = ts.isImportDeclaration(node)
         ? node.importClause?.isTypeOnly === true ||
-          (node.importClause !== undefined && node.importClause.name === undefined && node.importClause.namedBindings !== undefined &&
-            ts.isNamedImports(node.importClause.namedBindings) && node.importClause.namedBindings.elements.every((element) => element.isTypeOnly))
+          (node.importClause !== undefined &&
+            node.importClause.name === undefined &&
+            node.importClause.namedBindings !== undefined &&
+            ts.isNamedImports(node.importClause.namedBindings) &&
+            node.importClause.namedBindings.elements.every((element) => element.isTypeOnly))
         : node.isTypeOnly;
       found.push({ specifier: node.moduleSpecifier.text, typeOnly });
     }
-    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'require') {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "require") {
       const [argument] = node.arguments;
       if (argument && ts.isStringLiteral(argument)) found.push({ specifier: argument.text, typeOnly: false });
     }
@@ -71,7 +86,7 @@ function importsOf(file: string, text: string): Import[] {
 }
 
 function isBuiltin(specifier: string): boolean {
-  return specifier.startsWith('node:') || builtinModules.includes(specifier);
+  return specifier.startsWith("node:") || builtinModules.includes(specifier);
 }
 
 /** The layer a relative import lands in (a folder's index or a file of it). */
@@ -79,41 +94,61 @@ function targetFile(from: string, specifier: string): string {
   return resolve(dirname(from), specifier);
 }
 
-function violations(file: string, text = readFileSync(file, 'utf8')): string[] {
+function violations(file: string, text = readFileSync(file, "utf8")): string[] {
   const layer = layerOf(file);
   const allowed = ALLOWED[layer];
   return importsOf(file, text).flatMap(({ specifier, typeOnly }) => {
-    const where = `${relative(SRC, file)} imports ${typeOnly ? 'types from ' : ''}"${specifier}"`;
+    const where = `${relative(SRC, file)} imports ${typeOnly ? "types from " : ""}"${specifier}"`;
     if (isBuiltin(specifier)) return [];
-    if (!specifier.startsWith('.')) {
-      const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+    if (!specifier.startsWith(".")) {
+      const name = specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0]!;
       return allowed.packages.includes(name) ? [] : [`${where}: the ${layer} layer may not load ${name}`];
     }
     const target = targetFile(file, specifier);
-    if (layer === 'fleet' && `${target}.ts` === SHARED_WITH_FLEET) return [];
+    if (layer === "fleet" && `${target}.ts` === SHARED_WITH_FLEET) return [];
     const targetLayer = layerOf(target);
     if (allowed.values.includes(targetLayer)) return [];
     if (typeOnly && allowed.typesOnly.includes(targetLayer)) return [];
-    return [`${where}: the ${layer} layer may not ${allowed.typesOnly.includes(targetLayer) ? 'import values from' : 'import'} the ${targetLayer} layer`];
+    return [
+      `${where}: the ${layer} layer may not ${allowed.typesOnly.includes(targetLayer) ? "import values from" : "import"} the ${targetLayer} layer`,
+    ];
   });
 }
 
-test('every import under src/ follows the layers: formats ← remote ← provider ← resources ← fleet', () => {
+test("every import under src/ follows the layers: formats ← remote ← provider ← resources ← fleet", () => {
   const files = sourceFiles(SRC);
   assert.ok(files.length > 50, `found only ${files.length} source files under ${SRC}`);
-  assert.deepEqual(files.flatMap((file) => violations(file)), []);
+  assert.deepEqual(
+    files.flatMap((file) => violations(file)),
+    [],
+  );
 });
 
-test('the rule can fail: imports a layer may not make are reported, type-only ones where types are allowed are not', () => {
-  const formatsFile = join(SRC, 'formats/rsyncd/pretend.ts');
-  assert.deepEqual(violations(formatsFile, 'import { Client } from "ssh2";\nimport { openHost } from "../../remote/ssh";\nimport { posix } from "node:path";\n'), [
-    'formats/rsyncd/pretend.ts imports "ssh2": the formats layer may not load ssh2',
-    'formats/rsyncd/pretend.ts imports "../../remote/ssh": the formats layer may not import the remote layer',
-  ]);
-  const resourceFile = join(SRC, 'resources/pretend.ts');
-  assert.deepEqual(violations(resourceFile, 'import type { ResourceKind } from "../provider";\nimport { type Props } from "../provider";\n'), []);
-  assert.deepEqual(violations(resourceFile, 'import { rsyncModule } from "../provider";\nconst p = require("../provider");\n'), [
-    'resources/pretend.ts imports "../provider": the resources layer may not import values from the provider layer',
-    'resources/pretend.ts imports "../provider": the resources layer may not import values from the provider layer',
-  ]);
+test("the rule can fail: imports a layer may not make are reported, type-only ones where types are allowed are not", () => {
+  const formatsFile = join(SRC, "formats/rsyncd/pretend.ts");
+  assert.deepEqual(
+    violations(
+      formatsFile,
+      'import { Client } from "ssh2";\nimport { openHost } from "../../remote/ssh";\nimport { posix } from "node:path";\n',
+    ),
+    [
+      'formats/rsyncd/pretend.ts imports "ssh2": the formats layer may not load ssh2',
+      'formats/rsyncd/pretend.ts imports "../../remote/ssh": the formats layer may not import the remote layer',
+    ],
+  );
+  const resourceFile = join(SRC, "resources/pretend.ts");
+  assert.deepEqual(
+    violations(
+      resourceFile,
+      'import type { ResourceKind } from "../provider";\nimport { type Props } from "../provider";\n',
+    ),
+    [],
+  );
+  assert.deepEqual(
+    violations(resourceFile, 'import { rsyncModule } from "../provider";\nconst p = require("../provider");\n'),
+    [
+      'resources/pretend.ts imports "../provider": the resources layer may not import values from the provider layer',
+      'resources/pretend.ts imports "../provider": the resources layer may not import values from the provider layer',
+    ],
+  );
 });

@@ -32,7 +32,8 @@ function makeFileProvider(version: string) {
   return {
     async check(_olds: Bag, news: Bag) {
       const failures = [];
-      if (typeof news.path !== "string" || news.path === "") failures.push({ property: "path", reason: "path is required" });
+      if (typeof news.path !== "string" || news.path === "")
+        failures.push({ property: "path", reason: "path is required" });
       if (news.content === "") failures.push({ property: "content", reason: "content must not be empty" });
       // Defaults are filled in check, as a real provider would.
       return { inputs: { mode: "0644", ...news }, failures };
@@ -40,7 +41,10 @@ function makeFileProvider(version: string) {
     async create(inputs: Bag) {
       const fs = require("node:fs");
       fs.writeFileSync(inputs.path, inputs.content);
-      return { id: inputs.path, outs: { path: inputs.path, content: inputs.content, mode: inputs.mode, writtenBy: version } };
+      return {
+        id: inputs.path,
+        outs: { path: inputs.path, content: inputs.content, mode: inputs.mode, writtenBy: version },
+      };
     },
     async read(id: string, props: Bag) {
       const fs = require("node:fs");
@@ -227,7 +231,10 @@ describe("provider host harness", () => {
     const path = join(dir, "delete.txt");
     const created = await host.create(urn("delete"), registeredInputs(fileV1, { path, content: "x", mode: "0644" }));
     // The program now uses v2 (and the host has v2 loaded); the state still holds v1's outputs.
-    await host.create(urn("other"), registeredInputs(fileV2, { path: join(dir, "other.txt"), content: "y", mode: "0644" }));
+    await host.create(
+      urn("other"),
+      registeredInputs(fileV2, { path: join(dir, "other.txt"), content: "y", mode: "0644" }),
+    );
     await host.delete(created.id, urn("delete"), created.outs);
     assert.equal(existsSync(path), false);
     assert.equal(readFileSync(`${path}.deleted-by`, "utf8"), "v1");
@@ -235,7 +242,11 @@ describe("provider host harness", () => {
 
   test("Preview: unknowns pass through Check, and Create is not sent to the host", async () => {
     const path = join(dir, "preview.txt");
-    const { inputs, failures } = await host.check(urn("preview"), {}, registeredInputs(fileV1, { path, content: unknown() }));
+    const { inputs, failures } = await host.check(
+      urn("preview"),
+      {},
+      registeredInputs(fileV1, { path, content: unknown() }),
+    );
     assert.deepEqual(failures, []);
     assert.equal(inputs.content, UNKNOWN);
     const planned = await host.create(urn("preview"), inputs, { preview: true });
@@ -252,7 +263,10 @@ describe("provider host harness", () => {
       host.create(urn("slow-b"), registeredInputs(text, { name: "b" })),
     ]);
     const elapsed = performance.now() - started;
-    assert.deepEqual(results.map((r) => r.id), ["a", "b"]);
+    assert.deepEqual(
+      results.map((r) => r.id),
+      ["a", "b"],
+    );
     t.diagnostic(`two concurrent 200 ms creates: ${elapsed.toFixed(0)} ms`);
     assert.ok(elapsed < 330, `two concurrent 200 ms creates took ${elapsed.toFixed(0)} ms`);
   });
@@ -268,7 +282,9 @@ describe("provider host harness", () => {
 
   test("a create error carrying .id surfaces as a partial create", async () => {
     const text = await serializeProvider(failingProvider);
-    const failure = await host.create(urn("partial"), registeredInputs(text, { name: "p", partial: true })).catch((e) => e);
+    const failure = await host
+      .create(urn("partial"), registeredInputs(text, { name: "p", partial: true }))
+      .catch((e) => e);
     assert.ok(failure instanceof ProviderHostError);
     assert.equal(failure.grpcCode, grpc.status.UNKNOWN);
     assert.equal(failure.message, "created but not healthy");

@@ -55,21 +55,42 @@ describe("known_hosts", () => {
     ["@revoked for another host only", `10.1.2.3 ${KEY}\n@revoked 10.9.9.9 ${KEY}`, "10.1.2.3", 22, KEY, "known"],
     ["@revoked other key", `10.1.2.3 ${KEY}\n@revoked * ${OTHER}`, "10.1.2.3", 22, KEY, "known"],
     ["@cert-authority alone is not trust", `@cert-authority *.example ${KEY}`, "a.example", 22, KEY, "unknown"],
-    ["comments, blanks, an unknown marker and bad keys are skipped",
-      `# 10.1.2.3 ${OTHER}\n\n@future 10.1.2.3 ${OTHER}\n10.1.2.3 ssh-ed25519 not!base64\n10.1.2.3 ${KEY} comment`, "10.1.2.3", 22, KEY, "known"],
+    [
+      "comments, blanks, an unknown marker and bad keys are skipped",
+      `# 10.1.2.3 ${OTHER}\n\n@future 10.1.2.3 ${OTHER}\n10.1.2.3 ssh-ed25519 not!base64\n10.1.2.3 ${KEY} comment`,
+      "10.1.2.3",
+      22,
+      KEY,
+      "known",
+    ],
   ];
   for (const [name, file, host, port, key, expected] of cases) {
     test(name, () => assert.equal(verdictOf(file, host, port, key), expected));
   }
 
   test("a changed key names every expected line with its file and line number", () => {
-    const verdict = judgeHostKey(parseKnownHosts(`# x\n10.1.2.3 ${KEY}`, "/k/known_hosts"), "10.1.2.3", 22, blob(OTHER));
+    const verdict = judgeHostKey(
+      parseKnownHosts(`# x\n10.1.2.3 ${KEY}`, "/k/known_hosts"),
+      "10.1.2.3",
+      22,
+      blob(OTHER),
+    );
     assert.equal(verdict.kind, "changed");
-    assert.deepEqual(verdict.kind === "changed" && verdict.expected.map((entry) => [entry.key.fingerprint, entry.source]), [[fingerprintOf(blob(KEY)), "/k/known_hosts:2"]]);
+    assert.deepEqual(
+      verdict.kind === "changed" && verdict.expected.map((entry) => [entry.key.fingerprint, entry.source]),
+      [[fingerprintOf(blob(KEY)), "/k/known_hosts:2"]],
+    );
   });
 
   test("an unknown host reports the @cert-authority lines that name it", () => {
-    const verdict = judgeHostKey(parseKnownHosts(`@cert-authority *.example ${OTHER}`, "kh"), "a.example", 22, blob(KEY));
-    assert.deepEqual(verdict.kind === "unknown" && verdict.certificateAuthorities.map((entry) => entry.source), ["kh:1"]);
+    const verdict = judgeHostKey(
+      parseKnownHosts(`@cert-authority *.example ${OTHER}`, "kh"),
+      "a.example",
+      22,
+      blob(KEY),
+    );
+    assert.deepEqual(verdict.kind === "unknown" && verdict.certificateAuthorities.map((entry) => entry.source), [
+      "kh:1",
+    ]);
   });
 });

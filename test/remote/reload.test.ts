@@ -1,20 +1,20 @@
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
 
-import { changeXinetdService, readRemoteFile, RemoteError, XinetdReloader } from '../../src/remote';
-import { ConnectionPool } from '../../src/remote/ssh';
-import { run, startLab, type Lab, type LabHost } from '../lab/lab';
-import { labSkipReason } from '../lab/requirements';
-import { countingRunner, sshRunner } from './support';
+import { changeXinetdService, readRemoteFile, RemoteError, XinetdReloader } from "../../src/remote";
+import { ConnectionPool } from "../../src/remote/ssh";
+import { run, startLab, type Lab, type LabHost } from "../lab/lab";
+import { labSkipReason } from "../lab/requirements";
+import { countingRunner, sshRunner } from "./support";
 
 const skip = labSkipReason();
 
-const RSYNC_SERVICE = '/etc/xinetd.d/rsync';
-const RSYNC_CONF = '/etc/rsyncd/rsyncd.conf';
-const STANDALONE_PID_FILE = '/run/rsyncd-standalone.pid';
-const RSYNCD_CONF_TEXT = '[pub]\n\tpath = /srv\n\tcomment = public files\n';
+const RSYNC_SERVICE = "/etc/xinetd.d/rsync";
+const RSYNC_CONF = "/etc/rsyncd/rsyncd.conf";
+const STANDALONE_PID_FILE = "/run/rsyncd-standalone.pid";
+const RSYNCD_CONF_TEXT = "[pub]\n\tpath = /srv\n\tcomment = public files\n";
 
-describe('reloading xinetd on a lab host', { skip }, () => {
+describe("reloading xinetd on a lab host", { skip }, () => {
   let lab: Lab;
   let host: LabHost;
   const pool = new ConnectionPool();
@@ -22,7 +22,7 @@ describe('reloading xinetd on a lab host', { skip }, () => {
   before(async () => {
     lab = await startLab({ hosts: 1 });
     host = lab.hosts[0]!;
-    await host.exec(['sh', '-c', `cat > ${RSYNC_CONF}`], { input: RSYNCD_CONF_TEXT });
+    await host.exec(["sh", "-c", `cat > ${RSYNC_CONF}`], { input: RSYNCD_CONF_TEXT });
   });
 
   after(async () => {
@@ -30,57 +30,68 @@ describe('reloading xinetd on a lab host', { skip }, () => {
     await lab?.stop();
   });
 
-  const reconfigurations = async () => (await host.exec(['grep', '-c', 'Starting reconfiguration', '/var/log/xinetd.log'])).stdout.trim();
-  const listModules = () => run(['rsync', '--contimeout=5', `rsync://${host.address}/`]);
+  const reconfigurations = async () =>
+    (await host.exec(["grep", "-c", "Starting reconfiguration", "/var/log/xinetd.log"])).stdout.trim();
+  const listModules = () => run(["rsync", "--contimeout=5", `rsync://${host.address}/`]);
 
-  test('an rsync service under xinetd: changed, reloaded, verified listening, and it answers', async () => {
+  test("an rsync service under xinetd: changed, reloaded, verified listening, and it answers", async () => {
     const runner = sshRunner(lab, host, pool);
-    const result = await changeXinetdService(runner, RSYNC_SERVICE, () => rsyncService('/usr/bin/rsync'));
-    assert.equal(result.change.validation.method, 'host');
-    assert.equal(result.reload?.strategy, 'service');
-    assert.deepEqual(result.reload?.services.map((s) => [s.name, s.port, s.state]), [['rsync', 873, 'listening']]);
+    const result = await changeXinetdService(runner, RSYNC_SERVICE, () => rsyncService("/usr/bin/rsync"));
+    assert.equal(result.change.validation.method, "host");
+    assert.equal(result.reload?.strategy, "service");
+    assert.deepEqual(
+      result.reload?.services.map((s) => [s.name, s.port, s.state]),
+      [["rsync", 873, "listening"]],
+    );
     const listed = await listModules();
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /^pub\s+public files$/m);
   });
 
-  test('a broken candidate (server not executable) leaves the host unchanged and rsync answering', async () => {
+  test("a broken candidate (server not executable) leaves the host unchanged and rsync answering", async () => {
     const runner = sshRunner(lab, host, pool);
     const before = await readRemoteFile(runner, RSYNC_SERVICE);
     const reloads = await reconfigurations();
     await assert.rejects(
-      changeXinetdService(runner, RSYNC_SERVICE, () => rsyncService('/etc/passwd')),
-      (error: unknown) => error instanceof RemoteError && /Server \/etc\/passwd is not executable \[file=\/etc\/xinetd\.d\/rsync\]/.test(error.message),
+      changeXinetdService(runner, RSYNC_SERVICE, () => rsyncService("/etc/passwd")),
+      (error: unknown) =>
+        error instanceof RemoteError &&
+        /Server \/etc\/passwd is not executable \[file=\/etc\/xinetd\.d\/rsync\]/.test(error.message),
     );
     await assert.rejects(
-      changeXinetdService(runner, RSYNC_SERVICE, () => rsyncService('/usr/bin/rsync').replace('wait = no', 'wait = maybe')),
-      (error: Error) => error.name === 'FormatError' && /wait/.test(error.message),
+      changeXinetdService(runner, RSYNC_SERVICE, () =>
+        rsyncService("/usr/bin/rsync").replace("wait = no", "wait = maybe"),
+      ),
+      (error: Error) => error.name === "FormatError" && /wait/.test(error.message),
     );
     assert.deepEqual(await readRemoteFile(runner, RSYNC_SERVICE), before);
-    assert.equal(await reconfigurations(), reloads, 'no reload happened');
+    assert.equal(await reconfigurations(), reloads, "no reload happened");
     const listed = await listModules();
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /^pub\s/m);
   });
 
-  test('many services changed in parallel: exactly one reload, every operation gets the outcome', async () => {
+  test("many services changed in parallel: exactly one reload, every operation gets the outcome", async () => {
     const runner = countingRunner(sshRunner(lab, host, pool));
     const reloader = new XinetdReloader(runner);
     const ports = Array.from({ length: 12 }, (_, i) => 17400 + i);
     const reloads = Number(await reconfigurations());
-    const results = await Promise.all(ports.map((port) =>
-      reloader.changeService(`/etc/xinetd.d/echo${port}`, () => echoService(`echo-${port}`, port)),
-    ));
+    const results = await Promise.all(
+      ports.map((port) => reloader.changeService(`/etc/xinetd.d/echo${port}`, () => echoService(`echo-${port}`, port))),
+    );
     assert.equal(Number(await reconfigurations()), reloads + 1);
     for (const [i, result] of results.entries()) {
       assert.equal(result.reload?.batchSize, ports.length);
-      assert.deepEqual(result.reload?.services.map((s) => [s.port, s.state]), [[ports[i], 'listening']]);
+      assert.deepEqual(
+        result.reload?.services.map((s) => [s.port, s.state]),
+        [[ports[i], "listening"]],
+      );
     }
     // 12 changes, one host detection, one reload-and-verify.
     assert.equal(runner.calls, ports.length + 2);
   });
 
-  test('a reload that fails verification rolls back and carries xinetd\'s own log line', async () => {
+  test("a reload that fails verification rolls back and carries xinetd's own log line", async () => {
     const runner = sshRunner(lab, host, pool);
     // A standalone rsync daemon on 17500 makes the xinetd service that wants that port fail to bind.
     // Node's pipes are sockets, which rsync --daemon takes for an inetd connection: give it /dev/null.
@@ -91,19 +102,22 @@ describe('reloading xinetd on a lab host', { skip }, () => {
     try {
       const reloads = Number(await reconfigurations());
       await assert.rejects(
-        changeXinetdService(runner, '/etc/xinetd.d/rsync-alt', () => rsyncService('/usr/bin/rsync', 17500)),
+        changeXinetdService(runner, "/etc/xinetd.d/rsync-alt", () => rsyncService("/usr/bin/rsync", 17500)),
         (error: unknown) => {
           assert.ok(error instanceof RemoteError);
           assert.match(error.message, /bind failed \(Address already in use \(errno = 98\)\)\. service = rsync-alt/);
-          assert.match(error.message, /held by a standalone rsync daemon \(pid \d+\), but rsync is meant to run under xinetd/);
+          assert.match(
+            error.message,
+            /held by a standalone rsync daemon \(pid \d+\), but rsync is meant to run under xinetd/,
+          );
           assert.match(error.message, /rolled back \(\/etc\/xinetd\.d\/rsync-alt restored; xinetd reloaded/);
           return true;
         },
       );
-      assert.deepEqual(await readRemoteFile(runner, '/etc/xinetd.d/rsync-alt'), { exists: false });
-      assert.equal(Number(await reconfigurations()), reloads + 2, 'the reload, then the one after the rollback');
+      assert.deepEqual(await readRemoteFile(runner, "/etc/xinetd.d/rsync-alt"), { exists: false });
+      assert.equal(Number(await reconfigurations()), reloads + 2, "the reload, then the one after the rollback");
       const listed = await listModules();
-      assert.equal(listed.code, 0, 'the standalone daemon was not sent a HUP, and xinetd still serves 873');
+      assert.equal(listed.code, 0, "the standalone daemon was not sent a HUP, and xinetd still serves 873");
     } finally {
       await host.exec(`kill "$(cat ${STANDALONE_PID_FILE})"`);
     }
@@ -111,10 +125,12 @@ describe('reloading xinetd on a lab host', { skip }, () => {
 });
 
 function rsyncService(server: string, port?: number): string {
-  const name = port === undefined ? 'rsync' : 'rsync-alt';
-  const unlisted = port === undefined ? '' : `\ttype = UNLISTED\n\tport = ${port}\n`;
-  return `service ${name}\n{\n${unlisted}\tsocket_type = stream\n\twait = no\n\tuser = root\n\tserver = ${server}\n` +
-    `\tserver_args = --daemon --config=${RSYNC_CONF}\n\tdisable = no\n}\n`;
+  const name = port === undefined ? "rsync" : "rsync-alt";
+  const unlisted = port === undefined ? "" : `\ttype = UNLISTED\n\tport = ${port}\n`;
+  return (
+    `service ${name}\n{\n${unlisted}\tsocket_type = stream\n\twait = no\n\tuser = root\n\tserver = ${server}\n` +
+    `\tserver_args = --daemon --config=${RSYNC_CONF}\n\tdisable = no\n}\n`
+  );
 }
 
 function echoService(id: string, port: number): string {

@@ -11,7 +11,12 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { BOOTSTRAP_SCRIPT, bootstrapCommandLine, bootstrapPreamble } from "../../src/remote/bootstrap";
-import { changeRemoteFile, discardPreviousVersion, saltedChecksum, SECRET_CONTENT_WITHHELD } from "../../src/remote/change-file";
+import {
+  changeRemoteFile,
+  discardPreviousVersion,
+  saltedChecksum,
+  SECRET_CONTENT_WITHHELD,
+} from "../../src/remote/change-file";
 import { RemoteError } from "../../src/remote/errors";
 import { LocalCommandRunner } from "../../src/remote/local-runner";
 import { readRemoteFile } from "../../src/remote/read-file";
@@ -24,23 +29,46 @@ import { findExecutable } from "../support/requirements";
 const SHELLS = ["sh", "bash", "dash", "zsh", "fish", "tcsh"];
 const missingTools = ["shellcheck", ...SHELLS, "flock", "timeout"].filter((name) => findExecutable(name) === null);
 // Locally a missing tool skips loudly; on CI it fails.
-const skip = missingTools.length > 0 && process.env.CI !== "true" ? `missing ${missingTools.join(", ")} (install them to run these tests)` : false;
+const skip =
+  missingTools.length > 0 && process.env.CI !== "true"
+    ? `missing ${missingTools.join(", ")} (install them to run these tests)`
+    : false;
 if (skip) console.error(`SKIPPED test/remote/scripts.test.ts: ${skip}`);
 
 /** Each script with exactly the parameters its caller gives it (shellcheck flags any unused one). */
 const SCRIPTS_AS_SENT: Record<RemoteScriptName, Record<string, string>> = {
   "change-file": {
-    target: "/etc/x", dir: "/etc", lock: "/etc/.x.lock", lock_wait: "60", previous: "/etc/.x.previous",
-    temp_prefix: "/etc/.x.tmp.", mode: "644", owner: "", group: "", validate: "rsyncd", secret: "",
+    target: "/etc/x",
+    dir: "/etc",
+    lock: "/etc/.x.lock",
+    lock_wait: "60",
+    previous: "/etc/.x.previous",
+    temp_prefix: "/etc/.x.tmp.",
+    mode: "644",
+    owner: "",
+    group: "",
+    validate: "rsyncd",
+    secret: "",
   },
   "discard-previous": { dir: "/etc", lock: "/etc/.x.lock", lock_wait: "60", previous: "/etc/.x.previous" },
   "restore-previous": {
-    target: "/etc/x", dir: "/etc", lock: "/etc/.x.lock", lock_wait: "60", previous: "/etc/.x.previous", expect: "content", restore: "previous",
+    target: "/etc/x",
+    dir: "/etc",
+    lock: "/etc/.x.lock",
+    lock_wait: "60",
+    previous: "/etc/.x.previous",
+    expect: "content",
+    restore: "previous",
   },
   "read-file": { target: "/etc/x" },
   "inspect-secrets": { target: "/etc/x" },
   "detect-xinetd": {},
-  "reload-observe": { reload_command: "service xinetd reload", log_kind: "file", log_path: "/var/log/xinetd.log", pid_file: "/run/xinetd.pid" },
+  "reload-observe": {
+    reload_command: "service xinetd reload",
+    log_kind: "file",
+    log_path: "/var/log/xinetd.log",
+    pid_file: "/run/xinetd.pid",
+  },
   "rsync-log-tail": { log_file: "/var/log/rsyncd.log", lines: "20" },
   "rsync-list-modules": { port: "873", connect_timeout: "10" },
 };
@@ -49,7 +77,9 @@ describe("the remote scripts as artifacts", { skip }, () => {
   test("every script file is valid sh (sh -n)", () => {
     const files = fs.readdirSync(REMOTE_SCRIPTS_DIR).filter((name) => name.endsWith(".sh"));
     // Every script a caller sends plus the shared libraries, and no orphan file.
-    const expected = [...Object.keys(SCRIPTS_AS_SENT), "common", "target-file", "validators"].map((name) => `${name}.sh`);
+    const expected = [...Object.keys(SCRIPTS_AS_SENT), "common", "target-file", "validators"].map(
+      (name) => `${name}.sh`,
+    );
     assert.deepEqual(files.sort(), expected.sort());
     for (const file of files) {
       const result = spawnSync("sh", ["-n", join(REMOTE_SCRIPTS_DIR, file)], { encoding: "utf8" });
@@ -108,7 +138,7 @@ describe("the constant bootstrap in every login shell", { skip }, () => {
 
   test("the interactive exchange of a spawned script works in fish and tcsh too", async () => {
     for (const shell of ["fish", "tcsh"]) {
-      const remote = await new LocalCommandRunner({ shell }).spawn("echo ready; read -r answer; echo \"got $answer\"");
+      const remote = await new LocalCommandRunner({ shell }).spawn('echo ready; read -r answer; echo "got $answer"');
       const output = collectStream(remote.stdout);
       remote.stdin.end("yes\n");
       await remote.done;
@@ -129,7 +159,10 @@ describe("the constant bootstrap in every login shell", { skip }, () => {
   });
 
   test("the client gives up at the time limit with a timeout error", async () => {
-    const error = await new LocalCommandRunner().run("sleep 300", { timeoutMs: 500 }).then(() => undefined, (e: unknown) => e);
+    const error = await new LocalCommandRunner().run("sleep 300", { timeoutMs: 500 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof RemoteError && error.code === "timeout", String(error));
   });
 
@@ -165,12 +198,17 @@ describe("read, change and secrets scripts through the local runner", { skip }, 
   test("create, read back, change with the previous version kept, delete", async () => {
     const path = join(freshDir(), "one.conf");
     assert.deepEqual(await readRemoteFile(runner, path), { exists: false });
-    const first = await changeRemoteFile(runner, path, () => "[a]\n\tpath = /srv\n", { validate: "rsyncd", mode: 0o640 });
+    const first = await changeRemoteFile(runner, path, () => "[a]\n\tpath = /srv\n", {
+      validate: "rsyncd",
+      mode: 0o640,
+    });
     assert.equal(first.changed, true);
     const read = await readRemoteFile(runner, path);
     assert.ok(read.exists);
     assert.deepEqual([read.content, read.mode], ["[a]\n\tpath = /srv\n", 0o640]);
-    const second = await changeRemoteFile(runner, path, (current) => `${current}\tcomment = two\n`, { validate: "rsyncd" });
+    const second = await changeRemoteFile(runner, path, (current) => `${current}\tcomment = two\n`, {
+      validate: "rsyncd",
+    });
     assert.equal(second.previous, "[a]\n\tpath = /srv\n");
     assert.equal(fs.readFileSync(join(dir, ".one.conf.previous"), "utf8"), "[a]\n\tpath = /srv\n");
     assert.equal(fs.statSync(join(dir, ".one.conf.lock")).mode & 0o7777, 0o600);
@@ -209,7 +247,10 @@ describe("read, change and secrets scripts through the local runner", { skip }, 
     const holder = spawn("flock", [lock, "sleep", "300"], { stdio: "ignore" });
     try {
       await waitUntil(() => spawnSync("flock", ["-n", lock, "true"]).status !== 0);
-      const error = await changeRemoteFile(runner, path, () => "x\n", { validate: "none", lockWaitSeconds: 1 }).then(() => undefined, (e: unknown) => e);
+      const error = await changeRemoteFile(runner, path, () => "x\n", { validate: "none", lockWaitSeconds: 1 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(error instanceof RemoteError, String(error));
       assert.match(error.message, /gave up after 1 s waiting for the lock file .*\.held\.conf\.lock/);
       assert.equal(fs.existsSync(path), false);
@@ -223,7 +264,10 @@ describe("read, change and secrets scripts through the local runner", { skip }, 
     const victim = join(base, "victim-lock");
     fs.writeFileSync(victim, "victim\n", { mode: 0o644 });
     fs.symlinkSync(victim, join(dir, ".s.conf.lock"));
-    const error = await changeRemoteFile(runner, path, () => "x\n", { validate: "none" }).then(() => undefined, (e: unknown) => e);
+    const error = await changeRemoteFile(runner, path, () => "x\n", { validate: "none" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof RemoteError);
     assert.match(error.message, /refusing .*\.s\.conf\.lock: it is a symbolic link/);
     assert.equal(fs.readFileSync(victim, "utf8"), "victim\n");
@@ -237,7 +281,10 @@ describe("read, change and secrets scripts through the local runner", { skip }, 
     const victim = join(base, "victim-previous");
     fs.writeFileSync(victim, "victim\n");
     fs.symlinkSync(victim, join(dir, ".p.conf.previous"));
-    const error = await changeRemoteFile(runner, path, () => "new\n", { validate: "none" }).then(() => undefined, (e: unknown) => e);
+    const error = await changeRemoteFile(runner, path, () => "new\n", { validate: "none" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof RemoteError);
     assert.match(error.message, /refusing .*\.p\.conf\.previous: it is a symbolic link/);
     assert.equal(fs.readFileSync(victim, "utf8"), "victim\n");
@@ -249,10 +296,19 @@ describe("read, change and secrets scripts through the local runner", { skip }, 
     fs.writeFileSync(real, "real\n");
     const link = join(dir, "link.conf");
     fs.symlinkSync(real, link);
-    const change = await changeRemoteFile(runner, link, () => "new\n", { validate: "none" }).then(() => undefined, (e: unknown) => e);
+    const change = await changeRemoteFile(runner, link, () => "new\n", { validate: "none" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(change instanceof RemoteError);
-    assert.match(change.message, /refusing .*link\.conf: it is a symbolic link \(to .*real\.conf\); set the path to the file it points to/);
-    const read = await readRemoteFile(runner, link).then(() => undefined, (e: unknown) => e);
+    assert.match(
+      change.message,
+      /refusing .*link\.conf: it is a symbolic link \(to .*real\.conf\); set the path to the file it points to/,
+    );
+    const read = await readRemoteFile(runner, link).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(read instanceof RemoteError);
     assert.match(read.message, /symbolic link/);
     assert.equal(fs.readFileSync(real, "utf8"), "real\n");
@@ -262,7 +318,10 @@ describe("read, change and secrets scripts through the local runner", { skip }, 
   test("a group- or other-writable directory without the sticky bit is refused; with it, accepted", async () => {
     for (const mode of [0o777, 0o775, 0o757]) {
       const path = join(freshDir(mode), "w.conf");
-      const error = await changeRemoteFile(runner, path, () => "x\n", { validate: "none" }).then(() => undefined, (e: unknown) => e);
+      const error = await changeRemoteFile(runner, path, () => "x\n", { validate: "none" }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(error instanceof RemoteError, mode.toString(8));
       assert.match(error.message, /refusing to change files in .*: its mode \d+ lets other users replace them/);
       assert.equal(fs.readdirSync(dir).length, 0, "nothing was created, not even the lock");
@@ -277,35 +336,60 @@ describe("read, change and secrets scripts through the local runner", { skip }, 
     const recording = recordingRunner(runner);
     const salt = randomBytes(16).toString("hex");
     const oldContent = "alice:old-password-1\n";
-    const first = await changeRemoteFile(recording, path, (current) => {
-      assert.equal(current, undefined);
-      return oldContent;
-    }, { validate: "none", mode: 0o600, secret: { salt } });
+    const first = await changeRemoteFile(
+      recording,
+      path,
+      (current) => {
+        assert.equal(current, undefined);
+        return oldContent;
+      },
+      { validate: "none", mode: 0o600, secret: { salt } },
+    );
     assert.equal(first.changed, true);
     let seen: string | undefined;
-    const second = await changeRemoteFile(recording, path, (current) => {
-      seen = current;
-      return "alice:new-password-2\n";
-    }, { validate: "none", mode: 0o600, secret: { salt } });
+    const second = await changeRemoteFile(
+      recording,
+      path,
+      (current) => {
+        seen = current;
+        return "alice:new-password-2\n";
+      },
+      { validate: "none", mode: 0o600, secret: { salt } },
+    );
     assert.equal(seen, SECRET_CONTENT_WITHHELD);
     assert.equal(second.previous, SECRET_CONTENT_WITHHELD);
     assert.equal(fs.readFileSync(path, "utf8"), "alice:new-password-2\n");
     assert.deepEqual(fs.readdirSync(dir).sort(), [".rsyncd.secrets.lock", "rsyncd.secrets"]);
     // Unchanged content is recognized by its salted checksum: no write.
-    const same = await changeRemoteFile(recording, path, () => "alice:new-password-2\n", { validate: "none", mode: 0o600, secret: { salt } });
+    const same = await changeRemoteFile(recording, path, () => "alice:new-password-2\n", {
+      validate: "none",
+      mode: 0o600,
+      secret: { salt },
+    });
     assert.equal(same.changed, false);
     const inspected = await inspectSecretsFile(recording, path, salt);
     assert.ok(inspected.exists);
     assert.equal(inspected.checksum, saltedChecksum(salt, "alice:new-password-2\n"));
     const otherSalt = await inspectSecretsFile(recording, path, randomBytes(16).toString("hex"));
-    assert.ok(otherSalt.exists && otherSalt.checksum !== inspected.checksum, "another salt, another checksum for the same content");
+    assert.ok(
+      otherSalt.exists && otherSalt.checksum !== inspected.checksum,
+      "another salt, another checksum for the same content",
+    );
     const legacy = await inspectSecretsFile(recording, path);
-    assert.ok(legacy.exists && legacy.checksum === saltedChecksum("", "alice:new-password-2\n"), "no salt: the plain sha256 of old states");
+    assert.ok(
+      legacy.exists && legacy.checksum === saltedChecksum("", "alice:new-password-2\n"),
+      "no salt: the plain sha256 of old states",
+    );
     await changeRemoteFile(recording, path, () => ({ delete: true }), { validate: "none", secret: { salt } });
     assert.deepEqual(fs.readdirSync(dir), [".rsyncd.secrets.lock"]);
     const received = recording.received();
-    for (const secret of ["old-password-1", "new-password-2", salt]) assert.equal(received.includes(secret), false, `${secret} never came back`);
-    assert.equal(recording.scripts().some((script) => script.includes(salt)), false, "the salt is never in a script");
+    for (const secret of ["old-password-1", "new-password-2", salt])
+      assert.equal(received.includes(secret), false, `${secret} never came back`);
+    assert.equal(
+      recording.scripts().some((script) => script.includes(salt)),
+      false,
+      "the salt is never in a script",
+    );
   });
 
   test("rsync diagnostics tail the daemon's log file", async () => {
@@ -314,7 +398,10 @@ describe("read, change and secrets scripts through the local runner", { skip }, 
     fs.writeFileSync(config, `log file = ${log}\n`);
     fs.writeFileSync(log, Array.from({ length: 30 }, (_, i) => `line ${i}\n`).join(""));
     const diagnostics = await rsyncDiagnostics(runner, config);
-    assert.equal(diagnostics, `last lines of ${log} (rsync daemon of ${config}):\n${Array.from({ length: 20 }, (_, i) => `line ${i + 10}`).join("\n")}`);
+    assert.equal(
+      diagnostics,
+      `last lines of ${log} (rsync daemon of ${config}):\n${Array.from({ length: 20 }, (_, i) => `line ${i + 10}`).join("\n")}`,
+    );
   });
 
   test("discarding the previous version removes a symlink itself, never what it points to", async () => {

@@ -1,10 +1,10 @@
 // Runners for the lab tests: the real SSH transport, a wrapper that counts round trips, and a
 // link that lets one lab host be another's bastion.
-import assert from 'node:assert/strict';
+import assert from "node:assert/strict";
 
-import { run, type Lab, type LabHost } from '../lab/lab';
-import { openHost, type ConnectionPool } from '../../src/remote/ssh';
-import type { CommandRunner } from '../../src/remote/transport';
+import { run, type Lab, type LabHost } from "../lab/lab";
+import { openHost, type ConnectionPool } from "../../src/remote/ssh";
+import type { CommandRunner } from "../../src/remote/transport";
 
 /** Counts what went to the host, for round-trip measurements. */
 export interface CountingRunner extends CommandRunner {
@@ -31,7 +31,10 @@ export function countingRunner(runner: CommandRunner): CountingRunner {
 
 /** A root runner over the real SSH transport, with the host key pinned. */
 export function sshRunner(lab: Lab, host: LabHost, pool: ConnectionPool): CommandRunner {
-  return openHost({ connection: { host: host.address, privateKey: lab.rootPrivateKey, hostKey: host.hostKeyLine } }, pool);
+  return openHost(
+    { connection: { host: host.address, privateKey: lab.rootPrivateKey, hostKey: host.hostKeyLine } },
+    pool,
+  );
 }
 
 /**
@@ -41,16 +44,29 @@ export function sshRunner(lab: Lab, host: LabHost, pool: ConnectionPool): Comman
 export async function linkForBastion(lab: Lab, bastion: LabHost, target: LabHost): Promise<void> {
   const [bastionEnd, targetEnd] = [`pxb${lab.id}a`, `pxb${lab.id}b`];
   const added = await run([
-    "ip", "link", "add", bastionEnd, "netns", String(bastion.anchorPid), "type", "veth",
-    "peer", "name", targetEnd, "netns", String(target.anchorPid),
+    "ip",
+    "link",
+    "add",
+    bastionEnd,
+    "netns",
+    String(bastion.anchorPid),
+    "type",
+    "veth",
+    "peer",
+    "name",
+    targetEnd,
+    "netns",
+    String(target.anchorPid),
   ]);
   assert.equal(added.code, 0, added.stderr);
   for (const [host, script] of [
-    [bastion, `ip address add 169.254.213.1/30 dev ${bastionEnd} && ip link set ${bastionEnd} up && ip route add ${target.address}/32 via 169.254.213.2`],
+    [
+      bastion,
+      `ip address add 169.254.213.1/30 dev ${bastionEnd} && ip link set ${bastionEnd} up && ip route add ${target.address}/32 via 169.254.213.2`,
+    ],
     [target, `ip address add 169.254.213.2/30 dev ${targetEnd} && ip link set ${targetEnd} up`],
   ] as const) {
     const configured = await host.exec(script);
     assert.equal(configured.code, 0, configured.stderr);
   }
 }
-

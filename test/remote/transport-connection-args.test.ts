@@ -41,13 +41,33 @@ function fleetAccepts(fields: Record<string, unknown>): boolean {
 
 describe("connection values and defaults, as @pulumi/command's", () => {
   // Compile-time: every field of @pulumi/command's connection is a field of ours, of the same type.
-  type Plain<T> = { [K in keyof T]-?: Exclude<T[K], undefined> extends infer V ? (V extends { then: unknown } ? never : V) : never };
+  type Plain<T> = {
+    [K in keyof T]-?: Exclude<T[K], undefined> extends infer V ? (V extends { then: unknown } ? never : V) : never;
+  };
   const commandFields: Array<keyof types.input.remote.ConnectionArgs> = [
-    "host", "port", "user", "password", "privateKey", "privateKeyPassword", "agentSocketPath", "hostKey", "dialErrorLimit", "perDialTimeout", "proxy",
+    "host",
+    "port",
+    "user",
+    "password",
+    "privateKey",
+    "privateKeyPassword",
+    "agentSocketPath",
+    "hostKey",
+    "dialErrorLimit",
+    "perDialTimeout",
+    "proxy",
   ];
   const sameTypes: { [K in Exclude<keyof types.input.remote.ConnectionArgs, "proxy">]: Plain<ConnectionArgs>[K] } = {
-    host: "h", port: 22, user: "u", password: "p", privateKey: "k", privateKeyPassword: "pp", agentSocketPath: "/a", hostKey: "ssh-ed25519 AAAA",
-    dialErrorLimit: -1, perDialTimeout: 0,
+    host: "h",
+    port: 22,
+    user: "u",
+    password: "p",
+    privateKey: "k",
+    privateKeyPassword: "pp",
+    agentSocketPath: "/a",
+    hostKey: "ssh-ed25519 AAAA",
+    dialErrorLimit: -1,
+    perDialTimeout: 0,
   };
 
   test("the fields are @pulumi/command's", () => {
@@ -74,24 +94,53 @@ describe("connection values and defaults, as @pulumi/command's", () => {
   for (const [name, fields, accepted] of cases) {
     test(`${name}: ${accepted ? "accepted" : "refused"} alike by the transport and the fleet config`, () => {
       assert.equal(transportAccepts({ host: "192.0.2.1", privateKey: "k", ...fields }), accepted, "transport");
-      assert.equal(transportAccepts({ host: "192.0.2.1", privateKey: "k", proxy: { host: "192.0.2.2", privateKey: "k", ...fields } }), accepted, "transport, proxy");
+      assert.equal(
+        transportAccepts({
+          host: "192.0.2.1",
+          privateKey: "k",
+          proxy: { host: "192.0.2.2", privateKey: "k", ...fields },
+        }),
+        accepted,
+        "transport, proxy",
+      );
       assert.equal(fleetAccepts(fields), accepted, "fleet");
-      assert.equal(fleetAccepts({ proxy: { host: "192.0.2.2", agentSocketPath: "/a", ...fields } }), accepted, "fleet, proxy");
+      assert.equal(
+        fleetAccepts({ proxy: { host: "192.0.2.2", agentSocketPath: "/a", ...fields } }),
+        accepted,
+        "fleet, proxy",
+      );
     });
   }
 
   test("a refused value is named with its field and the rule, for the proxy too", () => {
-    assert.deepEqual(connectionValueProblems({ dialErrorLimit: -2, perDialTimeout: 0, port: 22 }).map((p) => [p.field, p.rule]), [["dialErrorLimit", "range"]]);
-    assert.throws(() => resolveConnection({ host: "h", privateKey: "k", proxy: { host: "b", privateKey: "k", perDialTimeout: -1 } }),
-      (error: RemoteError) => error.shortMessage.includes("`proxy.perDialTimeout` must be a number of seconds of at least 0 (0: no limit), got -1"));
-    const fleet = parseFleetConfig({ hosts: [{ name: "h", connection: { host: "h", privateKeyPath: "/k", dialErrorLimit: -2 } }], groups: {} });
-    assert.deepEqual(fleet.ok ? [] : fleet.problems.map((p) => [p.path, p.rule]), [["hosts[0].connection.dialErrorLimit", "range"]]);
+    assert.deepEqual(
+      connectionValueProblems({ dialErrorLimit: -2, perDialTimeout: 0, port: 22 }).map((p) => [p.field, p.rule]),
+      [["dialErrorLimit", "range"]],
+    );
+    assert.throws(
+      () =>
+        resolveConnection({ host: "h", privateKey: "k", proxy: { host: "b", privateKey: "k", perDialTimeout: -1 } }),
+      (error: RemoteError) =>
+        error.shortMessage.includes(
+          "`proxy.perDialTimeout` must be a number of seconds of at least 0 (0: no limit), got -1",
+        ),
+    );
+    const fleet = parseFleetConfig({
+      hosts: [{ name: "h", connection: { host: "h", privateKeyPath: "/k", dialErrorLimit: -2 } }],
+      groups: {},
+    });
+    assert.deepEqual(fleet.ok ? [] : fleet.problems.map((p) => [p.path, p.rule]), [
+      ["hosts[0].connection.dialErrorLimit", "range"],
+    ]);
   });
 
   test("defaults: 10 dials, 15 s each; -1 is no limit and 0 is one dial; 0 s is no time limit", () => {
     const resolve = (fields: Partial<ConnectionArgs>) => resolveConnection({ host: "h", privateKey: "k", ...fields });
     assert.deepEqual([resolve({}).maxDialAttempts, resolve({}).perDialTimeoutMs], [10, 15_000]);
-    assert.deepEqual([resolve({ dialErrorLimit: -1 }).maxDialAttempts, resolve({ dialErrorLimit: 0 }).maxDialAttempts], [Number.POSITIVE_INFINITY, 1]);
+    assert.deepEqual(
+      [resolve({ dialErrorLimit: -1 }).maxDialAttempts, resolve({ dialErrorLimit: 0 }).maxDialAttempts],
+      [Number.POSITIVE_INFINITY, 1],
+    );
     assert.equal(resolve({ perDialTimeout: 0 }).perDialTimeoutMs, 0);
     assert.equal(maxDialAttempts(3), 3);
   });
@@ -106,7 +155,11 @@ describe("connection values and defaults, as @pulumi/command's", () => {
       assert.equal(transportAccepts({ host: "h" }), false, "no credentials at all");
       process.env.SSH_AUTH_SOCK = "/run/agent";
       assert.equal(resolveConnection({ host: "h" }).agentSocketPath, "/run/agent");
-      assert.notEqual(resolveConnection({ host: "h" }).key, resolveConnection({ host: "h", agentSocketPath: "/other" }).key, "the socket is part of the identity");
+      assert.notEqual(
+        resolveConnection({ host: "h" }).key,
+        resolveConnection({ host: "h", agentSocketPath: "/other" }).key,
+        "the socket is part of the identity",
+      );
     } finally {
       if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
       else process.env.SSH_AUTH_SOCK = saved;
@@ -126,7 +179,12 @@ describe("the transport with @pulumi/command's limits on a lab host", { skip: la
     pools.push(pool);
     return pool;
   };
-  const asRoot = (extra: Partial<ConnectionArgs> = {}): ConnectionArgs => ({ host: host.address, privateKey: lab.rootPrivateKey, hostKey: host.hostKeyLine, ...extra });
+  const asRoot = (extra: Partial<ConnectionArgs> = {}): ConnectionArgs => ({
+    host: host.address,
+    privateKey: lab.rootPrivateKey,
+    hostKey: host.hostKeyLine,
+    ...extra,
+  });
 
   before(async () => {
     lab = await startLab({ hosts: 1 });
@@ -139,16 +197,28 @@ describe("the transport with @pulumi/command's limits on a lab host", { skip: la
   });
 
   test("dialErrorLimit -1 and perDialTimeout 0 connect", async () => {
-    const result = await openHost({ connection: asRoot({ dialErrorLimit: -1, perDialTimeout: 0 }) }, newPool()).run("echo ok");
+    const result = await openHost({ connection: asRoot({ dialErrorLimit: -1, perDialTimeout: 0 }) }, newPool()).run(
+      "echo ok",
+    );
     assert.equal(result.stdout, "ok\n");
   });
 
   test("dialErrorLimit 0 is one attempt", async () => {
     const pool = newPool();
     const connection = asRoot({ port: CLOSED_PORT, dialErrorLimit: 0, perDialTimeout: 0 });
-    const error = await openHost({ connection }, pool).run("true").then(() => assert.fail("connected"), (e: RemoteError) => e);
+    const error = await openHost({ connection }, pool)
+      .run("true")
+      .then(
+        () => assert.fail("connected"),
+        (e: RemoteError) => e,
+      );
     assert.equal(error.code, "dial-failed");
-    assert.ok(error.shortMessage.startsWith(`root@${host.address}:${CLOSED_PORT}: could not connect after 1 attempt without a time limit`), error.shortMessage);
+    assert.ok(
+      error.shortMessage.startsWith(
+        `root@${host.address}:${CLOSED_PORT}: could not connect after 1 attempt without a time limit`,
+      ),
+      error.shortMessage,
+    );
     assert.equal(pool.stats(`root@${host.address}:${CLOSED_PORT}`).dials, 1);
   });
 
@@ -162,7 +232,9 @@ describe("the transport with @pulumi/command's limits on a lab host", { skip: la
     });
     const pool = newPool(1);
     const label = `root@127.0.0.1:${port}`;
-    const running = openHost({ connection: asRoot({ host: "127.0.0.1", port, dialErrorLimit: -1 }) }, pool).run("echo ok");
+    const running = openHost({ connection: asRoot({ host: "127.0.0.1", port, dialErrorLimit: -1 }) }, pool).run(
+      "echo ok",
+    );
     while (pool.stats(label).dials <= 10) await new Promise((resolve) => setTimeout(resolve, 20));
     const forwarder = net.createServer((client) => {
       const upstream = net.connect(22, host.address);
@@ -187,10 +259,15 @@ describe("the transport with @pulumi/command's limits on a lab host", { skip: la
     const saved = process.env.SSH_AUTH_SOCK;
     try {
       while (!fs.existsSync(socket)) await new Promise((resolve) => setTimeout(resolve, 20));
-      const added = spawnSync("ssh-add", [lab.rootKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: socket }, encoding: "utf8" });
+      const added = spawnSync("ssh-add", [lab.rootKeyPath], {
+        env: { ...process.env, SSH_AUTH_SOCK: socket },
+        encoding: "utf8",
+      });
       assert.equal(added.status, 0, added.stderr);
       process.env.SSH_AUTH_SOCK = socket;
-      const result = await openHost({ connection: { host: host.address, hostKey: host.hostKeyLine } }, newPool()).run("id -un");
+      const result = await openHost({ connection: { host: host.address, hostKey: host.hostKeyLine } }, newPool()).run(
+        "id -un",
+      );
       assert.equal(result.stdout, "root\n");
     } finally {
       if (saved === undefined) delete process.env.SSH_AUTH_SOCK;

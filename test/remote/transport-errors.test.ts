@@ -15,21 +15,37 @@ const PRIVATE_KEY = [
 const PASSWORD = "hunter2-pa$$word";
 const PASSPHRASE = "correct horse battery staple";
 const SECRET_STDIN = "alice:s3cr3t-alice\nbob:s3cr3t-bob\n";
-const SECRET_FRAGMENTS = [PASSWORD, PASSPHRASE, "s3cr3t-alice", "s3cr3t-bob", ...PRIVATE_KEY.split("\n").filter((line) => line.length > 0)];
+const SECRET_FRAGMENTS = [
+  PASSWORD,
+  PASSPHRASE,
+  "s3cr3t-alice",
+  "s3cr3t-bob",
+  ...PRIVATE_KEY.split("\n").filter((line) => line.length > 0),
+];
 
 /** Every way an error gets printed or shipped. */
 function renderings(error: unknown): string[] {
   const remote = error as RemoteError;
   const cause = remote.cause as Error | undefined;
   return [
-    remote.message, remote.shortMessage, String(remote.stack), JSON.stringify(remote), String(remote), inspect(remote, { depth: 5 }),
-    String(remote.stderr), String(remote.stdout), remote.command, String(cause?.message), String(cause?.stack),
+    remote.message,
+    remote.shortMessage,
+    String(remote.stack),
+    JSON.stringify(remote),
+    String(remote),
+    inspect(remote, { depth: 5 }),
+    String(remote.stderr),
+    String(remote.stdout),
+    remote.command,
+    String(cause?.message),
+    String(cause?.stack),
   ];
 }
 
 function assertNoSecret(error: unknown): void {
   for (const text of renderings(error)) {
-    for (const fragment of SECRET_FRAGMENTS) assert.equal(text.includes(fragment), false, `"${fragment}" leaked into: ${text}`);
+    for (const fragment of SECRET_FRAGMENTS)
+      assert.equal(text.includes(fragment), false, `"${fragment}" leaked into: ${text}`);
   }
 }
 
@@ -63,9 +79,20 @@ describe("RemoteError", () => {
   });
 
   test("appends the cause and a signal", () => {
-    const error = commandFailedError("u@h:22", "sleep 9", { stdout: "", stderr: "", exitCode: null, signal: "SIGTERM" });
+    const error = commandFailedError("u@h:22", "sleep 9", {
+      stdout: "",
+      stderr: "",
+      exitCode: null,
+      signal: "SIGTERM",
+    });
     assert.equal(error.shortMessage, "u@h:22: command was killed by SIGTERM: sleep 9");
-    const dial = new RemoteError({ code: "dial-failed", host: "u@h:22", command: "connect", summary: "no", cause: new Error("ECONNREFUSED") });
+    const dial = new RemoteError({
+      code: "dial-failed",
+      host: "u@h:22",
+      command: "connect",
+      summary: "no",
+      cause: new Error("ECONNREFUSED"),
+    });
     assert.equal(dial.message, "u@h:22: no\ncause: ECONNREFUSED");
   });
 
@@ -75,10 +102,10 @@ describe("RemoteError", () => {
   });
 
   test("redacts secrets an underlying library put anywhere, the cause included", () => {
-    const cause = Object.assign(
-      new Error(`Cannot parse privateKey: ${PRIVATE_KEY} (passphrase "${PASSPHRASE}")`),
-      { level: "client-authentication", config: { password: PASSWORD, privateKey: PRIVATE_KEY } },
-    );
+    const cause = Object.assign(new Error(`Cannot parse privateKey: ${PRIVATE_KEY} (passphrase "${PASSPHRASE}")`), {
+      level: "client-authentication",
+      config: { password: PASSWORD, privateKey: PRIVATE_KEY },
+    });
     cause.stack = `Error: password=${PASSWORD}\n    at ${PRIVATE_KEY.split("\n")[2]}`;
     const error = new RemoteError({
       code: "auth-failed",
@@ -103,7 +130,16 @@ describe("RemoteError", () => {
   test("an unparsable private key fails as invalid-connection-args, without the key in it", async () => {
     const pool = new ConnectionPool();
     const runner = openHost(
-      { connection: { host: "127.0.0.1", port: 9, privateKey: `not a key ${PRIVATE_KEY.slice(40)}`, privateKeyPassword: PASSPHRASE, password: PASSWORD, dialErrorLimit: 1 } },
+      {
+        connection: {
+          host: "127.0.0.1",
+          port: 9,
+          privateKey: `not a key ${PRIVATE_KEY.slice(40)}`,
+          privateKeyPassword: PASSPHRASE,
+          password: PASSWORD,
+          dialErrorLimit: 1,
+        },
+      },
       pool,
     );
     await assert.rejects(runner.run("true"), (error: RemoteError) => {
@@ -117,7 +153,9 @@ describe("RemoteError", () => {
   test("a malformed host key line is refused before dialing", () => {
     assert.throws(
       () => openHost({ connection: { host: "h", privateKey: PRIVATE_KEY, hostKey: "ssh-ed25519 not-base64!" } }),
-      (error: RemoteError) => error.code === "invalid-connection-args" && !renderings(error).some((text) => text.includes(PRIVATE_KEY.split("\n")[1]!)),
+      (error: RemoteError) =>
+        error.code === "invalid-connection-args" &&
+        !renderings(error).some((text) => text.includes(PRIVATE_KEY.split("\n")[1]!)),
     );
   });
 });

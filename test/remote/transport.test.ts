@@ -69,8 +69,13 @@ describe("ssh transport on a lab of 3 hosts", { skip }, () => {
     const remote = error as RemoteError;
     const cause = remote.cause as Error | undefined;
     const texts = [
-      remote.message, remote.shortMessage, String(remote.stack), JSON.stringify(remote), inspect(remote, { depth: 5 }),
-      String(cause?.message), String(cause?.stack),
+      remote.message,
+      remote.shortMessage,
+      String(remote.stack),
+      JSON.stringify(remote),
+      inspect(remote, { depth: 5 }),
+      String(cause?.message),
+      String(cause?.stack),
     ];
     const fragments = secrets.flatMap((secret) => [secret, ...secret.split("\n").filter((line) => line.length >= 8)]);
     for (const text of texts) {
@@ -133,7 +138,10 @@ describe("ssh transport on a lab of 3 hosts", { skip }, () => {
     const started = Date.now();
     const error = await rejectsWith(openHost({ connection }, pool).run("true"), "dial-failed");
     assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
-    assert.ok(error.shortMessage.startsWith(`root@${third.address}:${CLOSED_PORT}: could not connect after 2 attempts`), error.shortMessage);
+    assert.ok(
+      error.shortMessage.startsWith(`root@${third.address}:${CLOSED_PORT}: could not connect after 2 attempts`),
+      error.shortMessage,
+    );
     assert.match(error.message, /ECONNREFUSED/);
     assert.equal(pool.stats(labelOf(connection)).dials, 2);
   });
@@ -168,7 +176,10 @@ describe("ssh transport on a lab of 3 hosts", { skip }, () => {
     const runner = openHost({ connection: good }, pool);
     const held = runner.run("sleep 0.5");
     assert.equal((await runner.run("id -u")).stdout, "0\n");
-    await rejectsWith(openHost({ connection: asRoot(first, { privateKey: lab.noSudoUser.privateKey }) }, pool).run("true"), "auth-failed");
+    await rejectsWith(
+      openHost({ connection: asRoot(first, { privateKey: lab.noSudoUser.privateKey }) }, pool).run("true"),
+      "auth-failed",
+    );
     await held;
     assert.equal(pool.stats(labelOf(good)).dials, 2, "the wrong key dialed its own connection");
   });
@@ -190,7 +201,12 @@ describe("ssh transport on a lab of 3 hosts", { skip }, () => {
   test("sudo: labuser becomes root; labnosudo gets sudo-needs-password, saying what to do", async () => {
     const pool = newPool();
     const withSudo: HostTarget = {
-      connection: { host: first.address, user: lab.sudoUser.name, privateKey: lab.sudoUser.privateKey, hostKey: first.hostKeyLine },
+      connection: {
+        host: first.address,
+        user: lab.sudoUser.name,
+        privateKey: lab.sudoUser.privateKey,
+        hostKey: first.hostKeyLine,
+      },
       sudo: true,
     };
     const result = await openHost(withSudo, pool).run("id -u; echo 'it'\\''s $HOME'");
@@ -198,7 +214,12 @@ describe("ssh transport on a lab of 3 hosts", { skip }, () => {
     assert.equal(result.exitCode, 0);
 
     const withoutSudo: HostTarget = {
-      connection: { host: first.address, user: lab.noSudoUser.name, privateKey: lab.noSudoUser.privateKey, hostKey: first.hostKeyLine },
+      connection: {
+        host: first.address,
+        user: lab.noSudoUser.name,
+        privateKey: lab.noSudoUser.privateKey,
+        hostKey: first.hostKeyLine,
+      },
       sudo: true,
     };
     const error = await rejectsWith(openHost(withoutSudo, pool).run("id -u"), "sudo-needs-password");
@@ -211,7 +232,10 @@ describe("ssh transport on a lab of 3 hosts", { skip }, () => {
     const connection = asRoot(first);
     const runners = Array.from({ length: 30 }, () => openHost({ connection }, pool));
     const results = await Promise.all(runners.map((runner, index) => runner.run(`sleep 0.2; echo ${index}`)));
-    assert.deepEqual(results.map((result) => result.stdout), runners.map((_, index) => `${index}\n`));
+    assert.deepEqual(
+      results.map((result) => result.stdout),
+      runners.map((_, index) => `${index}\n`),
+    );
     const stats = pool.stats(labelOf(connection));
     assert.equal(stats.dials, 1);
     assert.equal(stats.channels, 30);
@@ -276,7 +300,7 @@ describe("ssh transport on a lab of 3 hosts", { skip }, () => {
 
   test("spawn streams both ways on one channel", async () => {
     const runner: CommandRunner = openHost({ connection: asRoot(first) }, newPool());
-    const remote = await runner.spawn("while read line; do echo \"got $line\"; echo \"err $line\" >&2; done");
+    const remote = await runner.spawn('while read line; do echo "got $line"; echo "err $line" >&2; done');
     const replies: string[] = [];
     remote.stdout.setEncoding("utf8").on("data", (chunk: string) => replies.push(chunk));
     remote.stderr.resume();
@@ -306,7 +330,10 @@ describe("ssh transport on a lab of 3 hosts", { skip }, () => {
     const bastion = asRoot(first);
     const connection = asRoot(second, { proxy: bastion });
     const results = await Promise.all(Array.from({ length: 3 }, () => openHost({ connection }, pool).run("hostname")));
-    assert.deepEqual(results.map((result) => result.stdout), Array(3).fill(`${second.name}\n`));
+    assert.deepEqual(
+      results.map((result) => result.stdout),
+      Array(3).fill(`${second.name}\n`),
+    );
     assert.equal(pool.stats(labelOf(connection)).dials, 1);
     assert.equal(pool.stats(labelOf(bastion)).dials, 1);
     assert.equal(pool.stats(labelOf(bastion)).channels, 1);

@@ -1,23 +1,31 @@
 // Registration under pulumi.runtime.setMocks: type tokens, inputs, RsyncServer's wiring, secret
 // outputs, and the serialized provider: small, requiring only the package, and callable from a
 // fresh node process the way the dynamic-provider host loads it.
-import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import * as path from 'node:path';
-import { before, describe, test } from 'node:test';
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { before, describe, test } from "node:test";
 
-import * as pulumi from '@pulumi/pulumi';
+import * as pulumi from "@pulumi/pulumi";
 
 import {
-  RsyncdConfig, RsyncModule, RsyncSecrets, RsyncServer, XinetdService,
-  type RsyncdConfigArgs, type RsyncModuleArgs, type RsyncSecretsArgs, type RsyncServerArgs, type XinetdServiceArgs,
-} from '../../src';
-import { RSYNC_PARAMETERS } from '../../src/formats';
-import { rsyncdConfig, rsyncModule, rsyncSecrets, xinetdService, type ResourceKindProvider } from '../../src/provider';
+  RsyncdConfig,
+  RsyncModule,
+  RsyncSecrets,
+  RsyncServer,
+  XinetdService,
+  type RsyncdConfigArgs,
+  type RsyncModuleArgs,
+  type RsyncSecretsArgs,
+  type RsyncServerArgs,
+  type XinetdServiceArgs,
+} from "../../src";
+import { RSYNC_PARAMETERS } from "../../src/formats";
+import { rsyncdConfig, rsyncModule, rsyncSecrets, xinetdService, type ResourceKindProvider } from "../../src/provider";
 
-const PROJECT_ROOT = path.resolve(__dirname, '../..');
+const PROJECT_ROOT = path.resolve(__dirname, "../..");
 const MAX_SHIM_CHARS = 4_000;
-const connection = { host: '192.0.2.1', privateKey: 'key text' };
+const connection = { host: "192.0.2.1", privateKey: "key text" };
 
 interface Registration {
   type: string;
@@ -42,17 +50,27 @@ function settled<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 before(async () => {
-  await pulumi.runtime.setMocks({
-    newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-    call: (args) => args.inputs,
-  }, 'project', 'stack', false);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+      call: (args) => args.inputs,
+    },
+    "project",
+    "stack",
+    false,
+  );
   // The mocks see only type, name and inputs; dependencies and secret outputs are in the request.
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, callback: any) => void };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     const registration: Registration = {
-      type: req.getType(), name: req.getName(), urn: '', parent: req.getParent(), dependencies: req.getDependenciesList(),
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(), inputs: req.getObject()?.toJavaScript() ?? {},
+      type: req.getType(),
+      name: req.getName(),
+      urn: "",
+      parent: req.getParent(),
+      dependencies: req.getDependenciesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      inputs: req.getObject()?.toJavaScript() ?? {},
     };
     registrations.push(registration);
     register(req, (error: unknown, response: any) => {
@@ -62,64 +80,97 @@ before(async () => {
   };
 });
 
-describe('registration', () => {
-  test('each resource registers its dynamic type token, its inputs and its secret outputs', async () => {
-    const service = new XinetdService('echo', { connection, serviceName: 'echo', socketType: 'stream', wait: false, type: ['INTERNAL'] });
-    const module = new RsyncModule('mod', { connection, moduleName: 'm', path: '/srv/m' });
-    const config = new RsyncdConfig('cfg', { connection, useChroot: true });
-    const secrets = new RsyncSecrets('sec', { connection, path: '/etc/rsyncd.secrets', users: { alice: 'pw' } });
+describe("registration", () => {
+  test("each resource registers its dynamic type token, its inputs and its secret outputs", async () => {
+    const service = new XinetdService("echo", {
+      connection,
+      serviceName: "echo",
+      socketType: "stream",
+      wait: false,
+      type: ["INTERNAL"],
+    });
+    const module = new RsyncModule("mod", { connection, moduleName: "m", path: "/srv/m" });
+    const config = new RsyncdConfig("cfg", { connection, useChroot: true });
+    const secrets = new RsyncSecrets("sec", { connection, path: "/etc/rsyncd.secrets", users: { alice: "pw" } });
     await Promise.all([service, module, config, secrets].map((r) => settled(r.urn)));
     const expected: Array<[string, string, string[]]> = [
-      ['echo', 'XinetdService', ['connection']],
-      ['mod', 'RsyncModule', ['connection']],
-      ['cfg', 'RsyncdConfig', ['connection']],
-      ['sec', 'RsyncSecrets', ['connection', 'checksum', 'salt']],
+      ["echo", "XinetdService", ["connection"]],
+      ["mod", "RsyncModule", ["connection"]],
+      ["cfg", "RsyncdConfig", ["connection"]],
+      ["sec", "RsyncSecrets", ["connection", "checksum", "salt"]],
     ];
     for (const [name, type, secretOutputs] of expected) {
       const registration = registered(name);
       assert.equal(registration.type, `pulumi-nodejs:dynamic/pulumi-xinetd:${type}`);
       assert.deepEqual(registration.additionalSecretOutputs, secretOutputs);
-      assert.equal(typeof registration.inputs.__provider, 'string');
+      assert.equal(typeof registration.inputs.__provider, "string");
     }
-    assert.equal(registered('echo').inputs.serviceName, 'echo');
-    assert.equal(registered('mod').inputs.moduleName, 'm');
+    assert.equal(registered("echo").inputs.serviceName, "echo");
+    assert.equal(registered("mod").inputs.moduleName, "m");
   });
 
-  test('RsyncServer wires config and secrets before modules, all before xinetd, and the listing last', async () => {
-    const server = new RsyncServer('seed', {
+  test("RsyncServer wires config and secrets before modules, all before xinetd, and the listing last", async () => {
+    const server = new RsyncServer("seed", {
       connection,
-      configPath: '/etc/rsyncd/rsyncd.conf',
-      global: { useChroot: true, logFile: '/var/log/rsyncd.log' },
-      secrets: { path: '/etc/rsyncd.secrets', users: { alice: 'pw' } },
-      modules: { backup: { path: '/srv/backup', authUsers: ['alice'], secretsFile: '/etc/rsyncd.secrets' }, hidden: { path: '/srv/hidden', list: false } },
+      configPath: "/etc/rsyncd/rsyncd.conf",
+      global: { useChroot: true, logFile: "/var/log/rsyncd.log" },
+      secrets: { path: "/etc/rsyncd.secrets", users: { alice: "pw" } },
+      modules: {
+        backup: { path: "/srv/backup", authUsers: ["alice"], secretsFile: "/etc/rsyncd.secrets" },
+        hidden: { path: "/srv/hidden", list: false },
+      },
     });
     await settled(server.urn);
     await settled(server.service.urn);
     await settled(server.listedModules.apply(() => 0));
-    const component = registered('seed');
-    assert.equal(component.type, 'pulumi-xinetd:index:RsyncServer');
+    const component = registered("seed");
+    assert.equal(component.type, "pulumi-xinetd:index:RsyncServer");
     const urn = (name: string) => registered(name).urn;
-    for (const name of ['seed-config', 'seed-secrets', 'seed-backup', 'seed-hidden', 'seed-xinetd', 'seed-listing']) {
+    for (const name of ["seed-config", "seed-secrets", "seed-backup", "seed-hidden", "seed-xinetd", "seed-listing"]) {
       assert.equal(registered(name).parent, component.urn, `${name} is a child of the component`);
     }
-    assert.deepEqual(registered('seed-backup').dependencies.sort(), [urn('seed-config'), urn('seed-secrets')].sort());
-    assert.deepEqual(registered('seed-xinetd').dependencies.sort(), ['seed-config', 'seed-secrets', 'seed-backup', 'seed-hidden'].map(urn).sort());
-    assert.ok(registered('seed-listing').dependencies.includes(urn('seed-xinetd')));
-
-    const xinetd = registered('seed-xinetd').inputs;
+    assert.deepEqual(registered("seed-backup").dependencies.sort(), [urn("seed-config"), urn("seed-secrets")].sort());
     assert.deepEqual(
-      [xinetd.serviceName, xinetd.socketType, xinetd.wait, xinetd.user, xinetd.server, xinetd.serverArgs, xinetd.logOnFailure, xinetd.disable],
-      ['rsync', 'stream', false, 'root', '/usr/bin/rsync', ['--daemon', '--config=/etc/rsyncd/rsyncd.conf'], { add: ['USERID'] }, false],
+      registered("seed-xinetd").dependencies.sort(),
+      ["seed-config", "seed-secrets", "seed-backup", "seed-hidden"].map(urn).sort(),
     );
-    assert.equal(registered('seed-backup').inputs.configPath, '/etc/rsyncd/rsyncd.conf');
-    assert.equal(registered('seed-listing').inputs.port, 873);
-    assert.deepEqual(registered('seed-listing').inputs.expectedModules, ['backup']);
+    assert.ok(registered("seed-listing").dependencies.includes(urn("seed-xinetd")));
+
+    const xinetd = registered("seed-xinetd").inputs;
+    assert.deepEqual(
+      [
+        xinetd.serviceName,
+        xinetd.socketType,
+        xinetd.wait,
+        xinetd.user,
+        xinetd.server,
+        xinetd.serverArgs,
+        xinetd.logOnFailure,
+        xinetd.disable,
+      ],
+      [
+        "rsync",
+        "stream",
+        false,
+        "root",
+        "/usr/bin/rsync",
+        ["--daemon", "--config=/etc/rsyncd/rsyncd.conf"],
+        { add: ["USERID"] },
+        false,
+      ],
+    );
+    assert.equal(registered("seed-backup").inputs.configPath, "/etc/rsyncd/rsyncd.conf");
+    assert.equal(registered("seed-listing").inputs.port, 873);
+    assert.deepEqual(registered("seed-listing").inputs.expectedModules, ["backup"]);
   });
 
-  test('RsyncServer.modules are the module resources by name; listedModules is the listing', async () => {
-    const server = new RsyncServer('named', { connection, modules: { pub: { path: '/srv/pub' }, hidden: { path: '/srv/hidden', list: false } } });
+  test("RsyncServer.modules are the module resources by name; listedModules is the listing", async () => {
+    const server = new RsyncServer("named", {
+      connection,
+      modules: { pub: { path: "/srv/pub" }, hidden: { path: "/srv/hidden", list: false } },
+    });
     await settled(server.listedModules.apply(() => 0));
-    assert.deepEqual(Object.keys(server.modules), ['pub', 'hidden']);
+    assert.deepEqual(Object.keys(server.modules), ["pub", "hidden"]);
     for (const [moduleName, module] of Object.entries(server.modules)) {
       assert.ok(module instanceof RsyncModule, `${moduleName} is an RsyncModule`);
       assert.equal(await settled(module.urn), registered(`named-${moduleName}`).urn);
@@ -127,198 +178,387 @@ describe('registration', () => {
     assert.ok(pulumi.Output.isInstance(server.listedModules));
   });
 
-  test('RsyncServer.secrets is the secretsFile of modules with authUsers that set none; explicit values win', async () => {
-    const server = new RsyncServer('auth', {
+  test("RsyncServer.secrets is the secretsFile of modules with authUsers that set none; explicit values win", async () => {
+    const server = new RsyncServer("auth", {
       connection,
-      secrets: { path: '/etc/rsyncd/auth.secrets', users: { alice: 'pw', bob: 'pw' } },
+      secrets: { path: "/etc/rsyncd/auth.secrets", users: { alice: "pw", bob: "pw" } },
       modules: {
-        filled: { path: '/srv/filled', authUsers: ['alice'] },
-        late: { path: '/srv/late', authUsers: pulumi.output(['bob:ro']) },
-        own: { path: '/srv/own', authUsers: ['alice'], secretsFile: '/etc/own.secrets' },
-        extra: { path: '/srv/extra', authUsers: ['alice'], extra: { 'secrets file': '/etc/extra.secrets' } },
-        open: { path: '/srv/open' },
-        none: { path: '/srv/none', authUsers: [] },
+        filled: { path: "/srv/filled", authUsers: ["alice"] },
+        late: { path: "/srv/late", authUsers: pulumi.output(["bob:ro"]) },
+        own: { path: "/srv/own", authUsers: ["alice"], secretsFile: "/etc/own.secrets" },
+        extra: { path: "/srv/extra", authUsers: ["alice"], extra: { "secrets file": "/etc/extra.secrets" } },
+        open: { path: "/srv/open" },
+        none: { path: "/srv/none", authUsers: [] },
       },
     });
     await settled(server.listedModules.apply(() => 0));
     const inputs = (moduleName: string) => registered(`auth-${moduleName}`).inputs;
-    assert.equal(inputs('filled').secretsFile, '/etc/rsyncd/auth.secrets');
-    assert.equal(inputs('late').secretsFile, '/etc/rsyncd/auth.secrets');
-    assert.equal(inputs('own').secretsFile, '/etc/own.secrets');
-    assert.equal(inputs('extra').secretsFile, undefined);
-    assert.deepEqual(inputs('extra').extra, { 'secrets file': '/etc/extra.secrets' });
-    assert.equal(Object.hasOwn(inputs('open'), 'secretsFile'), false);
-    assert.equal(Object.hasOwn(inputs('none'), 'secretsFile'), false);
+    assert.equal(inputs("filled").secretsFile, "/etc/rsyncd/auth.secrets");
+    assert.equal(inputs("late").secretsFile, "/etc/rsyncd/auth.secrets");
+    assert.equal(inputs("own").secretsFile, "/etc/own.secrets");
+    assert.equal(inputs("extra").secretsFile, undefined);
+    assert.deepEqual(inputs("extra").extra, { "secrets file": "/etc/extra.secrets" });
+    assert.equal(Object.hasOwn(inputs("open"), "secretsFile"), false);
+    assert.equal(Object.hasOwn(inputs("none"), "secretsFile"), false);
     // What the provider's check then sees: the filled-in module passes the rule that refused it before.
-    const checked = rsyncModule.check({}, { ...inputs('filled'), connection });
+    const checked = rsyncModule.check({}, { ...inputs("filled"), connection });
     assert.deepEqual(checked.failures, []);
-    const without = new RsyncServer('auth-less', { connection, modules: { lone: { path: '/srv/lone', authUsers: ['alice'] } } });
+    const without = new RsyncServer("auth-less", {
+      connection,
+      modules: { lone: { path: "/srv/lone", authUsers: ["alice"] } },
+    });
     await settled(without.listedModules.apply(() => 0));
-    assert.equal(Object.hasOwn(registered('auth-less-lone').inputs, 'secretsFile'), false, 'no secrets: nothing filled in');
+    assert.equal(
+      Object.hasOwn(registered("auth-less-lone").inputs, "secretsFile"),
+      false,
+      "no secrets: nothing filled in",
+    );
   });
 
-  test('RsyncSecrets registers its passwords as a secret input', async () => {
-    const secrets = new RsyncSecrets('sec2', { connection, path: '/etc/s', users: { alice: 'hunter2' } });
+  test("RsyncSecrets registers its passwords as a secret input", async () => {
+    const secrets = new RsyncSecrets("sec2", { connection, path: "/etc/s", users: { alice: "hunter2" } });
     await settled(secrets.urn);
-    const users = registered('sec2').inputs.users as Record<string, unknown>;
+    const users = registered("sec2").inputs.users as Record<string, unknown>;
     // A secret travels as { 4dabf18193072939515e22adb298388d: "1b47061264138c4ac30d75fd1eb44270", value }.
-    assert.equal(users['4dabf18193072939515e22adb298388d'], '1b47061264138c4ac30d75fd1eb44270');
+    assert.equal(users["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
   });
 });
 
-describe('schemaVersion is internal', () => {
-  test('no resource object has a schemaVersion output, while its provider outputs are there', async () => {
+describe("schemaVersion is internal", () => {
+  test("no resource object has a schemaVersion output, while its provider outputs are there", async () => {
     const resources = {
-      service: new XinetdService('sv-svc', { connection, serviceName: 'sv', socketType: 'stream', wait: false, type: ['INTERNAL'] }),
-      module: new RsyncModule('sv-mod', { connection, moduleName: 'sv', path: '/srv/sv' }),
-      config: new RsyncdConfig('sv-cfg', { connection, useChroot: true }),
-      secrets: new RsyncSecrets('sv-sec', { connection, path: '/etc/sv.secrets', users: { alice: 'pw' } }),
+      service: new XinetdService("sv-svc", {
+        connection,
+        serviceName: "sv",
+        socketType: "stream",
+        wait: false,
+        type: ["INTERNAL"],
+      }),
+      module: new RsyncModule("sv-mod", { connection, moduleName: "sv", path: "/srv/sv" }),
+      config: new RsyncdConfig("sv-cfg", { connection, useChroot: true }),
+      secrets: new RsyncSecrets("sv-sec", { connection, path: "/etc/sv.secrets", users: { alice: "pw" } }),
     };
     // @ts-expect-error: not part of the typed outputs either.
     assert.equal(resources.service.schemaVersion, undefined);
     for (const [name, resource] of Object.entries(resources)) {
       assert.ok(pulumi.Output.isInstance(resource.checksum), `${name} has its checksum output`);
-      assert.equal(Object.hasOwn(resource, 'schemaVersion'), false, `${name} has no schemaVersion output`);
+      assert.equal(Object.hasOwn(resource, "schemaVersion"), false, `${name} has no schemaVersion output`);
     }
     await Promise.all(Object.values(resources).map((r) => settled(r.urn)));
   });
 });
 
-describe('secret content', () => {
-  const SIG = '4dabf18193072939515e22adb298388d';
+describe("secret content", () => {
+  const SIG = "4dabf18193072939515e22adb298388d";
 
-  test('secretContent is true exactly when an argument other than the connection holds a secret, and is itself plain', async () => {
+  test("secretContent is true exactly when an argument other than the connection holds a secret, and is itself plain", async () => {
     const resources = [
-      new XinetdService('plain-svc', { connection: pulumi.secret(connection), serviceName: 'p', socketType: 'stream', wait: false, type: ['INTERNAL'] }),
-      new XinetdService('env-svc', { connection, serviceName: 'e', socketType: 'stream', wait: false, user: 'u', server: '/bin/x', env: [pulumi.secret('TOKEN=x')] }),
-      new XinetdService('args-svc', { connection, serviceName: 'a', socketType: 'stream', wait: false, user: 'u', server: '/bin/x', serverArgs: pulumi.secret(['--token', 'x']) }),
-      new RsyncModule('plain-mod', { connection, moduleName: 'p', path: '/srv/p' }),
-      new RsyncModule('exec-mod', { connection, moduleName: 'x', path: '/srv/x', preXferExec: pulumi.secret('/bin/check --key k') }),
-      new RsyncModule('extra-mod', { connection, moduleName: 'y', path: '/srv/y', extra: { 'post-xfer exec': pulumi.secret('/bin/y') } }),
-      new RsyncdConfig('plain-cfg', { connection, useChroot: true }),
-      new RsyncdConfig('motd-cfg', { connection, motdFile: pulumi.output('/etc/motd').apply((file) => pulumi.secret(file)) }),
+      new XinetdService("plain-svc", {
+        connection: pulumi.secret(connection),
+        serviceName: "p",
+        socketType: "stream",
+        wait: false,
+        type: ["INTERNAL"],
+      }),
+      new XinetdService("env-svc", {
+        connection,
+        serviceName: "e",
+        socketType: "stream",
+        wait: false,
+        user: "u",
+        server: "/bin/x",
+        env: [pulumi.secret("TOKEN=x")],
+      }),
+      new XinetdService("args-svc", {
+        connection,
+        serviceName: "a",
+        socketType: "stream",
+        wait: false,
+        user: "u",
+        server: "/bin/x",
+        serverArgs: pulumi.secret(["--token", "x"]),
+      }),
+      new RsyncModule("plain-mod", { connection, moduleName: "p", path: "/srv/p" }),
+      new RsyncModule("exec-mod", {
+        connection,
+        moduleName: "x",
+        path: "/srv/x",
+        preXferExec: pulumi.secret("/bin/check --key k"),
+      }),
+      new RsyncModule("extra-mod", {
+        connection,
+        moduleName: "y",
+        path: "/srv/y",
+        extra: { "post-xfer exec": pulumi.secret("/bin/y") },
+      }),
+      new RsyncdConfig("plain-cfg", { connection, useChroot: true }),
+      new RsyncdConfig("motd-cfg", {
+        connection,
+        motdFile: pulumi.output("/etc/motd").apply((file) => pulumi.secret(file)),
+      }),
     ];
     await Promise.all(resources.map((r) => settled(r.urn)));
     const expected: Record<string, boolean> = {
-      'plain-svc': false, 'env-svc': true, 'args-svc': true, 'plain-mod': false, 'exec-mod': true, 'extra-mod': true, 'plain-cfg': false, 'motd-cfg': true,
+      "plain-svc": false,
+      "env-svc": true,
+      "args-svc": true,
+      "plain-mod": false,
+      "exec-mod": true,
+      "extra-mod": true,
+      "plain-cfg": false,
+      "motd-cfg": true,
     };
     for (const [name, secret] of Object.entries(expected)) {
       assert.equal(registered(name).inputs.secretContent, secret, name);
     }
   });
 
-  test('RsyncServer passes it on to the children whose file holds the secret', async () => {
-    const server = new RsyncServer('secret-seed', {
+  test("RsyncServer passes it on to the children whose file holds the secret", async () => {
+    const server = new RsyncServer("secret-seed", {
       connection,
       global: { useChroot: true },
-      modules: { open: { path: '/srv/open' }, hooked: { path: '/srv/hooked', preXferExec: pulumi.secret('/bin/hook --token t') } },
-      xinetd: { env: [pulumi.secret('TOKEN=t')] },
+      modules: {
+        open: { path: "/srv/open" },
+        hooked: { path: "/srv/hooked", preXferExec: pulumi.secret("/bin/hook --token t") },
+      },
+      xinetd: { env: [pulumi.secret("TOKEN=t")] },
     });
     await settled(server.service.urn);
     await settled(server.listedModules.apply(() => 0));
-    assert.equal(registered('secret-seed-config').inputs.secretContent, false);
-    assert.equal(registered('secret-seed-open').inputs.secretContent, false);
-    assert.equal(registered('secret-seed-hooked').inputs.secretContent, true);
-    assert.equal(registered('secret-seed-xinetd').inputs.secretContent, true);
+    assert.equal(registered("secret-seed-config").inputs.secretContent, false);
+    assert.equal(registered("secret-seed-open").inputs.secretContent, false);
+    assert.equal(registered("secret-seed-hooked").inputs.secretContent, true);
+    assert.equal(registered("secret-seed-xinetd").inputs.secretContent, true);
     // The secret itself travels marked; the flag does not need to.
-    assert.equal((registered('secret-seed-hooked').inputs.preXferExec as Record<string, unknown>)[SIG], '1b47061264138c4ac30d75fd1eb44270');
+    assert.equal(
+      (registered("secret-seed-hooked").inputs.preXferExec as Record<string, unknown>)[SIG],
+      "1b47061264138c4ac30d75fd1eb44270",
+    );
   });
 });
 
-describe('the serialized provider', () => {
-  test('every resource\'s __provider is a small shim that requires only the package', async () => {
-    const names = ['echo', 'mod', 'cfg', 'sec', 'seed-listing'];
+describe("the serialized provider", () => {
+  test("every resource's __provider is a small shim that requires only the package", async () => {
+    const names = ["echo", "mod", "cfg", "sec", "seed-listing"];
     for (const name of names) {
       const text = registered(name).inputs.__provider as string;
       assert.ok(text.length < MAX_SHIM_CHARS, `${name}: ${text.length} characters`);
       assert.match(text, /\("pulumi-xinetd\/provider"\)/);
       const requires = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-      assert.deepEqual([...new Set(requires)], ['module'], `${name} requires only node's module loader`);
+      assert.deepEqual([...new Set(requires)], ["module"], `${name} requires only node's module loader`);
       // No local code by value: no format-layer, remote-layer or provider function bodies.
       assert.doesNotMatch(text, /parseXinetdDocument|changeRemoteFile|openHost|withoutUndefined|sha256/);
     }
   });
 
-  test('loaded in a fresh node process the way the host loads it, its check runs the package\'s code', async () => {
-    const text = registered('sec').inputs.__provider as string;
+  test("loaded in a fresh node process the way the host loads it, its check runs the package's code", async () => {
+    const text = registered("sec").inputs.__provider as string;
     const script = `
-      const requireFromString = require(${JSON.stringify(require.resolve('require-from-string', { paths: [require.resolve('@pulumi/pulumi')] }))});
+      const requireFromString = require(${JSON.stringify(require.resolve("require-from-string", { paths: [require.resolve("@pulumi/pulumi")] }))});
       const provider = requireFromString(process.argv[1]).handler();
       Promise.resolve(provider.check({}, { connection: { host: "h", privateKey: "k" }, path: "relative", users: { alice: "pw" } }))
         .then((result) => process.stdout.write(JSON.stringify(result.failures)));`;
-    const output = execFileSync(process.execPath, ['-e', script, text], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-    assert.deepEqual(JSON.parse(output), [{ property: 'path', reason: '`path` must be an absolute file path without `.` or `..` segments, doubled `/` or a trailing `/`.' }]);
+    const output = execFileSync(process.execPath, ["-e", script, text], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    assert.deepEqual(JSON.parse(output), [
+      {
+        property: "path",
+        reason: "`path` must be an absolute file path without `.` or `..` segments, doubled `/` or a trailing `/`.",
+      },
+    ]);
   });
 });
 
-describe('every documented input reaches the provider', () => {
-  const SIG = '4dabf18193072939515e22adb298388d';
+describe("every documented input reaches the provider", () => {
+  const SIG = "4dabf18193072939515e22adb298388d";
 
   /** The inputs as the dynamic-provider host hands them to the provider: secrets unwrapped. */
   function plain(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(plain);
-    if (typeof value !== 'object' || value === null) return value;
+    if (typeof value !== "object" || value === null) return value;
     const record = value as Record<string, unknown>;
     if (record[SIG] !== undefined) return plain(record.value);
     return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, plain(item)]));
   }
 
-  const rsyncValue = (kind: string): unknown => ({ bool: true, int: 7, string: 'text', list: ['one', 'two'] })[kind];
-  const parameterArgs = (scope: 'module' | 'global'): Record<string, unknown> => Object.fromEntries(
-    RSYNC_PARAMETERS.filter((p) => p.name !== 'name' && (scope === 'global' || p.scope === 'module')).map((p) => [p.key, rsyncValue(p.kind)]),
-  );
+  const rsyncValue = (kind: string): unknown => ({ bool: true, int: 7, string: "text", list: ["one", "two"] })[kind];
+  const parameterArgs = (scope: "module" | "global"): Record<string, unknown> =>
+    Object.fromEntries(
+      RSYNC_PARAMETERS.filter((p) => p.name !== "name" && (scope === "global" || p.scope === "module")).map((p) => [
+        p.key,
+        rsyncValue(p.kind),
+      ]),
+    );
 
   // Each literal names every key of its args type: the compiler refuses a missing or an extra one.
   const xinetdArgs: Required<XinetdServiceArgs> = {
-    connection, sudo: true, adopt: true, serviceName: 'full', configDir: '/etc/xinetd.d', reload: 'none', disable: false,
-    type: ['UNLISTED'], serviceId: 'full-stream', flags: ['REUSE'], socketType: 'stream', protocol: 'tcp', port: 17001, wait: false,
-    user: 'nobody', group: 'nogroup', groups: false, server: '/bin/cat', serverArgs: ['-u'], redirect: { host: '192.0.2.2', port: 80 },
-    instances: 5, perSource: 'UNLIMITED', cps: [10, 5], maxLoad: 2.5, logType: { kind: 'SYSLOG', facility: 'daemon' },
-    logOnSuccess: ['PID'], logOnFailure: { add: ['USERID'] }, onlyFrom: ['127.0.0.1'], noAccess: { remove: ['192.0.2.9'] },
-    accessTimes: ['08:00-17:00'], bind: '127.0.0.1', v6only: false, env: ['A=1'], passenv: ['PATH'], nice: 5, umask: '022',
-    rlimitAs: '64M', rlimitCpu: 10, rlimitData: 'UNLIMITED', rlimitFiles: 100, rlimitRss: '8M', rlimitStack: 1024, denyTime: 'NEVER',
-    banner: '/etc/issue', bannerSuccess: '/etc/issue', bannerFail: '/etc/issue.net', rpcVersion: '1', rpcNumber: 100, libwrap: 'full',
-    extra: { mdns: ['no'] },
+    connection,
+    sudo: true,
+    adopt: true,
+    serviceName: "full",
+    configDir: "/etc/xinetd.d",
+    reload: "none",
+    disable: false,
+    type: ["UNLISTED"],
+    serviceId: "full-stream",
+    flags: ["REUSE"],
+    socketType: "stream",
+    protocol: "tcp",
+    port: 17001,
+    wait: false,
+    user: "nobody",
+    group: "nogroup",
+    groups: false,
+    server: "/bin/cat",
+    serverArgs: ["-u"],
+    redirect: { host: "192.0.2.2", port: 80 },
+    instances: 5,
+    perSource: "UNLIMITED",
+    cps: [10, 5],
+    maxLoad: 2.5,
+    logType: { kind: "SYSLOG", facility: "daemon" },
+    logOnSuccess: ["PID"],
+    logOnFailure: { add: ["USERID"] },
+    onlyFrom: ["127.0.0.1"],
+    noAccess: { remove: ["192.0.2.9"] },
+    accessTimes: ["08:00-17:00"],
+    bind: "127.0.0.1",
+    v6only: false,
+    env: ["A=1"],
+    passenv: ["PATH"],
+    nice: 5,
+    umask: "022",
+    rlimitAs: "64M",
+    rlimitCpu: 10,
+    rlimitData: "UNLIMITED",
+    rlimitFiles: 100,
+    rlimitRss: "8M",
+    rlimitStack: 1024,
+    denyTime: "NEVER",
+    banner: "/etc/issue",
+    bannerSuccess: "/etc/issue",
+    bannerFail: "/etc/issue.net",
+    rpcVersion: "1",
+    rpcNumber: 100,
+    libwrap: "full",
+    extra: { mdns: ["no"] },
   };
   const moduleKeys: Record<keyof RsyncModuleArgs, true> = {
-    connection: true, sudo: true, adopt: true, configPath: true, moduleName: true, authDigest: true, authUsers: true, charset: true,
-    comment: true, dontCompress: true, earlyExec: true, exclude: true, excludeFrom: true, fakeSuper: true, filter: true, forwardLookup: true,
-    gid: true, hostsAllow: true, hostsDeny: true, ignoreErrors: true, ignoreNonreadable: true, include: true, includeFrom: true,
-    incomingChmod: true, insecureLinks: true, list: true, lockFile: true, logFile: true, logFormat: true, maxConnections: true,
-    maxVerbosity: true, mungeSymlinks: true, nameConverter: true, numericIds: true, openNoatime: true, outgoingChmod: true, path: true,
-    postXferExec: true, preXferExec: true, readOnly: true, refuseOptions: true, reverseLookup: true, secretsFile: true, strictModes: true,
-    syslogFacility: true, syslogTag: true, tempDir: true, timeout: true, transferLogging: true, uid: true, useChroot: true, writeOnly: true,
+    connection: true,
+    sudo: true,
+    adopt: true,
+    configPath: true,
+    moduleName: true,
+    authDigest: true,
+    authUsers: true,
+    charset: true,
+    comment: true,
+    dontCompress: true,
+    earlyExec: true,
+    exclude: true,
+    excludeFrom: true,
+    fakeSuper: true,
+    filter: true,
+    forwardLookup: true,
+    gid: true,
+    hostsAllow: true,
+    hostsDeny: true,
+    ignoreErrors: true,
+    ignoreNonreadable: true,
+    include: true,
+    includeFrom: true,
+    incomingChmod: true,
+    insecureLinks: true,
+    list: true,
+    lockFile: true,
+    logFile: true,
+    logFormat: true,
+    maxConnections: true,
+    maxVerbosity: true,
+    mungeSymlinks: true,
+    nameConverter: true,
+    numericIds: true,
+    openNoatime: true,
+    outgoingChmod: true,
+    path: true,
+    postXferExec: true,
+    preXferExec: true,
+    readOnly: true,
+    refuseOptions: true,
+    reverseLookup: true,
+    secretsFile: true,
+    strictModes: true,
+    syslogFacility: true,
+    syslogTag: true,
+    tempDir: true,
+    timeout: true,
+    transferLogging: true,
+    uid: true,
+    useChroot: true,
+    writeOnly: true,
     extra: true,
   };
   const globalKeys: Record<keyof RsyncdConfigArgs, true> = {
     ...(({ moduleName: _moduleName, ...rest }) => rest)(moduleKeys),
-    address: true, daemonChroot: true, daemonGid: true, daemonUid: true, listenBacklog: true, motdFile: true, pidFile: true, port: true,
-    proxyProtocol: true, proxyProtocolHosts: true, socketOptions: true,
+    address: true,
+    daemonChroot: true,
+    daemonGid: true,
+    daemonUid: true,
+    listenBacklog: true,
+    motdFile: true,
+    pidFile: true,
+    port: true,
+    proxyProtocol: true,
+    proxyProtocolHosts: true,
+    socketOptions: true,
   };
   const moduleArgs = {
-    ...parameterArgs('module'), connection, sudo: true, adopt: true, configPath: '/etc/rsyncd.conf', moduleName: 'full', path: '/srv/full',
-    extra: { 'name converter': '/bin/x' },
+    ...parameterArgs("module"),
+    connection,
+    sudo: true,
+    adopt: true,
+    configPath: "/etc/rsyncd.conf",
+    moduleName: "full",
+    path: "/srv/full",
+    extra: { "name converter": "/bin/x" },
   };
-  const globalArgs = { ...parameterArgs('global'), connection, sudo: true, adopt: true, configPath: '/etc/rsyncd.conf', extra: { 'max verbosity': '2' } };
-  const secretsArgs: Required<RsyncSecretsArgs> = { connection, sudo: true, adopt: true, path: '/etc/rsyncd.secrets', users: { alice: 'pw' } };
+  const globalArgs = {
+    ...parameterArgs("global"),
+    connection,
+    sudo: true,
+    adopt: true,
+    configPath: "/etc/rsyncd.conf",
+    extra: { "max verbosity": "2" },
+  };
+  const secretsArgs: Required<RsyncSecretsArgs> = {
+    connection,
+    sudo: true,
+    adopt: true,
+    path: "/etc/rsyncd.secrets",
+    users: { alice: "pw" },
+  };
 
-  test('the literals below list every key of each args type, and the rsync ones every parameter of the table', () => {
+  test("the literals below list every key of each args type, and the rsync ones every parameter of the table", () => {
     assert.deepEqual(Object.keys(moduleArgs).sort(), Object.keys(moduleKeys).sort());
     assert.deepEqual(Object.keys(globalArgs).sort(), Object.keys(globalKeys).sort());
   });
 
-  const cases: Array<[string, string, Record<string, unknown>, (name: string, args: any) => pulumi.CustomResource, ResourceKindProvider]> = [
-    ['XinetdService', 'full-svc', xinetdArgs, (name, args) => new XinetdService(name, args), xinetdService],
-    ['RsyncModule', 'full-mod', moduleArgs, (name, args) => new RsyncModule(name, args), rsyncModule],
-    ['RsyncdConfig', 'full-cfg', globalArgs, (name, args) => new RsyncdConfig(name, args), rsyncdConfig],
-    ['RsyncSecrets', 'full-sec', secretsArgs, (name, args) => new RsyncSecrets(name, args), rsyncSecrets],
+  const cases: Array<
+    [string, string, Record<string, unknown>, (name: string, args: any) => pulumi.CustomResource, ResourceKindProvider]
+  > = [
+    ["XinetdService", "full-svc", xinetdArgs, (name, args) => new XinetdService(name, args), xinetdService],
+    ["RsyncModule", "full-mod", moduleArgs, (name, args) => new RsyncModule(name, args), rsyncModule],
+    ["RsyncdConfig", "full-cfg", globalArgs, (name, args) => new RsyncdConfig(name, args), rsyncdConfig],
+    ["RsyncSecrets", "full-sec", secretsArgs, (name, args) => new RsyncSecrets(name, args), rsyncSecrets],
   ];
   for (const [kind, name, args, construct, provider] of cases) {
     test(`${kind}: each input is registered as given and is an input the provider's check knows and keeps`, async () => {
       await settled(construct(name, args).urn);
       const inputs = plain(registered(name).inputs) as Record<string, unknown>;
       const checked = provider.check({}, inputs);
-      assert.deepEqual(checked.failures.filter((f) => /is not a property/.test(f.reason)), []);
+      assert.deepEqual(
+        checked.failures.filter((f) => /is not a property/.test(f.reason)),
+        [],
+      );
       for (const [key, value] of Object.entries(args)) {
         assert.deepEqual(inputs[key], value, `${kind}.${key} reaches the registered inputs`);
         assert.ok(Object.hasOwn(checked.inputs, key), `${kind}.${key} is kept by check`);
@@ -326,22 +566,34 @@ describe('every documented input reaches the provider', () => {
     });
   }
 
-  test('RsyncServer: each of its inputs reaches the child resources it is meant for', async () => {
+  test("RsyncServer: each of its inputs reaches the child resources it is meant for", async () => {
     const serverArgs: Required<RsyncServerArgs> = {
-      connection, sudo: true, configPath: '/etc/rsyncd/full.conf', global: { useChroot: true }, modules: { data: { path: '/srv/data', adopt: true } },
-      secrets: { path: '/etc/rsyncd.secrets', users: { alice: 'pw' }, adopt: true }, xinetd: { serviceId: 'rsync-full', port: 8873 },
+      connection,
+      sudo: true,
+      configPath: "/etc/rsyncd/full.conf",
+      global: { useChroot: true },
+      modules: { data: { path: "/srv/data", adopt: true } },
+      secrets: { path: "/etc/rsyncd.secrets", users: { alice: "pw" }, adopt: true },
+      xinetd: { serviceId: "rsync-full", port: 8873 },
     };
-    const server = new RsyncServer('full-srv', serverArgs);
+    const server = new RsyncServer("full-srv", serverArgs);
     await settled(server.service.urn);
     await settled(server.listedModules.apply(() => 0));
     const inputsOf = (child: string) => plain(registered(`full-srv-${child}`).inputs) as Record<string, unknown>;
-    for (const child of ['config', 'secrets', 'data', 'xinetd', 'listing']) {
+    for (const child of ["config", "secrets", "data", "xinetd", "listing"]) {
       assert.deepEqual([inputsOf(child).connection, inputsOf(child).sudo], [connection, true], child);
     }
-    for (const child of ['config', 'data', 'listing']) assert.equal(inputsOf(child).configPath, '/etc/rsyncd/full.conf', child);
-    assert.equal(inputsOf('config').useChroot, true);
-    assert.deepEqual([inputsOf('data').path, inputsOf('data').adopt], ['/srv/data', true]);
-    assert.deepEqual([inputsOf('secrets').path, inputsOf('secrets').users, inputsOf('secrets').adopt], ['/etc/rsyncd.secrets', { alice: 'pw' }, true]);
-    assert.deepEqual([inputsOf('xinetd').serviceId, inputsOf('xinetd').port, inputsOf('listing').port], ['rsync-full', 8873, 8873]);
+    for (const child of ["config", "data", "listing"])
+      assert.equal(inputsOf(child).configPath, "/etc/rsyncd/full.conf", child);
+    assert.equal(inputsOf("config").useChroot, true);
+    assert.deepEqual([inputsOf("data").path, inputsOf("data").adopt], ["/srv/data", true]);
+    assert.deepEqual(
+      [inputsOf("secrets").path, inputsOf("secrets").users, inputsOf("secrets").adopt],
+      ["/etc/rsyncd.secrets", { alice: "pw" }, true],
+    );
+    assert.deepEqual(
+      [inputsOf("xinetd").serviceId, inputsOf("xinetd").port, inputsOf("listing").port],
+      ["rsync-full", 8873, 8873],
+    );
   });
 });

@@ -9,7 +9,10 @@ export function guardOutcome<T>(run: () => T): T | "refused" {
     return run();
   } catch (error) {
     assert.ok(error instanceof FormatError, String(error));
-    assert.ok(error.problems.every((p) => p.rule === "round-trip-mismatch"), JSON.stringify(error.problems));
+    assert.ok(
+      error.problems.every((p) => p.rule === "round-trip-mismatch"),
+      JSON.stringify(error.problems),
+    );
     return "refused";
   }
 }

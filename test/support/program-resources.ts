@@ -11,7 +11,14 @@ import type { ResourceKind } from "../../src/provider";
 import { providerShim } from "../../src/resources/provider-shim";
 import type { Lab, LabHost } from "../lab/lab";
 import {
-  DynamicResourceLifecycle, dynamicUrn, serializeProvider, withoutSecretMarks, type DiffResult, type PropertyBag, type ProviderHost, type UpStep,
+  DynamicResourceLifecycle,
+  dynamicUrn,
+  serializeProvider,
+  withoutSecretMarks,
+  type DiffResult,
+  type PropertyBag,
+  type ProviderHost,
+  type UpStep,
 } from "./provider-host";
 
 /** Each kind's type name, as in its token `pulumi-nodejs:dynamic/pulumi-xinetd:<Type>`. */
@@ -96,7 +103,9 @@ export interface FieldDrift {
 
 /** The properties whose values differ between the stored outputs and refreshed ones. */
 export function fieldDrift(stored: PropertyBag, refreshed: PropertyBag): FieldDrift[] {
-  const keys = [...new Set([...Object.keys(stored), ...Object.keys(refreshed)])].filter((key) => !DERIVED_OUTPUTS.has(key)).sort();
+  const keys = [...new Set([...Object.keys(stored), ...Object.keys(refreshed)])]
+    .filter((key) => !DERIVED_OUTPUTS.has(key))
+    .sort();
   return keys
     .filter((key) => JSON.stringify(stored[key]) !== JSON.stringify(refreshed[key]))
     .map((property) => ({ property, stored: stored[property], host: refreshed[property] }));
@@ -109,7 +118,9 @@ export function rootConnection(lab: Lab, host: LabHost): Record<string, unknown>
 
 /** How many times xinetd re-read its configuration (one line per SIGHUP) since the host started. */
 export function xinetdReloads(host: LabHost): number {
-  return readFileSync(join(host.dir, "var/log/xinetd.log"), "utf8").split("\n").filter((line) => line.includes("Starting reconfiguration")).length;
+  return readFileSync(join(host.dir, "var/log/xinetd.log"), "utf8")
+    .split("\n")
+    .filter((line) => line.includes("Starting reconfiguration")).length;
 }
 
 /** The remote layer's temporary files (`.<name>.tmp.XXXXXX`) in a directory of the host. */

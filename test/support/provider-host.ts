@@ -301,7 +301,12 @@ export async function startProviderHost(options: ProviderHostOptions = {}): Prom
 
   let port: number;
   try {
-    port = await readPort(child, () => stdout, () => stderr, options.startTimeoutMs ?? 15_000);
+    port = await readPort(
+      child,
+      () => stdout,
+      () => stderr,
+      options.startTimeoutMs ?? 15_000,
+    );
   } catch (error) {
     await killAndWait(child, exited);
     throw error;
@@ -320,15 +325,21 @@ export async function startProviderHost(options: ProviderHostOptions = {}): Prom
 
 function readPort(child: ChildProcess, stdout: () => string, stderr: () => string, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`host printed no port in ${timeoutMs} ms; stderr: ${stderr()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`host printed no port in ${timeoutMs} ms; stderr: ${stderr()}`)),
+      timeoutMs,
+    );
     const onData = () => {
       const newline = stdout().indexOf("\n");
       if (newline < 0) return;
       const line = stdout().slice(0, newline).trim();
       const port = Number(line);
-      finish(Number.isInteger(port) && port > 0 ? port : new Error(`first host line is not a port: ${JSON.stringify(line)}`));
+      finish(
+        Number.isInteger(port) && port > 0 ? port : new Error(`first host line is not a port: ${JSON.stringify(line)}`),
+      );
     };
-    const onExit = (code: number | null) => finish(new Error(`host exited (${code}) before printing a port; stderr: ${stderr()}`));
+    const onExit = (code: number | null) =>
+      finish(new Error(`host exited (${code}) before printing a port; stderr: ${stderr()}`));
     function finish(result: number | Error) {
       clearTimeout(timer);
       child.stdout!.off("data", onData);
@@ -562,7 +573,8 @@ export class DynamicResourceLifecycle {
     }
     const diff = await this.host.diff(old.id, this.urn, withoutSecretMarks(old.outputs), checked.inputs, old.inputs);
     // No provider diff (DIFF_UNKNOWN): the engine compares old and new inputs, __provider included.
-    const changed = diff.changes === "some" || (diff.changes === "unknown" && !isDeepStrictEqual(old.inputs, checked.inputs));
+    const changed =
+      diff.changes === "some" || (diff.changes === "unknown" && !isDeepStrictEqual(old.inputs, checked.inputs));
     if (!changed) {
       if (!preview) this.state = { ...old, inputs: checked.inputs };
       return "same";
@@ -575,11 +587,15 @@ export class DynamicResourceLifecycle {
       }
       const created = await this.host.create(this.urn, checked.inputs);
       // Create-before-delete: the old resource goes last, with its own (old) provider text.
-      if (!diff.deleteBeforeReplace) await this.host.delete(old.id, this.urn, withoutSecretMarks(old.outputs), old.inputs);
+      if (!diff.deleteBeforeReplace)
+        await this.host.delete(old.id, this.urn, withoutSecretMarks(old.outputs), old.inputs);
       this.state = { id: created.id, inputs: checked.inputs, outputs: created.outs };
       return diff.deleteBeforeReplace ? "delete-before-replace" : "replace";
     }
-    const updated = await this.host.update(old.id, this.urn, withoutSecretMarks(old.outputs), checked.inputs, { preview, oldInputs: old.inputs });
+    const updated = await this.host.update(old.id, this.urn, withoutSecretMarks(old.outputs), checked.inputs, {
+      preview,
+      oldInputs: old.inputs,
+    });
     if (!preview) this.state = { id: old.id, inputs: checked.inputs, outputs: updated.outs };
     return "update";
   }

@@ -1,11 +1,11 @@
 // What the suites that call provider methods directly on one lab host share: the lab with its
 // hooks, a root connection to the host, a shell on the host that bypasses SSH, and `checked`.
-import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
+import assert from "node:assert/strict";
+import { after, before } from "node:test";
 
-import { xinetdService, type Props } from '../../src/provider';
-import { closeAll } from '../../src/remote/ssh';
-import { startLab, type Lab, type LabHost } from '../lab/lab';
+import { xinetdService, type Props } from "../../src/provider";
+import { closeAll } from "../../src/remote/ssh";
+import { startLab, type Lab, type LabHost } from "../lab/lab";
 
 /** Any provider kind: they share `check`'s shape. */
 export type ProviderKind = typeof xinetdService;
@@ -14,7 +14,7 @@ export type ProviderKind = typeof xinetdService;
 export function checked(kind: ProviderKind, news: Props): Props {
   const { inputs, failures } = kind.check({}, news);
   assert.deepEqual(failures, []);
-  return { ...inputs, __provider: 'shim text' };
+  return { ...inputs, __provider: "shim text" };
 }
 
 export interface OneHostLab {
@@ -33,7 +33,7 @@ export interface OneHostLab {
 export function oneHostLab(): OneHostLab {
   const fixture = {
     async sh(script: string): Promise<string> {
-      const result = await fixture.host.exec(['sh', '-c', script]);
+      const result = await fixture.host.exec(["sh", "-c", script]);
       assert.equal(result.code, 0, result.stderr);
       return result.stdout;
     },
@@ -41,7 +41,11 @@ export function oneHostLab(): OneHostLab {
   before(async () => {
     fixture.lab = await startLab({ hosts: 1 });
     fixture.host = fixture.lab.hosts[0]!;
-    fixture.connection = { host: fixture.host.address, privateKey: fixture.lab.rootPrivateKey, hostKey: fixture.host.hostKeyLine };
+    fixture.connection = {
+      host: fixture.host.address,
+      privateKey: fixture.lab.rootPrivateKey,
+      hostKey: fixture.host.hostKeyLine,
+    };
   });
   after(async () => {
     await closeAll();

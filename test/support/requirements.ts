@@ -49,9 +49,7 @@ export function missingRequirement(tools: string[]): string | null {
 const skipped: string[] = [];
 
 function reportSkipsOnExit(): void {
-  process.stderr.write(
-    `\n!!! DAEMON ORACLE TESTS SKIPPED (set CI=true to make this fatal): ${skipped.join("; ")}\n`,
-  );
+  process.stderr.write(`\n!!! DAEMON ORACLE TESTS SKIPPED (set CI=true to make this fatal): ${skipped.join("; ")}\n`);
 }
 
 /**

@@ -69,7 +69,9 @@ function problemsOf(log: string): string[] {
 }
 
 function activeServices(dump: string): { available: string[]; ids: string[] } {
-  const entries = [...dump.matchAll(/^Service = (.+)\n\tState = Active\n\tService configuration: .+\n\t\tid = (.+)$/gm)];
+  const entries = [
+    ...dump.matchAll(/^Service = (.+)\n\tState = Active\n\tService configuration: .+\n\t\tid = (.+)$/gm),
+  ];
   return { available: entries.map((m) => m[1] as string), ids: entries.map((m) => m[2] as string) };
 }
 
@@ -98,7 +100,9 @@ async function watch(logPath: string, dumpPath: string, timeoutMs: number, run: 
   let announced = 0;
   while (run.exitCode() === undefined) {
     if (Date.now() > deadline) {
-      throw new Error(`xinetd did not start in ${timeoutMs} ms:\n${run.strip(await readOrEmpty(logPath))}${run.stderr()}`);
+      throw new Error(
+        `xinetd did not start in ${timeoutMs} ms:\n${run.strip(await readOrEmpty(logPath))}${run.stderr()}`,
+      );
     }
     const log = await readOrEmpty(logPath);
     if (!dumpRequested) {
@@ -115,7 +119,9 @@ async function watch(logPath: string, dumpPath: string, timeoutMs: number, run: 
       await run.exited;
       const { available, ids } = activeServices(dump);
       if (available.length !== announced) {
-        throw new Error(`xinetd announced ${announced} services but its dump lists [${available.join(", ")}]:\n${dump}`);
+        throw new Error(
+          `xinetd announced ${announced} services but its dump lists [${available.join(", ")}]:\n${dump}`,
+        );
       }
       const problems = problemsOf(run.strip(log));
       return { available, ids, log: run.strip(await readFile(logPath, "utf8")), problems, exitCode: null };

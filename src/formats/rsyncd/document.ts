@@ -62,13 +62,7 @@ export interface InvalidEntry extends EntryBase {
   kind: "invalid";
 }
 
-export type RsyncdEntry =
-  | BlankEntry
-  | CommentEntry
-  | SectionEntry
-  | ParameterEntry
-  | DirectiveEntry
-  | InvalidEntry;
+export type RsyncdEntry = BlankEntry | CommentEntry | SectionEntry | ParameterEntry | DirectiveEntry | InvalidEntry;
 
 export interface RsyncdDocument {
   entries: RsyncdEntry[];
@@ -147,7 +141,14 @@ class Scanner {
     };
   }
 
-  private report(field: string, rule: string, message: string, start: number, at: number, severity: "error" | "warning" = "error"): void {
+  private report(
+    field: string,
+    rule: string,
+    message: string,
+    start: number,
+    at: number,
+    severity: "error" | "warning" = "error",
+  ): void {
     this.problems.push(problem(field, rule, message, { severity, position: this.column(start, at) }));
   }
 
@@ -173,18 +174,40 @@ class Scanner {
     for (;;) {
       const ch = text[r];
       if (ch === undefined) {
-        this.report("module name", "section-unterminated", "A `[` header has no closing `]` before the end of the file; rsync rejects the whole file.", start, bracket);
-        return this.push<SectionEntry>({ kind: "section", name: buffer.slice(0, end).join(""), isGlobal: false, valid: false }, start, r);
+        this.report(
+          "module name",
+          "section-unterminated",
+          "A `[` header has no closing `]` before the end of the file; rsync rejects the whole file.",
+          start,
+          bracket,
+        );
+        return this.push<SectionEntry>(
+          { kind: "section", name: buffer.slice(0, end).join(""), isGlobal: false, valid: false },
+          start,
+          r,
+        );
       }
       if (ch === "]") {
         const name = buffer.slice(0, end).join("");
         const isGlobal = name.replace(/ /g, "").toUpperCase() === "GLOBAL";
         let valid = true;
         if (name === "") {
-          this.report("module name", "module-name-empty", "The header `[]` has an empty module name; rsync rejects the whole file.", start, bracket);
+          this.report(
+            "module name",
+            "module-name-empty",
+            "The header `[]` has an empty module name; rsync rejects the whole file.",
+            start,
+            bracket,
+          );
           valid = false;
         } else if (!isGlobal && name.includes("/")) {
-          this.report("module name", "module-name-slash", `The module name \`${name}\` contains \`/\`; rsync rejects the whole file.`, start, bracket);
+          this.report(
+            "module name",
+            "module-name-slash",
+            `The module name \`${name}\` contains \`/\`; rsync rejects the whole file.`,
+            start,
+            bracket,
+          );
           valid = false;
         }
         return this.push<SectionEntry>({ kind: "section", name, isGlobal, valid }, start, lineEnd(text, r));
@@ -192,8 +215,18 @@ class Scanner {
       if (ch === "\n") {
         const k = continuationAt(buffer, i);
         if (k < 0) {
-          this.report("module name", "section-unterminated", "A `[` header has no closing `]` on its line; rsync rejects the whole file.", start, bracket);
-          return this.push<SectionEntry>({ kind: "section", name: buffer.slice(0, end).join(""), isGlobal: false, valid: false }, start, r + 1);
+          this.report(
+            "module name",
+            "section-unterminated",
+            "A `[` header has no closing `]` on its line; rsync rejects the whole file.",
+            start,
+            bracket,
+          );
+          return this.push<SectionEntry>(
+            { kind: "section", name: buffer.slice(0, end).join(""), isGlobal: false, valid: false },
+            start,
+            r + 1,
+          );
         }
         i = k;
         end = k > 0 && buffer[k - 1] === " " ? k - 1 : k;
@@ -223,7 +256,13 @@ class Scanner {
       const ch = text[r];
       if (ch === "=") {
         if (end === 0) {
-          this.report("parameter name", "empty-parameter-name", "A line starts with `=`: the parameter name is empty; rsync rejects the whole file.", start, first);
+          this.report(
+            "parameter name",
+            "empty-parameter-name",
+            "A line starts with `=`: the parameter name is empty; rsync rejects the whole file.",
+            start,
+            first,
+          );
           return this.push<InvalidEntry>({ kind: "invalid" }, start, lineEnd(text, r));
         }
         if (keyEnd < 0) keyEnd = r;
@@ -234,7 +273,14 @@ class Scanner {
         const k = ch === undefined ? -1 : continuationAt(buffer, i);
         if (k < 0) {
           const written = buffer.slice(0, end).join("");
-          this.report(written, "badly-formed-line", `The line \`${written}\` has no \`=\`; rsync ignores it.`, start, first, "warning");
+          this.report(
+            written,
+            "badly-formed-line",
+            `The line \`${written}\` has no \`=\`; rsync ignores it.`,
+            start,
+            first,
+            "warning",
+          );
           return this.push<InvalidEntry>({ kind: "invalid" }, start, r + 1);
         }
         if (keyEnd < 0) keyEnd = r;
@@ -264,7 +310,13 @@ class Scanner {
     if (isDirective) {
       const known = /^&(include|merge)$/i.test(name);
       if (!known) {
-        this.report(name, "unknown-directive", `\`${name}\` is not a directive rsync knows (\`&include\`, \`&merge\`); rsync rejects the whole file.`, start, first);
+        this.report(
+          name,
+          "unknown-directive",
+          `\`${name}\` is not a directive rsync knows (\`&include\`, \`&merge\`); rsync rejects the whole file.`,
+          start,
+          first,
+        );
       }
       return this.push<DirectiveEntry>({ kind: "directive", directive: name, value }, start, stop);
     }

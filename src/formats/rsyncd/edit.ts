@@ -31,7 +31,10 @@ class Splice {
   readonly raws: string[];
   private readonly inserts = new Map<number, string>();
 
-  constructor(private readonly entries: readonly RsyncdEntry[], private readonly eol: string) {
+  constructor(
+    private readonly entries: readonly RsyncdEntry[],
+    private readonly eol: string,
+  ) {
     this.raws = entries.map((e) => e.raw);
   }
 
@@ -151,7 +154,8 @@ function editRsyncModule(doc: RsyncdDocument, model: RsyncModuleModel): RsyncdDo
     if (entry.kind === "parameter" && keyOf(entry) === "name") lastNameLine = i;
   }
   if (lastNameLine >= 0) {
-    if (module.name !== model.name) splice.rewrite(lastNameLine, doc.entries[lastNameLine] as ParameterEntry, model.name);
+    if (module.name !== model.name)
+      splice.rewrite(lastNameLine, doc.entries[lastNameLine] as ParameterEntry, model.name);
   } else if (module.name !== model.name) {
     for (const header of module.headers) {
       const raw = doc.entries[header]!.raw;
@@ -161,7 +165,11 @@ function editRsyncModule(doc: RsyncdDocument, model: RsyncModuleModel): RsyncdDo
   if (added.length > 0) {
     const header = module.headers[module.headers.length - 1]!;
     let after = header;
-    for (let i = header + 1; i < splice.length && walk.contexts[i] === index && doc.entries[i]!.kind !== "section"; i++) {
+    for (
+      let i = header + 1;
+      i < splice.length && walk.contexts[i] === index && doc.entries[i]!.kind !== "section";
+      i++
+    ) {
       if (doc.entries[i]!.kind === "parameter") after = i;
     }
     splice.insertAfter(after, linesOf(added, indentOf(doc, module.entries, "\t"), eol));
@@ -190,7 +198,8 @@ function editRemoveRsyncModule(doc: RsyncdDocument, name: string): RsyncdDocumen
   for (const header of walk.modules[index]!.headers) {
     let end = header + 1;
     while (end < entries.length && entries[end]!.kind !== "section" && walk.contexts[end] === index) end++;
-    if (end < entries.length && entries[end]!.kind === "section") end = Math.max(header + 1, leadingComments(entries, end));
+    if (end < entries.length && entries[end]!.kind === "section")
+      end = Math.max(header + 1, leadingComments(entries, end));
     let start = leadingComments(entries, header);
     if (end === entries.length) while (start > 0 && entries[start - 1]!.kind === "blank") start--;
     for (let i = start; i < end; i++) splice.raws[i] = "";

@@ -11,13 +11,26 @@
  * and two semantic readings per edit, whatever the number of modules.
  */
 import { errorsOf, FormatError, problem, type Problem } from "../problems";
-import { parseRsyncdDocument, type ParameterEntry, type RsyncdDocument, type RsyncdEntry, type SectionEntry } from "./document";
+import {
+  parseRsyncdDocument,
+  type ParameterEntry,
+  type RsyncdDocument,
+  type RsyncdEntry,
+  type SectionEntry,
+} from "./document";
 import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
 import { lookupRsyncParameter, RSYNC_PARAMETERS, type RsyncParameter } from "./parameters";
 import { globalSettings, moduleSettings, renderRsyncdGlobalText, renderRsyncModuleText } from "./render";
 import { findWalkedModule, walkRsyncdDocument, type DocumentWalk } from "./sections";
 import { rsyncdSemantics, type RsyncdSettings } from "./semantics";
-import { formatRsyncValue, isRsyncUnset, parseRsyncBoolean, rsyncAtoi, splitRsyncList, type RsyncTypedValue } from "./values";
+import {
+  formatRsyncValue,
+  isRsyncUnset,
+  parseRsyncBoolean,
+  rsyncAtoi,
+  splitRsyncList,
+  type RsyncTypedValue,
+} from "./values";
 
 const ROUND_TRIP_RULE = "round-trip-mismatch";
 
@@ -93,8 +106,19 @@ function compareSettings(where: string, intended: RsyncdSettings, actual: Rsyncd
     const want = intended[name];
     const got = actual[name];
     if (want !== undefined && got !== undefined && meaning(param, want) === meaning(param, got)) continue;
-    const how = got === undefined ? "would be lost" : want === undefined ? "would be set by a line the edit did not mean to write" : "would be read differently";
-    problems.push(problem(name, ROUND_TRIP_RULE, `\`${name}\` ${where} ${how} once the edited file is read back as rsync reads it; refusing the change.`));
+    const how =
+      got === undefined
+        ? "would be lost"
+        : want === undefined
+          ? "would be set by a line the edit did not mean to write"
+          : "would be read differently";
+    problems.push(
+      problem(
+        name,
+        ROUND_TRIP_RULE,
+        `\`${name}\` ${where} ${how} once the edited file is read back as rsync reads it; refusing the change.`,
+      ),
+    );
   }
 }
 
@@ -118,7 +142,13 @@ function compare(before: RsyncdDocument, intended: RsyncdEntry[], after: RsyncdD
   const wantShape = countKinds(intended);
   const gotShape = countKinds(after.entries);
   if (wantShape !== gotShape) {
-    problems.push(problem("file", ROUND_TRIP_RULE, `The edited file would hold ${gotShape} instead of ${wantShape}: a value would start or swallow a line; refusing the change.`));
+    problems.push(
+      problem(
+        "file",
+        ROUND_TRIP_RULE,
+        `The edited file would hold ${gotShape} instead of ${wantShape}: a value would start or swallow a line; refusing the change.`,
+      ),
+    );
   }
   if (errorsOf(after.problems).length > errorsOf(before.problems).length) {
     problems.push(problem("file", ROUND_TRIP_RULE, "The edit would add a line rsync rejects; refusing the change."));
@@ -129,8 +159,15 @@ function compare(before: RsyncdDocument, intended: RsyncdEntry[], after: RsyncdD
     const w = want.modules[i];
     const g = got.modules[i];
     if (w === undefined || g === undefined || w.name !== g.name) {
-      const what = w === undefined ? `an unintended module \`[${g!.name}]\`` : g === undefined ? `no module \`[${w.name}]\`` : `module \`[${g.name}]\` where \`[${w.name}]\` was meant`;
-      problems.push(problem("module name", ROUND_TRIP_RULE, `The edited file would serve ${what}; refusing the change.`));
+      const what =
+        w === undefined
+          ? `an unintended module \`[${g!.name}]\``
+          : g === undefined
+            ? `no module \`[${w.name}]\``
+            : `module \`[${g.name}]\` where \`[${w.name}]\` was meant`;
+      problems.push(
+        problem("module name", ROUND_TRIP_RULE, `The edited file would serve ${what}; refusing the change.`),
+      );
       break;
     }
     compareSettings(`of module \`[${w.name}]\``, w.params, g.params, problems);
@@ -150,11 +187,21 @@ function encodingProblems(model: object, parameters: readonly RsyncParameter[]):
     if (value === undefined) continue;
     const text = formatRsyncValue(value as RsyncTypedValue);
     const exact =
-      param.kind === "list" ? Array.isArray(value) && JSON.stringify(splitRsyncList(param, text)) === JSON.stringify(value)
-        : param.kind === "int" ? typeof value === "number" && rsyncAtoi(text) === value && String(rsyncAtoi(text)) === text
-          : param.kind === "bool" ? typeof value === "boolean"
+      param.kind === "list"
+        ? Array.isArray(value) && JSON.stringify(splitRsyncList(param, text)) === JSON.stringify(value)
+        : param.kind === "int"
+          ? typeof value === "number" && rsyncAtoi(text) === value && String(rsyncAtoi(text)) === text
+          : param.kind === "bool"
+            ? typeof value === "boolean"
             : typeof value === "string";
-    if (!exact) problems.push(problem(param.name, ROUND_TRIP_RULE, `\`${param.name}\` cannot be written so that rsync reads back the intended value; refusing the change.`));
+    if (!exact)
+      problems.push(
+        problem(
+          param.name,
+          ROUND_TRIP_RULE,
+          `\`${param.name}\` cannot be written so that rsync reads back the intended value; refusing the change.`,
+        ),
+      );
   }
   return problems;
 }
@@ -163,7 +210,11 @@ const MODULE_PARAMETERS = RSYNC_PARAMETERS.filter((p) => p.scope === "module" &&
 const GLOBAL_PARAMETERS = RSYNC_PARAMETERS.filter((p) => p.name !== "name");
 
 /** Problems of `after` as the result of `setRsyncModule(before, model)`. */
-export function guardRsyncModuleEdit(before: RsyncdDocument, after: RsyncdDocument, model: RsyncModuleModel): Problem[] {
+export function guardRsyncModuleEdit(
+  before: RsyncdDocument,
+  after: RsyncdDocument,
+  model: RsyncModuleModel,
+): Problem[] {
   const walk = walkRsyncdDocument(before);
   const index = findWalkedModule(walk, model.name);
   let intended: RsyncdEntry[];
@@ -176,7 +227,8 @@ export function guardRsyncModuleEdit(before: RsyncdDocument, after: RsyncdDocume
     const settings = moduleSettings(model).filter(([name]) => name !== "name");
     // The served name is the model's: one synthetic `name =` right after the first header stands for it.
     intended = intendedEntries(before, walk, index, settings, new Set(["name"]), headers[headers.length - 1]!, {
-      afterIndex: headers[0]!, entries: [syntheticParameter("name", model.name, before.entries[headers[0]!]!.line)],
+      afterIndex: headers[0]!,
+      entries: [syntheticParameter("name", model.name, before.entries[headers[0]!]!.line)],
     });
   }
   return [...encodingProblems(model, MODULE_PARAMETERS), ...compare(before, intended, after)];
@@ -191,7 +243,11 @@ export function guardRsyncModuleRemoval(before: RsyncdDocument, after: RsyncdDoc
 }
 
 /** Problems of `after` as the result of `setRsyncdGlobal(before, model)`. */
-export function guardRsyncdGlobalEdit(before: RsyncdDocument, after: RsyncdDocument, model: RsyncdGlobalModel): Problem[] {
+export function guardRsyncdGlobalEdit(
+  before: RsyncdDocument,
+  after: RsyncdDocument,
+  model: RsyncdGlobalModel,
+): Problem[] {
   const walk = walkRsyncdDocument(before);
   const intended = intendedEntries(before, walk, "global", globalSettings(model), new Set(), -1);
   return [...encodingProblems(model, GLOBAL_PARAMETERS), ...compare(before, intended, after)];
@@ -206,13 +262,21 @@ export function passRoundTrip<T>(subject: string, after: T, problems: readonly P
 /** A new module section's text, read back as rsync reads it before it is returned. */
 export function renderRsyncModule(model: RsyncModuleModel): string {
   const text = renderRsyncModuleText(model);
-  passRoundTrip(`rsync module \`${model.name}\``, undefined, guardRsyncModuleEdit(parseRsyncdDocument(""), parseRsyncdDocument(text), model));
+  passRoundTrip(
+    `rsync module \`${model.name}\``,
+    undefined,
+    guardRsyncModuleEdit(parseRsyncdDocument(""), parseRsyncdDocument(text), model),
+  );
   return text;
 }
 
 /** A new global part's text, read back as rsync reads it before it is returned. */
 export function renderRsyncdGlobal(model: RsyncdGlobalModel): string {
   const text = renderRsyncdGlobalText(model);
-  passRoundTrip("rsyncd global settings", undefined, guardRsyncdGlobalEdit(parseRsyncdDocument(""), parseRsyncdDocument(text), model));
+  passRoundTrip(
+    "rsyncd global settings",
+    undefined,
+    guardRsyncdGlobalEdit(parseRsyncdDocument(""), parseRsyncdDocument(text), model),
+  );
   return text;
 }

@@ -110,7 +110,10 @@ function lastLines(doc: RsyncdDocument, indexes: readonly number[]): Map<string,
   return lines;
 }
 
-function readFields(lines: Map<string, ParameterEntry>, modelled: readonly RsyncParameter[]): { fields: Fields; extra: Record<string, string> } {
+function readFields(
+  lines: Map<string, ParameterEntry>,
+  modelled: readonly RsyncParameter[],
+): { fields: Fields; extra: Record<string, string> } {
   const fields: Fields = {};
   const extra: Record<string, string> = {};
   for (const [name, entry] of lines) {

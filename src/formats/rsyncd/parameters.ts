@@ -142,6 +142,4 @@ export const MODULE_MODEL_PARAMETERS: readonly RsyncParameter[] = RSYNC_PARAMETE
 );
 
 /** Parameters the global model carries: global-only ones and module defaults. */
-export const GLOBAL_MODEL_PARAMETERS: readonly RsyncParameter[] = RSYNC_PARAMETERS.filter(
-  (p) => p.name !== "name",
-);
+export const GLOBAL_MODEL_PARAMETERS: readonly RsyncParameter[] = RSYNC_PARAMETERS.filter((p) => p.name !== "name");

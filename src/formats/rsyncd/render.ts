@@ -1,6 +1,11 @@
 /** Fresh text for models: a stable layout used for new sections and new lines. */
 import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
-import { GLOBAL_MODEL_PARAMETERS, lookupRsyncParameter, MODULE_MODEL_PARAMETERS, type RsyncParameter } from "./parameters";
+import {
+  GLOBAL_MODEL_PARAMETERS,
+  lookupRsyncParameter,
+  MODULE_MODEL_PARAMETERS,
+  type RsyncParameter,
+} from "./parameters";
 import { formatRsyncValue, type RsyncTypedValue } from "./values";
 
 /** `path` and `comment` lead a section because readers look for them first; the rest is alphabetical. */
@@ -50,5 +55,7 @@ export function renderRsyncModuleText(model: RsyncModuleModel): string {
 
 /** One unindented line per parameter: global-only ones, then module defaults, then extra. Unchecked, as above. */
 export function renderRsyncdGlobalText(model: RsyncdGlobalModel): string {
-  return globalSettings(model).map(([name, text]) => parameterLine("", name, text, "\n")).join("");
+  return globalSettings(model)
+    .map(([name, text]) => parameterLine("", name, text, "\n"))
+    .join("");
 }

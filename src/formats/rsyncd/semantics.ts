@@ -38,9 +38,27 @@ export interface RsyncdSemantics {
 }
 
 export const SYSLOG_FACILITIES: readonly string[] = [
-  "auth", "authpriv", "cron", "daemon", "ftp", "kern", "lpr", "mail", "news", "security",
-  "syslog", "user", "uucp", "local0", "local1", "local2", "local3", "local4", "local5",
-  "local6", "local7",
+  "auth",
+  "authpriv",
+  "cron",
+  "daemon",
+  "ftp",
+  "kern",
+  "lpr",
+  "mail",
+  "news",
+  "security",
+  "syslog",
+  "user",
+  "uucp",
+  "local0",
+  "local1",
+  "local2",
+  "local3",
+  "local4",
+  "local5",
+  "local6",
+  "local7",
 ];
 
 /** Strings with no built-in value are the only ones a module looks up in the final global part. */
@@ -61,17 +79,38 @@ function acceptedValue(param: RsyncParameter, entry: ParameterEntry, problems: P
   const { value } = entry;
   if (param.kind === "bool") {
     if (parseRsyncBoolean(value) !== undefined || (param.unsettable && isRsyncUnset(value))) return value;
-    problems.push(problem(param.name, "bad-boolean", `\`${param.name}\` = \`${value}\` is not a boolean (yes/true/1, no/false/0); rsync ignores the line.`, { position }));
+    problems.push(
+      problem(
+        param.name,
+        "bad-boolean",
+        `\`${param.name}\` = \`${value}\` is not a boolean (yes/true/1, no/false/0); rsync ignores the line.`,
+        { position },
+      ),
+    );
     return undefined;
   }
   if (param.kind === "int") {
     if (parseRsyncInteger(value) === undefined) {
-      problems.push(problem(param.name, "bad-integer", `\`${param.name}\` = \`${value}\` is not a whole number; rsync reads it as ${rsyncAtoi(value)}.`, { position }));
+      problems.push(
+        problem(
+          param.name,
+          "bad-integer",
+          `\`${param.name}\` = \`${value}\` is not a whole number; rsync reads it as ${rsyncAtoi(value)}.`,
+          { position },
+        ),
+      );
     }
     return value;
   }
   if (param.name === "syslog facility" && !SYSLOG_FACILITIES.includes(value.toLowerCase()) && rsyncAtoi(value) <= 0) {
-    problems.push(problem(param.name, "bad-syslog-facility", `\`syslog facility\` = \`${value}\` is not a facility name; rsync ignores the line.`, { position }));
+    problems.push(
+      problem(
+        param.name,
+        "bad-syslog-facility",
+        `\`syslog facility\` = \`${value}\` is not a facility name; rsync ignores the line.`,
+        { position },
+      ),
+    );
     return undefined;
   }
   return param.path ? normalizeRsyncPath(value) : value;
@@ -94,11 +133,19 @@ export function rsyncdSemantics(doc: RsyncdDocument): RsyncdSemantics {
         // A new module copies every module setting the global part holds at this point.
         const params: RsyncdSettings = {};
         for (const p of RSYNC_PARAMETERS) {
-          if (p.scope === "module" && p.name !== "name" && global[p.name] !== undefined) params[p.name] = global[p.name]!;
+          if (p.scope === "module" && p.name !== "name" && global[p.name] !== undefined)
+            params[p.name] = global[p.name]!;
         }
         modules[context] = { name: entry.name, params };
       } else {
-        problems.push(problem("module name", "duplicate-module", `The section \`[${entry.name}]\` repeats module \`${modules[context]!.name}\`; rsync merges them, later values win.`, { severity: "warning", position: { line: entry.line, column: 1 } }));
+        problems.push(
+          problem(
+            "module name",
+            "duplicate-module",
+            `The section \`[${entry.name}]\` repeats module \`${modules[context]!.name}\`; rsync merges them, later values win.`,
+            { severity: "warning", position: { line: entry.line, column: 1 } },
+          ),
+        );
       }
       return;
     }
@@ -106,11 +153,25 @@ export function rsyncdSemantics(doc: RsyncdDocument): RsyncdSemantics {
     const param = lookupRsyncParameter(entry.name);
     if (param === undefined) {
       const hint = suggestRsyncParameter(entry.name);
-      problems.push(problem(entry.name, "unknown-parameter", `\`${entry.name}\` is not an rsync parameter; rsync ignores the line.${hint ? ` Did you mean \`${hint}\`?` : ""}`, { position: positionOf(entry) }));
+      problems.push(
+        problem(
+          entry.name,
+          "unknown-parameter",
+          `\`${entry.name}\` is not an rsync parameter; rsync ignores the line.${hint ? ` Did you mean \`${hint}\`?` : ""}`,
+          { position: positionOf(entry) },
+        ),
+      );
       return;
     }
     if (context !== "global" && param.scope === "global") {
-      problems.push(problem(param.name, "global-parameter-in-module", `\`${param.name}\` is a global parameter; rsync ignores it inside a module.`, { position: positionOf(entry) }));
+      problems.push(
+        problem(
+          param.name,
+          "global-parameter-in-module",
+          `\`${param.name}\` is a global parameter; rsync ignores it inside a module.`,
+          { position: positionOf(entry) },
+        ),
+      );
       return;
     }
     const value = acceptedValue(param, entry, problems);
@@ -121,7 +182,13 @@ export function rsyncdSemantics(doc: RsyncdDocument): RsyncdSemantics {
   });
   for (const module of modules) {
     for (const p of RSYNC_PARAMETERS) {
-      if (p.scope === "module" && p.name !== "name" && inheritsFinalGlobal(p) && module.params[p.name] === undefined && global[p.name] !== undefined) {
+      if (
+        p.scope === "module" &&
+        p.name !== "name" &&
+        inheritsFinalGlobal(p) &&
+        module.params[p.name] === undefined &&
+        global[p.name] !== undefined
+      ) {
         module.params[p.name] = global[p.name]!;
       }
     }
@@ -140,7 +207,8 @@ export function findRsyncdModule(sem: RsyncdSemantics, name: string): RsyncdModu
 function parameterOrThrow(name: string, kind?: RsyncParameter["kind"]): RsyncParameter {
   const param = lookupRsyncParameter(name);
   if (param === undefined) throw new TypeError(`Unknown rsync parameter: ${name}`);
-  if (kind !== undefined && param.kind !== kind) throw new TypeError(`rsync parameter \`${param.name}\` is a ${param.kind}, not a ${kind}`);
+  if (kind !== undefined && param.kind !== kind)
+    throw new TypeError(`rsync parameter \`${param.name}\` is a ${param.kind}, not a ${kind}`);
   return param;
 }
 

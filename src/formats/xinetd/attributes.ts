@@ -28,12 +28,37 @@ export const LOG_ON_SUCCESS_VALUES = ["PID", "HOST", "USERID", "EXIT", "DURATION
 export const LOG_ON_FAILURE_VALUES = ["HOST", "USERID", "ATTEMPT"] as const;
 export const SERVICE_TYPES = ["RPC", "INTERNAL", "UNLISTED", "SPECIAL", "TCPMUX", "TCPMUXPLUS"] as const;
 export const SERVICE_FLAGS = [
-  "REUSE", "INTERCEPT", "NORETRY", "IDONLY", "NAMEINARGS", "NODELAY", "KEEPALIVE",
-  "NOLIBWRAP", "SENSOR", "IPv4", "IPv6", "LABELED",
+  "REUSE",
+  "INTERCEPT",
+  "NORETRY",
+  "IDONLY",
+  "NAMEINARGS",
+  "NODELAY",
+  "KEEPALIVE",
+  "NOLIBWRAP",
+  "SENSOR",
+  "IPv4",
+  "IPv6",
+  "LABELED",
 ] as const;
 export const SYSLOG_FACILITIES = [
-  "daemon", "auth", "authpriv", "user", "mail", "lpr", "news", "uucp", "ftp",
-  "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+  "daemon",
+  "auth",
+  "authpriv",
+  "user",
+  "mail",
+  "lpr",
+  "news",
+  "uucp",
+  "ftp",
+  "local0",
+  "local1",
+  "local2",
+  "local3",
+  "local4",
+  "local5",
+  "local6",
+  "local7",
 ] as const;
 export const SYSLOG_LEVELS = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"] as const;
 
@@ -47,7 +72,7 @@ function attribute(
   inDefaults: boolean,
   allowed?: readonly string[],
 ): XinetdAttribute {
-  const operators = count === "modifiable" ? (key === "env" ? ["=", "+="] as const : MODIFY) : SET;
+  const operators = count === "modifiable" ? (key === "env" ? (["=", "+="] as const) : MODIFY) : SET;
   return allowed ? { name, key, count, operators, allowed, inDefaults } : { name, key, count, operators, inDefaults };
 }
 

@@ -130,14 +130,19 @@ function parseAttributeSyntax(text: string): AttributeParse {
   const name = text.slice(nameStart, i);
   const bare: AttributeSyntax = { indent, name, gap: "", afterOperator: "", values: [] };
   const at = (rule: string, message: string, column: number): AttributeParse => ({
-    syntax: bare, error: { rule, message, column },
+    syntax: bare,
+    error: { rule, message, column },
   });
   if (name.startsWith("}") || name.startsWith("{")) {
     return at("brace-not-alone", `\`${name[0]}\` must be alone on its line.`, nameStart + 1);
   }
   if (i === text.length) return at("missing-operator", `\`${name}\` has no operator and no value.`, nameStart + 1);
   if (text[i] === "=") {
-    return at("no-blank-before-operator", `\`${name}\` needs a blank before its operator; xinetd drops the whole service.`, i + 1);
+    return at(
+      "no-blank-before-operator",
+      `\`${name}\` needs a blank before its operator; xinetd drops the whole service.`,
+      i + 1,
+    );
   }
   const gapStart = i;
   while (i < text.length && isCSpace(text[i])) i++;
@@ -151,7 +156,14 @@ function parseAttributeSyntax(text: string): AttributeParse {
   const valuesStart = i;
   while (i < text.length && (text[i] === " " || text[i] === "\t")) i++;
   return {
-    syntax: { indent, name, gap: bare.gap, operator, afterOperator: text.slice(valuesStart, i), values: splitTokens(text, i) },
+    syntax: {
+      indent,
+      name,
+      gap: bare.gap,
+      operator,
+      afterOperator: text.slice(valuesStart, i),
+      values: splitTokens(text, i),
+    },
   };
 }
 
@@ -174,12 +186,24 @@ export function parseXinetdDocument(text: string): XinetdDocument {
     tokens: splitTokens(part),
   }));
   const doc: XinetdDocument = { lines, blocks: [], includes: [], problems: [] };
-  const report = (field: string, rule: string, message: string, line: number, column = 1, severity: "error" | "warning" = "error") =>
-    doc.problems.push(problem(field, rule, message, { severity, position: { line: line + 1, column } }));
+  const report = (
+    field: string,
+    rule: string,
+    message: string,
+    line: number,
+    column = 1,
+    severity: "error" | "warning" = "error",
+  ) => doc.problems.push(problem(field, rule, message, { severity, position: { line: line + 1, column } }));
   const reportSwallowed = (line: XinetdLine, index: number) => {
     const first = line.tokens[0];
     if (first && ENTRY_WORDS.has(first.text.toLowerCase())) {
-      report(first.text, "swallowed-entry", `\`${line.text.trim()}\` is read past by xinetd, which is skipping to the next \`}\` after an error above; this entry is lost.`, index, first.column);
+      report(
+        first.text,
+        "swallowed-entry",
+        `\`${line.text.trim()}\` is read past by xinetd, which is skipping to the next \`}\` after an error above; this entry is lost.`,
+        index,
+        first.column,
+      );
     }
   };
   let state = { kind: "top" } as State;
@@ -203,18 +227,43 @@ export function parseXinetdDocument(text: string): XinetdDocument {
             state = { kind: "skipping", since: index };
             break;
           }
-          const block: XinetdBlock = { kind: word, name: word === "service" ? second!.text : "", header: index, attributes: [], discarded: false };
+          const block: XinetdBlock = {
+            kind: word,
+            name: word === "service" ? second!.text : "",
+            header: index,
+            attributes: [],
+            discarded: false,
+          };
           doc.blocks.push(block);
           const extra = word === "service" ? rest : line.tokens.slice(1);
           const brace = extra.find((t) => t.text.includes("{"));
           if (brace) {
-            report(word, "brace-on-header-line", `\`{\` must be alone on the line after \`${line.text.trim()}\`.`, index, brace.column);
+            report(
+              word,
+              "brace-on-header-line",
+              `\`{\` must be alone on the line after \`${line.text.trim()}\`.`,
+              index,
+              brace.column,
+            );
           } else if (extra.length > 0) {
-            report(word, "extra-tokens", `xinetd ignores \`${extra.map((t) => t.text).join(" ")}\` after \`${word}${word === "service" ? ` ${second!.text}` : ""}\`.`, index, extra[0]!.column, "warning");
+            report(
+              word,
+              "extra-tokens",
+              `xinetd ignores \`${extra.map((t) => t.text).join(" ")}\` after \`${word}${word === "service" ? ` ${second!.text}` : ""}\`.`,
+              index,
+              extra[0]!.column,
+              "warning",
+            );
           }
           if (word === "defaults") {
             if (defaultsSeen) {
-              report("defaults", "duplicate-defaults", "Only one `defaults` section is allowed; xinetd ignores this one.", index, first!.column);
+              report(
+                "defaults",
+                "duplicate-defaults",
+                "Only one `defaults` section is allowed; xinetd ignores this one.",
+                index,
+                first!.column,
+              );
               block.discarded = true;
             }
             defaultsSeen = true;
@@ -222,17 +271,35 @@ export function parseXinetdDocument(text: string): XinetdDocument {
           state = { kind: "expect-open", block };
         } else if (word === "include" || word === "includedir") {
           if (!second) {
-            report(word, "include-path-missing", `\`${word}\` needs a path; xinetd skips to the next \`}\`.`, index, first!.column);
+            report(
+              word,
+              "include-path-missing",
+              `\`${word}\` needs a path; xinetd skips to the next \`}\`.`,
+              index,
+              first!.column,
+            );
             state = { kind: "skipping", since: index };
             break;
           }
           doc.includes.push({ kind: word, path: second.text, line: index });
           if (!second.text.startsWith("/")) {
-            report(word, "relative-include", `\`${word} ${second.text}\` must name an absolute path.`, index, second.column);
+            report(
+              word,
+              "relative-include",
+              `\`${word} ${second.text}\` must name an absolute path.`,
+              index,
+              second.column,
+            );
           }
         } else {
           line.kind = "skipped";
-          report(first!.text, "stray-line", `\`${line.text.trim()}\` is outside any entry; xinetd skips everything up to the next \`}\`, including any service in between.`, index, first!.column);
+          report(
+            first!.text,
+            "stray-line",
+            `\`${line.text.trim()}\` is outside any entry; xinetd skips everything up to the next \`}\`, including any service in between.`,
+            index,
+            first!.column,
+          );
           state = { kind: "skipping", since: index };
         }
         break;
@@ -246,7 +313,13 @@ export function parseXinetdDocument(text: string): XinetdDocument {
         } else {
           line.kind = "skipped";
           block.discarded = true;
-          report(block.kind === "service" ? "service" : "defaults", "missing-open-brace", `\`${lines[block.header]!.text.trim()}\` must be followed by a line holding only \`{\`.`, index, line.tokens[0]!.column);
+          report(
+            block.kind === "service" ? "service" : "defaults",
+            "missing-open-brace",
+            `\`${lines[block.header]!.text.trim()}\` must be followed by a line holding only \`{\`.`,
+            index,
+            line.tokens[0]!.column,
+          );
           reportSwallowed(line, index);
           state = { kind: "skipping", block, since: index };
         }
@@ -271,7 +344,13 @@ export function parseXinetdDocument(text: string): XinetdDocument {
         }
         const comment = parsed.syntax.values.find((t) => t.text.startsWith("#"));
         if (comment) {
-          report(parsed.syntax.name, "trailing-comment", `\`${parsed.syntax.name}\`: xinetd has no trailing comments; \`${comment.text}\` and what follows are read as values.`, index, comment.column);
+          report(
+            parsed.syntax.name,
+            "trailing-comment",
+            `\`${parsed.syntax.name}\`: xinetd has no trailing comments; \`${comment.text}\` and what follows are read as values.`,
+            index,
+            comment.column,
+          );
         }
         break;
       }
@@ -291,9 +370,19 @@ export function parseXinetdDocument(text: string): XinetdDocument {
 
   if (state.kind === "expect-open" || state.kind === "in-block") {
     state.block.discarded = true;
-    report(state.block.kind === "service" ? "service" : "defaults", "unclosed-block", `\`${lines[state.block.header]!.text.trim()}\` is never closed by a \`}\` line.`, state.block.header);
+    report(
+      state.block.kind === "service" ? "service" : "defaults",
+      "unclosed-block",
+      `\`${lines[state.block.header]!.text.trim()}\` is never closed by a \`}\` line.`,
+      state.block.header,
+    );
   } else if (state.kind === "skipping") {
-    report("line", "unclosed-block", "xinetd skips to a `}` that never comes; the rest of the file is ignored.", state.since);
+    report(
+      "line",
+      "unclosed-block",
+      "xinetd skips to a `}` that never comes; the rest of the file is ignored.",
+      state.since,
+    );
   }
   return doc;
 }
@@ -312,7 +401,13 @@ function checkLine(
   }
   const cr = line.text.indexOf("\r");
   if (cr >= 0 && !isBlankOrComment(line.text) && !lineHasOnly(line.text, "{") && !lineHasOnly(line.text, "}")) {
-    report("line", "carriage-return", "A carriage return (CRLF line ending?) becomes part of the value next to it.", index, cr + 1);
+    report(
+      "line",
+      "carriage-return",
+      "A carriage return (CRLF line ending?) becomes part of the value next to it.",
+      index,
+      cr + 1,
+    );
   }
 }
 

@@ -5,7 +5,11 @@
  */
 import { ATTRIBUTE_KEYS } from "./attributes";
 import {
-  findServiceBlock, parseXinetdDocument, renderXinetdDocument, type AttributeSyntax, type XinetdBlock,
+  findServiceBlock,
+  parseXinetdDocument,
+  renderXinetdDocument,
+  type AttributeSyntax,
+  type XinetdBlock,
   type XinetdDocument,
 } from "./document";
 import type { XinetdServiceModel } from "./model";
@@ -63,7 +67,11 @@ function layoutOf(lines: readonly AttributeLine[], fresh: readonly AttributeStat
   return (s: AttributeStatement) => {
     let gap = "";
     // The width grows one tab stop or column per step, from the width of indent and name.
-    for (let width = visualWidth(indent + s.name); width < target; width = tabs ? (Math.floor(width / TAB_WIDTH) + 1) * TAB_WIDTH : width + 1) {
+    for (
+      let width = visualWidth(indent + s.name);
+      width < target;
+      width = tabs ? (Math.floor(width / TAB_WIDTH) + 1) * TAB_WIDTH : width + 1
+    ) {
       gap += tabs ? "\t" : " ";
     }
     if (gap === "") gap = " ";
@@ -71,13 +79,21 @@ function layoutOf(lines: readonly AttributeLine[], fresh: readonly AttributeStat
   };
 }
 
-function editBlock(doc: XinetdDocument, block: XinetdBlock, model: XinetdServiceModel, open: number, close: number): Map<number, string[]> {
+function editBlock(
+  doc: XinetdDocument,
+  block: XinetdBlock,
+  model: XinetdServiceModel,
+  open: number,
+  close: number,
+): Map<number, string[]> {
   const replacements = new Map<number, string[]>();
   if (block.name !== model.name) {
     const header = doc.lines[block.header]!;
     const nameToken = header.tokens[1]!;
     const at = nameToken.column - 1;
-    replacements.set(block.header, [header.text.slice(0, at) + model.name + header.text.slice(at + nameToken.text.length)]);
+    replacements.set(block.header, [
+      header.text.slice(0, at) + model.name + header.text.slice(at + nameToken.text.length),
+    ]);
   }
   const lines = attributeLinesOf(doc, block.attributes).filter((l) => l.index > open && l.index < close);
   const groups = new Map<string, { isKnown: boolean; lines: AttributeLine[] }>();
@@ -102,8 +118,12 @@ function editBlock(doc: XinetdDocument, block: XinetdBlock, model: XinetdService
   }
   const record = model as unknown as Record<string, unknown>;
   const fresh = [
-    ...ATTRIBUTE_KEYS.filter((key) => record[key] !== undefined && !groups.has(key)).flatMap((key) => statementsFor(key, record[key])),
-    ...Object.entries(model.extra ?? {}).filter(([name]) => !groups.has(name)).flatMap(([name, value]) => statementsOfKey(name, false, value)),
+    ...ATTRIBUTE_KEYS.filter((key) => record[key] !== undefined && !groups.has(key)).flatMap((key) =>
+      statementsFor(key, record[key]),
+    ),
+    ...Object.entries(model.extra ?? {})
+      .filter(([name]) => !groups.has(name))
+      .flatMap(([name, value]) => statementsOfKey(name, false, value)),
   ];
   if (fresh.length > 0) {
     const layout = layoutOf(lines, fresh);

@@ -33,7 +33,14 @@ function readingOf(doc: XinetdDocument, block: XinetdBlock): EntryReading {
 function intendedModel(model: XinetdServiceModel): XinetdServiceModel {
   const lines: AttributeLine[] = statementsOf(model).map((s, index) => ({
     index,
-    syntax: { indent: "", name: s.name, gap: " ", operator: s.operator, afterOperator: " ", values: s.values.map((text) => ({ text, column: 0 })) },
+    syntax: {
+      indent: "",
+      name: s.name,
+      gap: " ",
+      operator: s.operator,
+      afterOperator: " ",
+      values: s.values.map((text) => ({ text, column: 0 })),
+    },
   }));
   return modelOf(model.name, readAttributeLines(lines));
 }
@@ -43,7 +50,9 @@ function differingAttributes(intended: XinetdServiceModel, actual: XinetdService
   const want = intended as unknown as Record<string, unknown>;
   const got = actual as unknown as Record<string, unknown>;
   const keys = new Set([...Object.keys(want), ...Object.keys(got)].filter((key) => key !== "extra" && key !== "name"));
-  const fields = [...keys].filter((key) => !isDeepStrictEqual(want[key], got[key])).map((key) => attributeByKey(key as XinetdAttributeKey).name);
+  const fields = [...keys]
+    .filter((key) => !isDeepStrictEqual(want[key], got[key]))
+    .map((key) => attributeByKey(key as XinetdAttributeKey).name);
   const wantExtra = intended.extra ?? {};
   const gotExtra = actual.extra ?? {};
   for (const name of new Set([...Object.keys(wantExtra), ...Object.keys(gotExtra)])) {
@@ -57,7 +66,9 @@ function lineRange(block: XinetdBlock, doc: XinetdDocument): [number, number] {
 }
 
 function errorsOutside(doc: XinetdDocument, range: [number, number] | undefined): number {
-  return errorsOf(doc.problems).filter((p) => range === undefined || p.position === undefined || p.position.line < range[0] || p.position.line > range[1]).length;
+  return errorsOf(doc.problems).filter(
+    (p) => range === undefined || p.position === undefined || p.position.line < range[0] || p.position.line > range[1],
+  ).length;
 }
 
 /**
@@ -65,9 +76,15 @@ function errorsOutside(doc: XinetdDocument, range: [number, number] | undefined)
  * (-1 or no `before`: a new entry appended). Every other entry, include and the defaults must
  * read as before; the edited entry must read as the model's statements do.
  */
-export function guardXinetdEdit(before: XinetdDocument | undefined, editedIndex: number, after: XinetdDocument, model: XinetdServiceModel): Problem[] {
+export function guardXinetdEdit(
+  before: XinetdDocument | undefined,
+  editedIndex: number,
+  after: XinetdDocument,
+  model: XinetdServiceModel,
+): Problem[] {
   const problems: Problem[] = [];
-  const refuse = (field: string, message: string) => problems.push(problem(field, ROUND_TRIP_RULE, `${message}; refusing the change.`));
+  const refuse = (field: string, message: string) =>
+    problems.push(problem(field, ROUND_TRIP_RULE, `${message}; refusing the change.`));
   const blocks = before?.blocks ?? [];
   const intended: EntryReading[] = blocks.map((block) => readingOf(before!, block));
   const edited = { kind: "service" as const, name: model.name, discarded: false, model: intendedModel(model) };
@@ -75,28 +92,40 @@ export function guardXinetdEdit(before: XinetdDocument | undefined, editedIndex:
   intended[at] = edited;
   const actual = after.blocks.map((block) => readingOf(after, block));
   if (actual.length !== intended.length) {
-    refuse("service", `The edited file would hold ${actual.length} entries instead of ${intended.length}: a value would open, close or swallow an entry`);
+    refuse(
+      "service",
+      `The edited file would hold ${actual.length} entries instead of ${intended.length}: a value would open, close or swallow an entry`,
+    );
     return problems;
   }
   intended.forEach((want, i) => {
     const got = actual[i]!;
     const label = want.kind === "defaults" ? "`defaults`" : `\`service ${want.name}\``;
     if (got.kind !== want.kind || got.name !== want.name) {
-      refuse("service", `The edited file would hold \`${got.kind === "defaults" ? "defaults" : `service ${got.name}`}\` where ${label} was meant`);
+      refuse(
+        "service",
+        `The edited file would hold \`${got.kind === "defaults" ? "defaults" : `service ${got.name}`}\` where ${label} was meant`,
+      );
       return;
     }
-    if (got.discarded !== want.discarded) refuse("service", `xinetd would ${got.discarded ? "drop" : "read"} ${label} for its syntax`);
+    if (got.discarded !== want.discarded)
+      refuse("service", `xinetd would ${got.discarded ? "drop" : "read"} ${label} for its syntax`);
     for (const field of differingAttributes(want.model, got.model)) {
-      refuse(field, `\`${field}\` of ${label} would be read differently once the edited file is read back as xinetd reads it`);
+      refuse(
+        field,
+        `\`${field}\` of ${label} would be read differently once the edited file is read back as xinetd reads it`,
+      );
     }
   });
-  const includes = (doc: XinetdDocument | undefined) => JSON.stringify((doc?.includes ?? []).map((inc) => [inc.kind, inc.path]));
+  const includes = (doc: XinetdDocument | undefined) =>
+    JSON.stringify((doc?.includes ?? []).map((inc) => [inc.kind, inc.path]));
   if (includes(before) !== includes(after)) refuse("service", "The edited file would include other files than before");
   const editedBlock = after.blocks[at]!;
   const range = lineRange(editedBlock, after);
   const beforeBlock = editedIndex < 0 ? undefined : blocks[editedIndex];
   const beforeErrors = before === undefined ? 0 : errorsOutside(before, beforeBlock && lineRange(beforeBlock, before));
-  if (errorsOutside(after, range) > beforeErrors) refuse("service", "The edit would add a line xinetd rejects outside the edited entry");
+  if (errorsOutside(after, range) > beforeErrors)
+    refuse("service", "The edit would add a line xinetd rejects outside the edited entry");
   const attributeAt = (line: number) => after.lines[line - 1]?.attribute?.name ?? "service";
   for (const p of errorsOf(after.problems)) {
     if (p.position !== undefined && p.position.line >= range[0] && p.position.line <= range[1]) {
@@ -106,7 +135,8 @@ export function guardXinetdEdit(before: XinetdDocument | undefined, editedIndex:
   }
   // xinetd reads lines as C strings: a NUL cuts the line there, which the reading above does not model.
   for (let line = range[0]; line <= range[1]; line++) {
-    if (after.lines[line - 1]?.text.includes("\0")) refuse(attributeAt(line), `\`${attributeAt(line)}\` holds a NUL, where xinetd's reading of the line would stop`);
+    if (after.lines[line - 1]?.text.includes("\0"))
+      refuse(attributeAt(line), `\`${attributeAt(line)}\` holds a NUL, where xinetd's reading of the line would stop`);
   }
   return problems;
 }
@@ -126,7 +156,11 @@ export function renderXinetdService(model: XinetdServiceModel): string {
 }
 
 /** Returns `after` when the guard finds nothing; throws a FormatError naming every difference otherwise. */
-export function passRoundTrip(model: XinetdServiceModel, after: XinetdDocument, problems: readonly Problem[]): XinetdDocument {
+export function passRoundTrip(
+  model: XinetdServiceModel,
+  after: XinetdDocument,
+  problems: readonly Problem[],
+): XinetdDocument {
   if (problems.length > 0) throw new FormatError(`xinetd service ${model.name}`, problems);
   return after;
 }

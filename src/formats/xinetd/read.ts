@@ -111,7 +111,11 @@ export function readAttributeLines(lines: readonly AttributeLine[]): AttributeVa
     const spec = attributeByName(syntax.name);
     if (!spec) {
       const near = nearestAttributeName(syntax.name);
-      report("unknown-attribute", `\`${syntax.name}\` is not an xinetd attribute; xinetd ignores it.${near ? ` Did you mean \`${near}\`?` : ""}`, "warning");
+      report(
+        "unknown-attribute",
+        `\`${syntax.name}\` is not an xinetd attribute; xinetd ignores it.${near ? ` Did you mean \`${near}\`?` : ""}`,
+        "warning",
+      );
       const name = syntax.name.toLowerCase();
       let fold = extraFolds.get(name);
       if (fold === undefined) extraFolds.set(name, (fold = {}));
@@ -120,15 +124,25 @@ export function readAttributeLines(lines: readonly AttributeLine[]): AttributeVa
     }
     if (spec.count !== "modifiable") {
       if (known.has(spec.key)) {
-        report("duplicate-attribute", `\`${syntax.name}\` is already set above; xinetd keeps the first value and ignores this line.`, "warning");
+        report(
+          "duplicate-attribute",
+          `\`${syntax.name}\` is already set above; xinetd keeps the first value and ignores this line.`,
+          "warning",
+        );
         continue;
       }
       if (syntax.operator !== "=") {
-        report("operator-not-allowed", `\`${syntax.name}\` takes only \`=\`; xinetd ignores this \`${syntax.operator}\` line.`);
+        report(
+          "operator-not-allowed",
+          `\`${syntax.name}\` takes only \`=\`; xinetd ignores this \`${syntax.operator}\` line.`,
+        );
         continue;
       }
       if (typeof spec.count === "number" && tokens.length !== spec.count) {
-        report("value-count", `\`${syntax.name}\` takes exactly ${spec.count} value${spec.count > 1 ? "s" : ""}, not ${tokens.length}; xinetd ignores this line.`);
+        report(
+          "value-count",
+          `\`${syntax.name}\` takes exactly ${spec.count} value${spec.count > 1 ? "s" : ""}, not ${tokens.length}; xinetd ignores this line.`,
+        );
         continue;
       }
       const parsed = VALUE_CODECS[spec.key].parse(tokens, syntax.name);
@@ -137,7 +151,10 @@ export function readAttributeLines(lines: readonly AttributeLine[]): AttributeVa
       continue;
     }
     if (!spec.operators.includes(syntax.operator)) {
-      report("operator-not-allowed", `\`${syntax.name}\` does not take \`${syntax.operator}\`; xinetd disables the service.`);
+      report(
+        "operator-not-allowed",
+        `\`${syntax.name}\` does not take \`${syntax.operator}\`; xinetd disables the service.`,
+      );
       continue;
     }
     const parsed = VALUE_CODECS[spec.key].parse(tokens, syntax.name);
@@ -193,10 +210,17 @@ export function readXinetdService(doc: XinetdDocument, serviceName?: string): Xi
   const block = findServiceBlock(doc, serviceName);
   if (!block) {
     const what = serviceName === undefined ? "a service entry" : `\`service ${serviceName}\``;
-    return { model: { name: serviceName ?? "" }, problems: [problem("service", "service-not-found", `The file has no ${what}.`)] };
+    return {
+      model: { name: serviceName ?? "" },
+      problems: [problem("service", "service-not-found", `The file has no ${what}.`)],
+    };
   }
   const [first, last] = lineRangeOf(doc, block);
-  return readingOf(doc, block, doc.problems.filter((p) => p.position && p.position.line >= first && p.position.line <= last));
+  return readingOf(
+    doc,
+    block,
+    doc.problems.filter((p) => p.position && p.position.line >= first && p.position.line <= last),
+  );
 }
 
 /**
@@ -220,8 +244,15 @@ export function readXinetdServiceBlocks(doc: XinetdDocument): Array<XinetdServic
   return doc.blocks.map((block) => {
     if (block.kind !== "service") return undefined;
     const [first, last] = lineRangeOf(doc, block);
-    const located = byLine.slice(firstAtOrAfter(first), firstAtOrAfter(last + 1)).map((p) => p.index).sort((a, b) => a - b);
-    return readingOf(doc, block, located.map((index) => doc.problems[index]!));
+    const located = byLine
+      .slice(firstAtOrAfter(first), firstAtOrAfter(last + 1))
+      .map((p) => p.index)
+      .sort((a, b) => a - b);
+    return readingOf(
+      doc,
+      block,
+      located.map((index) => doc.problems[index]!),
+    );
   });
 }
 

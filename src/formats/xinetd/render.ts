@@ -27,7 +27,9 @@ export function statementsFor(key: XinetdAttributeKey, value: unknown): Attribut
 /** Every statement of a model, in canonical order, `extra` last. */
 export function statementsOf(model: XinetdServiceModel): AttributeStatement[] {
   const record = model as unknown as Record<string, unknown>;
-  const statements = ATTRIBUTE_KEYS.flatMap((key) => (record[key] === undefined ? [] : statementsFor(key, record[key])));
+  const statements = ATTRIBUTE_KEYS.flatMap((key) =>
+    record[key] === undefined ? [] : statementsFor(key, record[key]),
+  );
   for (const [name, value] of Object.entries(model.extra ?? {})) statements.push(...listStatements(name, value));
   return statements;
 }

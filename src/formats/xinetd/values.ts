@@ -1,7 +1,12 @@
 /** Per-attribute value codecs: xinetd's value rules (tokens → typed value) and their inverse. */
 import {
-  LOG_ON_FAILURE_VALUES, LOG_ON_SUCCESS_VALUES, SERVICE_FLAGS, SERVICE_TYPES, SOCKET_TYPES,
-  SYSLOG_FACILITIES, SYSLOG_LEVELS,
+  LOG_ON_FAILURE_VALUES,
+  LOG_ON_SUCCESS_VALUES,
+  SERVICE_FLAGS,
+  SERVICE_TYPES,
+  SOCKET_TYPES,
+  SYSLOG_FACILITIES,
+  SYSLOG_LEVELS,
 } from "./attributes";
 import type { XinetdAttributeKey } from "./model";
 
@@ -45,7 +50,9 @@ function oneOf(allowed: readonly string[]): ValueCodec {
   return {
     parse: (t, name) => {
       const v = pick(allowed, t[0] ?? "");
-      return v === undefined ? fail("enum", `\`${name}\` must be one of ${allowed.join(", ")}, not \`${t[0]}\`.`) : ok(v);
+      return v === undefined
+        ? fail("enum", `\`${name}\` must be one of ${allowed.join(", ")}, not \`${t[0]}\`.`)
+        : ok(v);
     },
     format: tokenString,
   };
@@ -77,7 +84,8 @@ function integerOrWords(words: readonly string[], min: number): ValueCodec {
       const word = pick(words, t[0] ?? "");
       if (word !== undefined) return ok(word);
       const n = integerOf(t[0]);
-      if (n === undefined) return fail("invalid-value", `\`${name}\` must be an integer or ${words.join(" or ")}, not \`${t[0]}\`.`);
+      if (n === undefined)
+        return fail("invalid-value", `\`${name}\` must be an integer or ${words.join(" or ")}, not \`${t[0]}\`.`);
       if (n < min) return fail("range", `\`${name}\` must be at least ${min}, not ${n}.`);
       return ok(n);
     },
@@ -105,7 +113,12 @@ const resourceLimit: ValueCodec = {
   parse: (t, name) => {
     if (pick(["UNLIMITED"], t[0] ?? "")) return ok("UNLIMITED");
     const v = limitOf(t[0] ?? "");
-    return v === undefined ? fail("invalid-value", `\`${name}\` must be a byte count with an optional K or M suffix, or UNLIMITED, not \`${t[0]}\`.`) : ok(v);
+    return v === undefined
+      ? fail(
+          "invalid-value",
+          `\`${name}\` must be a byte count with an optional K or M suffix, or UNLIMITED, not \`${t[0]}\`.`,
+        )
+      : ok(v);
   },
   format: tokenString,
 };
@@ -114,7 +127,9 @@ const cpuLimit: ValueCodec = {
   parse: (t, name) => {
     if (pick(["UNLIMITED"], t[0] ?? "")) return ok("UNLIMITED");
     const n = unsignedOf(t[0]);
-    return n === undefined ? fail("invalid-value", `\`${name}\` must be a number of seconds or UNLIMITED, not \`${t[0]}\`.`) : ok(n);
+    return n === undefined
+      ? fail("invalid-value", `\`${name}\` must be a number of seconds or UNLIMITED, not \`${t[0]}\`.`)
+      : ok(n);
   },
   format: tokenString,
 };
@@ -124,7 +139,10 @@ const cps: ValueCodec = {
     const rate = unsignedOf(t[0]);
     const wait = unsignedOf(t[1]);
     return rate === undefined || wait === undefined
-      ? fail("invalid-value", `\`${name}\` must be two unsigned integers (connections per second, seconds to wait), not \`${t.join(" ")}\`.`)
+      ? fail(
+          "invalid-value",
+          `\`${name}\` must be two unsigned integers (connections per second, seconds to wait), not \`${t.join(" ")}\`.`,
+        )
       : ok([rate, wait]);
   },
   format: (value) => (value as number[]).map(String),
@@ -168,7 +186,8 @@ const rpcVersion: ValueCodec = {
 const redirect: ValueCodec = {
   parse: (t, name) => {
     const port = integerOf(t[1]);
-    if (port === undefined) return fail("invalid-value", `\`${name}\` must be a host and a port number, not \`${t.join(" ")}\`.`);
+    if (port === undefined)
+      return fail("invalid-value", `\`${name}\` must be a host and a port number, not \`${t.join(" ")}\`.`);
     if (port <= 0 || port > 65535) return fail("range", `\`${name}\` port must be between 1 and 65535, not ${port}.`);
     return ok({ host: t[0], port });
   },
@@ -194,7 +213,8 @@ function enumList(allowed: readonly string[], emptyAllowed: boolean): ValueCodec
       const values: string[] = [];
       for (const token of t) {
         const v = pick(allowed, token);
-        if (v === undefined) return fail("enum", `\`${name}\` values must be among ${allowed.join(", ")}; \`${token}\` is not.`);
+        if (v === undefined)
+          return fail("enum", `\`${name}\` values must be among ${allowed.join(", ")}; \`${token}\` is not.`);
         values.push(v);
       }
       return ok(values);
@@ -224,18 +244,23 @@ const logType: ValueCodec = {
   parse: (t, name) => {
     const kind = pick(["SYSLOG", "FILE"], t[0] ?? "");
     if (kind === "SYSLOG") {
-      if (t.length < 2 || t.length > 3) return fail("invalid-value", `\`${name} = SYSLOG\` takes a facility and an optional level.`);
+      if (t.length < 2 || t.length > 3)
+        return fail("invalid-value", `\`${name} = SYSLOG\` takes a facility and an optional level.`);
       const facility = pick(SYSLOG_FACILITIES, t[1]!);
-      if (facility === undefined) return fail("enum", `\`${name}\` facility must be one of ${SYSLOG_FACILITIES.join(", ")}, not \`${t[1]}\`.`);
+      if (facility === undefined)
+        return fail("enum", `\`${name}\` facility must be one of ${SYSLOG_FACILITIES.join(", ")}, not \`${t[1]}\`.`);
       if (t.length === 2) return ok({ kind, facility });
       const level = pick(SYSLOG_LEVELS, t[2]!);
-      if (level === undefined) return fail("enum", `\`${name}\` level must be one of ${SYSLOG_LEVELS.join(", ")}, not \`${t[2]}\`.`);
+      if (level === undefined)
+        return fail("enum", `\`${name}\` level must be one of ${SYSLOG_LEVELS.join(", ")}, not \`${t[2]}\`.`);
       return ok({ kind, facility, level });
     }
     if (kind === "FILE") {
-      if (t.length < 2 || t.length > 4) return fail("invalid-value", `\`${name} = FILE\` takes a path and optional soft and hard limits.`);
+      if (t.length < 2 || t.length > 4)
+        return fail("invalid-value", `\`${name} = FILE\` takes a path and optional soft and hard limits.`);
       const limits = t.slice(2).map(limitOf);
-      if (limits.some((l) => l === undefined)) return fail("invalid-value", `\`${name}\` limits must be byte counts with an optional K or M suffix.`);
+      if (limits.some((l) => l === undefined))
+        return fail("invalid-value", `\`${name}\` limits must be byte counts with an optional K or M suffix.`);
       if (limits.length === 2 && limitBytes(limits[1]!) < limitBytes(limits[0]!)) {
         return fail("range", `\`${name}\` hard limit must not be less than the soft limit.`);
       }
@@ -247,7 +272,14 @@ const logType: ValueCodec = {
     return fail("enum", `\`${name}\` must start with SYSLOG or FILE, not \`${t[0] ?? ""}\`.`);
   },
   format: (value) => {
-    const v = value as { kind: string; facility?: string; level?: string; path?: string; softLimit?: string; hardLimit?: string };
+    const v = value as {
+      kind: string;
+      facility?: string;
+      level?: string;
+      path?: string;
+      softLimit?: string;
+      hardLimit?: string;
+    };
     const rest = v.kind === "SYSLOG" ? [v.facility, v.level] : [v.path, v.softLimit, v.hardLimit];
     return [v.kind, ...rest.filter((x): x is string => x !== undefined)];
   },
@@ -257,7 +289,9 @@ const logType: ValueCodec = {
 const addresses: ValueCodec = {
   parse: (t, name) => {
     const bad = t.find((a) => a.includes(",") && !a.includes("{"));
-    return bad === undefined ? ok([...t]) : fail("invalid-value", `\`${name}\` address \`${bad}\` has a comma; separate addresses with blanks.`);
+    return bad === undefined
+      ? ok([...t])
+      : fail("invalid-value", `\`${name}\` address \`${bad}\` has a comma; separate addresses with blanks.`);
   },
   format: (value) => [...(value as string[])],
 };
@@ -265,7 +299,9 @@ const addresses: ValueCodec = {
 const envItems: ValueCodec = {
   parse: (t, name) => {
     const bad = t.find((e) => !e.includes("="));
-    return bad === undefined ? ok([...t]) : fail("env-without-equals", `\`${name}\` entries must be NAME=VALUE; \`${bad}\` has no \`=\`.`);
+    return bad === undefined
+      ? ok([...t])
+      : fail("env-without-equals", `\`${name}\` entries must be NAME=VALUE; \`${bad}\` has no \`=\`.`);
   },
   format: (value) => [...(value as string[])],
 };

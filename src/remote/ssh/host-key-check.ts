@@ -5,11 +5,22 @@
 import { readFile } from "node:fs/promises";
 
 import { RemoteError } from "../errors";
-import { entryNamesHost, judgeHostKey, knownHostsName, knownKeyTypes, parseKnownHosts, type KnownHostEntry } from "./known-hosts";
+import {
+  entryNamesHost,
+  judgeHostKey,
+  knownHostsName,
+  knownKeyTypes,
+  parseKnownHosts,
+  type KnownHostEntry,
+} from "./known-hosts";
 import { fingerprintOf, hostKeyAlgorithmsFor, type ResolvedConnection } from "./target";
 
 export type HostKeyDecision =
-  | { accepted: true; /** The known_hosts line of a key trusted on first use now. */ acceptedOnFirstUse?: string; /** A warning to emit. */ warning?: string }
+  | {
+      accepted: true;
+      /** The known_hosts line of a key trusted on first use now. */ acceptedOnFirstUse?: string;
+      /** A warning to emit. */ warning?: string;
+    }
   | { accepted: false; error: RemoteError };
 
 export interface HostKeyCheck {
@@ -23,7 +34,10 @@ export interface HostKeyCheck {
 /** Reads what the target's key is checked against (the known_hosts files, once per dial) and returns the check. */
 export async function hostKeyCheckFor(target: ResolvedConnection): Promise<HostKeyCheck> {
   const trust = target.trust;
-  const refuse = (code: "host-key-mismatch" | "host-key-unknown" | "host-key-revoked", summary: string): HostKeyDecision => ({
+  const refuse = (
+    code: "host-key-mismatch" | "host-key-unknown" | "host-key-revoked",
+    summary: string,
+  ): HostKeyDecision => ({
     accepted: false,
     error: new RemoteError({ code, host: target.label, command: "connect", summary, secrets: target.secrets }),
   });
@@ -42,7 +56,10 @@ export async function hostKeyCheckFor(target: ResolvedConnection): Promise<HostK
       decide: (key) =>
         key.equals(trust.key.blob)
           ? { accepted: true }
-          : refuse("host-key-mismatch", `host key mismatch: expected ${trust.key.fingerprint} (\`${target.fieldPrefix}hostKey\`), the server presented ${fingerprintOf(key)}; ${SUSPICION}`),
+          : refuse(
+              "host-key-mismatch",
+              `host key mismatch: expected ${trust.key.fingerprint} (\`${target.fieldPrefix}hostKey\`), the server presented ${fingerprintOf(key)}; ${SUSPICION}`,
+            ),
     };
   }
   if (trust.policy === "off") {
@@ -58,7 +75,9 @@ export async function hostKeyCheckFor(target: ResolvedConnection): Promise<HostK
   if (trust.accepted) entries.push(trust.accepted.entry);
   const types = knownKeyTypes(entries, target.host, target.port);
   const name = knownHostsName(target.host, target.port);
-  const expected = entries.filter((entry) => entry.marker === undefined && entryNamesHost(entry, target.host, target.port));
+  const expected = entries.filter(
+    (entry) => entry.marker === undefined && entryNamesHost(entry, target.host, target.port),
+  );
   return {
     ...(types.length > 0 && {
       algorithms: types.flatMap(hostKeyAlgorithmsFor),
@@ -70,7 +89,10 @@ export async function hostKeyCheckFor(target: ResolvedConnection): Promise<HostK
         case "known":
           return { accepted: true };
         case "revoked":
-          return refuse("host-key-revoked", `host key revoked: the server presented ${fingerprintOf(key)}, marked @revoked at ${verdict.entry.source}; refusing to connect`);
+          return refuse(
+            "host-key-revoked",
+            `host key revoked: the server presented ${fingerprintOf(key)}, marked @revoked at ${verdict.entry.source}; refusing to connect`,
+          );
         case "changed":
           return refuse(
             "host-key-mismatch",
@@ -79,7 +101,10 @@ export async function hostKeyCheckFor(target: ResolvedConnection): Promise<HostK
           );
         case "unknown":
           if (trust.policy === "accept-new") return { accepted: true, acceptedOnFirstUse: `${name} ${keyLineOf(key)}` };
-          return refuse("host-key-unknown", unknownHostSummary(target, trust.knownHostsFiles, key, verdict.certificateAuthorities));
+          return refuse(
+            "host-key-unknown",
+            unknownHostSummary(target, trust.knownHostsFiles, key, verdict.certificateAuthorities),
+          );
       }
     },
   };
@@ -87,7 +112,12 @@ export async function hostKeyCheckFor(target: ResolvedConnection): Promise<HostK
 
 const SUSPICION = "refusing to connect (the host was reinstalled, or someone is in the middle)";
 
-function unknownHostSummary(target: ResolvedConnection, files: readonly string[], key: Buffer, authorities: readonly KnownHostEntry[]): string {
+function unknownHostSummary(
+  target: ResolvedConnection,
+  files: readonly string[],
+  key: Buffer,
+  authorities: readonly KnownHostEntry[],
+): string {
   const line = keyLineOf(key);
   const type = line.split(" ")[0]!.replace(/^ssh-|-.*$/g, "");
   const scan = target.port === 22 ? `ssh-keyscan ${target.host}` : `ssh-keyscan -p ${target.port} ${target.host}`;
@@ -95,7 +125,9 @@ function unknownHostSummary(target: ResolvedConnection, files: readonly string[]
   return [
     `host key unknown: ${knownHostsName(target.host, target.port)} is in none of the known_hosts files (${files.join(", ") || "none given"}); the server presented ${line} (${fingerprintOf(key)}).`,
     ...(authorities.length > 0
-      ? [`${authorities.map((entry) => entry.source).join(", ")} trust a certificate authority for this host: host certificates are not supported.`]
+      ? [
+          `${authorities.map((entry) => entry.source).join(", ")} trust a certificate authority for this host: host certificates are not supported.`,
+        ]
       : []),
     `If that is the host's key (compare \`ssh-keygen -lf /etc/ssh/ssh_host_${type}_key.pub\` run on the host), add it to a known_hosts file (\`${scan} >> ~/.ssh/known_hosts\`, or the line "${knownHostsName(target.host, target.port)} ${line}"), ` +
       `or set ${field("hostKey")} to "${line}", or set ${field("hostKeyChecking")} to "accept-new" to trust the key on first use.`,

@@ -5,7 +5,14 @@ import { SshCommandRunner } from "./runner";
 import { resolveConnection } from "./target";
 
 export { ConnectionPool, HOST_KEY_UNCHECKED_WARNING, type HostStats, type PoolOptions } from "./pool";
-export { entryNamesHost, judgeHostKey, knownHostsName, parseKnownHosts, type HostKeyVerdict, type KnownHostEntry } from "./known-hosts";
+export {
+  entryNamesHost,
+  judgeHostKey,
+  knownHostsName,
+  parseKnownHosts,
+  type HostKeyVerdict,
+  type KnownHostEntry,
+} from "./known-hosts";
 export { remoteCommandLine } from "./runner";
 export {
   DEFAULT_DIAL_ERROR_LIMIT,
@@ -26,7 +33,11 @@ export const defaultPool = new ConnectionPool();
  * `invalid-connection-args` at once.
  */
 export function openHost(target: HostTarget, pool: ConnectionPool = defaultPool): CommandRunner {
-  return new SshCommandRunner(pool, resolveConnection(target.connection, target.acceptedHostKeys), target.sudo ?? false);
+  return new SshCommandRunner(
+    pool,
+    resolveConnection(target.connection, target.acceptedHostKeys),
+    target.sudo ?? false,
+  );
 }
 
 /**

@@ -72,7 +72,11 @@ function hashedNameMatches(field: string, name: string): boolean {
 
 /** OpenSSH's `match_pattern`: `*` any run, `?` one character, case-insensitive. */
 function globMatches(pattern: string, name: string): boolean {
-  const source = pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const source = pattern
+    .toLowerCase()
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${source}$`, "s").test(name);
 }
 
@@ -87,7 +91,12 @@ export type HostKeyVerdict =
   | { kind: "unknown"; certificateAuthorities: KnownHostEntry[] };
 
 /** OpenSSH's verdict on `key` (a key blob) presented by `host:port`, given every entry of every file. */
-export function judgeHostKey(entries: readonly KnownHostEntry[], host: string, port: number, key: Buffer): HostKeyVerdict {
+export function judgeHostKey(
+  entries: readonly KnownHostEntry[],
+  host: string,
+  port: number,
+  key: Buffer,
+): HostKeyVerdict {
   const naming = entries.filter((entry) => entryNamesHost(entry, host, port));
   const revoked = naming.find((entry) => entry.marker === "revoked" && entry.key.blob.equals(key));
   if (revoked) return { kind: "revoked", entry: revoked };

@@ -96,7 +96,14 @@ export class ConnectionPool {
   stats(label: string): HostStats {
     let stats = this.statsByLabel.get(label);
     if (!stats) {
-      stats = { dials: 0, channels: 0, refusedChannels: 0, activeChannels: 0, maxConcurrentChannels: 0, openConnections: 0 };
+      stats = {
+        dials: 0,
+        channels: 0,
+        refusedChannels: 0,
+        activeChannels: 0,
+        maxConcurrentChannels: 0,
+        openConnections: 0,
+      };
       this.statsByLabel.set(label, stats);
     }
     return stats;
@@ -229,7 +236,10 @@ export class ConnectionPool {
           reject(error);
         };
         const timer = hasDialTimeout(target)
-          ? setTimeout(() => fail(new Error(`no SSH session within ${target.perDialTimeoutMs / 1000} s`)), target.perDialTimeoutMs)
+          ? setTimeout(
+              () => fail(new Error(`no SSH session within ${target.perDialTimeoutMs / 1000} s`)),
+              target.perDialTimeoutMs,
+            )
           : undefined;
 
         client.once("ready", () => {
@@ -237,13 +247,17 @@ export class ConnectionPool {
           finished = true;
           clearTimeout(timer);
           client.removeAllListeners();
-          if (decision?.accepted && decision.acceptedOnFirstUse) this.acceptedOnFirstUse.set(target.key, decision.acceptedOnFirstUse);
+          if (decision?.accepted && decision.acceptedOnFirstUse)
+            this.acceptedOnFirstUse.set(target.key, decision.acceptedOnFirstUse);
           if (decision?.accepted && decision.warning) this.warn(decision.warning);
-          resolve(new PooledConnection(this, target, client, socket instanceof net.Socket ? socket : undefined, bastion));
+          resolve(
+            new PooledConnection(this, target, client, socket instanceof net.Socket ? socket : undefined, bastion),
+          );
         });
         client.on("error", (error: Error & { level?: string }) => {
           if (decision && !decision.accepted) fail(decision.error);
-          else if (!decision && hostKeyCheck.noKnownType && NO_MATCHING_HOST_KEY.test(error.message)) fail(hostKeyCheck.noKnownType());
+          else if (!decision && hostKeyCheck.noKnownType && NO_MATCHING_HOST_KEY.test(error.message))
+            fail(hostKeyCheck.noKnownType());
           else fail(classifyDialError(target, error));
         });
         client.on("close", () => fail(new Error("the server closed the connection before the session was ready")));
@@ -360,7 +374,8 @@ export class PooledConnection {
     return new Promise((resolve, reject) => {
       this.client.forwardOut("127.0.0.1", 0, host, port, (error, stream) => {
         this.countChannel(error ? "refused" : "opened");
-        if (error) reject(new Error(`${this.target.label} could not open a tunnel to ${host}:${port}: ${error.message}`));
+        if (error)
+          reject(new Error(`${this.target.label} could not open a tunnel to ${host}:${port}: ${error.message}`));
         else resolve(stream);
       });
     });

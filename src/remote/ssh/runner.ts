@@ -99,8 +99,14 @@ export class SshCommandRunner implements CommandRunner {
     const done = closed.then(() => {
       clearTimeout(timer);
       lease.release();
-      const result: RunResult = { stdout: "", stderr: keptStderr.toString("utf8"), exitCode: exit.code, signal: exit.signal };
-      if (timedOut) throw this.error("timeout", script, `command timed out after ${timeoutMs} ms`, result, this.target.secrets);
+      const result: RunResult = {
+        stdout: "",
+        stderr: keptStderr.toString("utf8"),
+        exitCode: exit.code,
+        signal: exit.signal,
+      };
+      if (timedOut)
+        throw this.error("timeout", script, `command timed out after ${timeoutMs} ms`, result, this.target.secrets);
       const failure = this.transportFailure(lease, script, result, this.target.secrets);
       if (failure) throw failure;
       return result;
@@ -133,11 +139,25 @@ export class SshCommandRunner implements CommandRunner {
         return channel;
       } catch (error) {
         if (lease.connection.closed) {
-          throw this.error("connection-lost", script, "the connection broke before the command started", undefined, this.target.secrets, error);
+          throw this.error(
+            "connection-lost",
+            script,
+            "the connection broke before the command started",
+            undefined,
+            this.target.secrets,
+            error,
+          );
         }
         lease.connection.countChannel("refused");
         if (attempt >= CHANNEL_OPEN_ATTEMPTS) {
-          throw this.error("channel-failed", script, `the server refused a channel ${attempt} times: ${(error as Error).message}`, undefined, this.target.secrets, error);
+          throw this.error(
+            "channel-failed",
+            script,
+            `the server refused a channel ${attempt} times: ${(error as Error).message}`,
+            undefined,
+            this.target.secrets,
+            error,
+          );
         }
         await sleep(CHANNEL_RETRY_BASE_MS * 2 ** (attempt - 1));
       }
@@ -145,7 +165,12 @@ export class SshCommandRunner implements CommandRunner {
   }
 
   /** The error a finished channel stands for, if any: a broken connection, or sudo wanting a password. */
-  private transportFailure(lease: Lease, script: string, result: RunResult, secrets: readonly Secret[]): RemoteError | undefined {
+  private transportFailure(
+    lease: Lease,
+    script: string,
+    result: RunResult,
+    secrets: readonly Secret[],
+  ): RemoteError | undefined {
     if (result.exitCode === null && result.signal === null && lease.connection.closed) {
       return this.error("connection-lost", script, "the connection broke while the command ran", result, secrets);
     }

@@ -4,8 +4,14 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 import {
-  agentSocketPathOf, connectionValueProblems, DEFAULT_HOST_KEY_CHECKING, DEFAULT_PER_DIAL_TIMEOUT, DEFAULT_PORT, DEFAULT_USER,
-  HOST_KEY_CHECKING_VALUES, maxDialAttempts,
+  agentSocketPathOf,
+  connectionValueProblems,
+  DEFAULT_HOST_KEY_CHECKING,
+  DEFAULT_PER_DIAL_TIMEOUT,
+  DEFAULT_PORT,
+  DEFAULT_USER,
+  HOST_KEY_CHECKING_VALUES,
+  maxDialAttempts,
 } from "../connection-rules";
 import { RemoteError, type Secret } from "../errors";
 import type { ConnectionArgs } from "../transport";
@@ -74,19 +80,29 @@ export function resolveConnection(
   const port = args.port ?? DEFAULT_PORT;
   const user = args.user ?? DEFAULT_USER;
   const label = `${user}@${args.host}:${port}`;
-  const proxy = "proxy" in args && args.proxy ? resolveConnection(args.proxy, { host: acceptedHostKeys.proxy }, "proxy.") : undefined;
+  const proxy =
+    "proxy" in args && args.proxy
+      ? resolveConnection(args.proxy, { host: acceptedHostKeys.proxy }, "proxy.")
+      : undefined;
   const secrets = [args.password, args.privateKey, args.privateKeyPassword, ...(proxy?.secrets ?? [])];
   const invalid = (summary: string) =>
     new RemoteError({ code: "invalid-connection-args", host: label, command: "connect", summary, secrets });
 
   if (!args.host) throw invalid("host is empty");
   const [problem] = connectionValueProblems(args);
-  if (problem) throw invalid(`\`${fieldPrefix}${problem.field}\` ${problem.requirement}, got ${JSON.stringify(args[problem.field])}`);
+  if (problem)
+    throw invalid(
+      `\`${fieldPrefix}${problem.field}\` ${problem.requirement}, got ${JSON.stringify(args[problem.field])}`,
+    );
   const agentSocketPath = agentSocketPathOf(args.agentSocketPath);
   if (args.password === undefined && args.privateKey === undefined && agentSocketPath === undefined) {
-    throw invalid("no credentials: give a privateKey, a password or an agentSocketPath (or run with SSH_AUTH_SOCK set)");
+    throw invalid(
+      "no credentials: give a privateKey, a password or an agentSocketPath (or run with SSH_AUTH_SOCK set)",
+    );
   }
-  const trust = resolveTrust(args, port, acceptedHostKeys.host, (field, rule) => invalid(`\`${fieldPrefix}${field}\` ${rule}`));
+  const trust = resolveTrust(args, port, acceptedHostKeys.host, (field, rule) =>
+    invalid(`\`${fieldPrefix}${field}\` ${rule}`),
+  );
   const credentials = credentialsDigest({ ...args, agentSocketPath });
 
   return {
@@ -133,7 +149,8 @@ function resolveTrust(
   let accepted: { line: string; entry: KnownHostEntry } | undefined;
   if (acceptedLine !== undefined) {
     const [entry] = parseKnownHosts(acceptedLine, "the resource's state (`acceptedHostKeys`)");
-    if (!entry || entry.marker) throw invalid("acceptedHostKeys", `(in the resource's state) is not a known_hosts line: ${acceptedLine}`);
+    if (!entry || entry.marker)
+      throw invalid("acceptedHostKeys", `(in the resource's state) is not a known_hosts line: ${acceptedLine}`);
     // A key accepted for another host or port (the connection changed since) says nothing about this one.
     if (entryNamesHost(entry, args.host, port)) accepted = { line: acceptedLine, entry };
   }
@@ -156,8 +173,12 @@ function trustIdentity(trust: HostKeyTrust): unknown {
 const DIGEST_KEY = randomBytes(32);
 
 /** A short digest of what authenticates a connection; never shown, only compared. */
-function credentialsDigest(args: Pick<ConnectionArgs, "password" | "privateKey" | "privateKeyPassword" | "agentSocketPath">): string {
-  const parts = [args.password, args.privateKey, args.privateKeyPassword, args.agentSocketPath].map((part) => part ?? null);
+function credentialsDigest(
+  args: Pick<ConnectionArgs, "password" | "privateKey" | "privateKeyPassword" | "agentSocketPath">,
+): string {
+  const parts = [args.password, args.privateKey, args.privateKeyPassword, args.agentSocketPath].map(
+    (part) => part ?? null,
+  );
   return createHmac("sha256", DIGEST_KEY).update(JSON.stringify(parts)).digest("hex").slice(0, 32);
 }
 

@@ -7,9 +7,16 @@ const blanks = fc.constantFrom("", " ", "  ", "\t");
 const eol = fc.constantFrom("\n", "\r\n");
 
 const line = fc.oneof(
-  fc.tuple(blanks, fc.constantFrom("path", "read only", "Comment", "max connections", "read_only", "uid"), blanks, blanks, word, eol).map(
-    ([a, k, b, c, v, e]) => `${a}${k}${b}=${c}${v}${e}`,
-  ),
+  fc
+    .tuple(
+      blanks,
+      fc.constantFrom("path", "read only", "Comment", "max connections", "read_only", "uid"),
+      blanks,
+      blanks,
+      word,
+      eol,
+    )
+    .map(([a, k, b, c, v, e]) => `${a}${k}${b}=${c}${v}${e}`),
   fc.tuple(blanks, word, eol).map(([a, n, e]) => `${a}[${n}]${e}`),
   fc.tuple(blanks, fc.constantFrom("#", ";"), word, eol).map(([a, c, w, e]) => `${a}${c} ${w}${e}`),
   fc.tuple(blanks, eol).map(([a, e]) => `${a}${e}`),
@@ -19,12 +26,10 @@ const line = fc.oneof(
 );
 
 /** Text that looks like an rsyncd.conf, with the usual oddities mixed in; maybe no final newline. */
-export const plausibleFile = fc
-  .tuple(fc.array(line, { maxLength: 25 }), fc.boolean())
-  .map(([lines, trim]) => {
-    const text = lines.join("");
-    return trim ? text.replace(/\r?\n$/, "") : text;
-  });
+export const plausibleFile = fc.tuple(fc.array(line, { maxLength: 25 }), fc.boolean()).map(([lines, trim]) => {
+  const text = lines.join("");
+  return trim ? text.replace(/\r?\n$/, "") : text;
+});
 
 /** Models whose values rsync would read back unchanged. */
 export const validModuleModel: fc.Arbitrary<RsyncModuleModel> = fc.record(
@@ -39,7 +44,11 @@ export const validModuleModel: fc.Arbitrary<RsyncModuleModel> = fc.record(
     hostsAllow: fc.array(word, { minLength: 1, maxLength: 3 }),
     refuseOptions: fc.array(word, { minLength: 1, maxLength: 3 }),
     uid: word,
-    extra: fc.dictionary(fc.constantFrom("read_only", "munge symlinks", "x-custom"), word.map((w) => `v-${w}`), { maxKeys: 2 }),
+    extra: fc.dictionary(
+      fc.constantFrom("read_only", "munge symlinks", "x-custom"),
+      word.map((w) => `v-${w}`),
+      { maxKeys: 2 },
+    ),
   },
   { requiredKeys: ["name"] },
 );

@@ -53,7 +53,12 @@ const moduleCases: Array<[string, RsyncModuleModel, string, string]> = [
   ["missing path", { name: "backup" }, "path", "missing-path"],
   ["wrong list type", { ...ok, hostsDeny: "10.0.0.1" as unknown as string[] }, "hosts deny", "type"],
   // A trailing `\` joins the next line: the issue's attack and its variants.
-  ["list item ending in \\ (issue 8)", { ...ok, dontCompress: ["*.gz\\"], hostsAllow: ["192.0.2.1"] }, "dont compress", "value-continuation"],
+  [
+    "list item ending in \\ (issue 8)",
+    { ...ok, dontCompress: ["*.gz\\"], hostsAllow: ["192.0.2.1"] },
+    "dont compress",
+    "value-continuation",
+  ],
   ["user ending in \\", { ...ok, authUsers: ["alice\\"], secretsFile: "/etc/s" }, "auth users", "value-continuation"],
   ["list item that is \\", { ...ok, refuseOptions: ["\\", "delete"] }, "refuse options", "value-continuation"],
   ["value that is \\", { ...ok, comment: "\\" }, "comment", "value-continuation"],
@@ -77,7 +82,12 @@ const moduleCases: Array<[string, RsyncModuleModel, string, string]> = [
   ["CR in a value", { ...ok, comment: "a\rb" }, "comment", "value-newline"],
   // rsync's listing line must fit in 5120 bytes, or `rsync host::` fails for every module.
   ["comment over 4096 bytes", { ...ok, comment: "x".repeat(4097) }, "comment", "value-too-long"],
-  ["comment over 4096 bytes in extra", { ...ok, extra: { comment: "\u00e9".repeat(2049) } }, "comment", "value-too-long"],
+  [
+    "comment over 4096 bytes in extra",
+    { ...ok, extra: { comment: "\u00e9".repeat(2049) } },
+    "comment",
+    "value-too-long",
+  ],
   ["module name starting with #", { ...ok, name: "#backup" }, "module name", "module-name-hash"],
   ["module name over 1000 bytes", { ...ok, name: "m".repeat(1001) }, "module name", "module-name-too-long"],
 ];
@@ -96,7 +106,12 @@ test("validateRsyncModule: each bad input names its field and rule", async (t) =
 
 test("look-alikes rsync reads as written are not refused", () => {
   const problems = validateRsyncModule({
-    ...ok, comment: "a\\b #c ;d [e] f=g", dontCompress: ["*.g\\z", "[x]"], refuseOptions: ["#delete", ";x"], exclude: "\\x \\y", uid: "\u0443ser",
+    ...ok,
+    comment: "a\\b #c ;d [e] f=g",
+    dontCompress: ["*.g\\z", "[x]"],
+    refuseOptions: ["#delete", ";x"],
+    exclude: "\\x \\y",
+    uid: "\u0443ser",
     preXferExec: "/bin/echo\tTAB inside",
   });
   assert.deepEqual(problems, []);
@@ -112,7 +127,7 @@ test("hints for near misses", () => {
 const globalCases: Array<[string, RsyncdGlobalModel, string, string]> = [
   ["bad port", { port: 87.3 }, "port", "bad-integer"],
   ["bad proxy protocol", { extra: { "proxy protocol": "on" } }, "proxy protocol", "bad-boolean"],
-  ["unknown global", { extra: { "pid_file": "/run/x" } }, "pid_file", "unknown-parameter"],
+  ["unknown global", { extra: { pid_file: "/run/x" } }, "pid_file", "unknown-parameter"],
   ["global value ending in \\", { motdFile: "/etc/motd\\" }, "motd file", "value-continuation"],
   ["NUL in a global value", { pidFile: "/run/x\0" }, "pid file", "control-character"],
   ["port out of range", { port: 70000 }, "port", "bad-port"],
@@ -128,7 +143,10 @@ test("validateRsyncdGlobal: each bad input names its field and rule", async (t) 
       assert.ok(validateRsyncdGlobal(model).some((p) => p.field === field && p.rule === rule));
     });
   }
-  assert.deepEqual(validateRsyncdGlobal({ pidFile: "/run/rsyncd.pid", port: 873, readOnly: false, extra: { name: "x" } }), []);
+  assert.deepEqual(
+    validateRsyncdGlobal({ pidFile: "/run/rsyncd.pid", port: 873, readOnly: false, extra: { name: "x" } }),
+    [],
+  );
 });
 
 const documentCases: Array<[string, string, string, string, number]> = [
@@ -202,7 +220,10 @@ test("all problems come at once", () => {
 });
 
 test("OrThrow helpers throw a FormatError with every problem", () => {
-  assert.throws(() => validateRsyncModuleOrThrow({ name: "", readOnly: 1 as unknown as boolean }), (e: unknown) => e instanceof FormatError && e.problems.length === 3);
+  assert.throws(
+    () => validateRsyncModuleOrThrow({ name: "", readOnly: 1 as unknown as boolean }),
+    (e: unknown) => e instanceof FormatError && e.problems.length === 3,
+  );
   assert.throws(() => validateRsyncdGlobalOrThrow({ port: -0.5 }), FormatError);
   assert.throws(() => validateRsyncdDocumentOrThrow(parseRsyncdDocument("[a/b]\n"), "rsyncd.conf"), /rsyncd.conf:1:1/);
   assert.doesNotThrow(() => validateRsyncModuleOrThrow({ name: "m" }));

@@ -12,10 +12,22 @@ const kinds: Array<[text: string, expected: Array<[kind: string, raw: string]>]>
   ["", []],
   ["\n", [["blank", "\n"]]],
   ["  \t", [["blank", "  \t"]]],
-  ["# c\n; d\n", [["comment", "# c\n"], ["comment", "; d\n"]]],
+  [
+    "# c\n; d\n",
+    [
+      ["comment", "# c\n"],
+      ["comment", "; d\n"],
+    ],
+  ],
   ["[m] x\r\n", [["section", "[m] x\r\n"]]],
   ["a = b", [["parameter", "a = b"]]],
-  ["a = b \\\n  c\nd = e\n", [["parameter", "a = b \\\n  c\n"], ["parameter", "d = e\n"]]],
+  [
+    "a = b \\\n  c\nd = e\n",
+    [
+      ["parameter", "a = b \\\n  c\n"],
+      ["parameter", "d = e\n"],
+    ],
+  ],
   ["&include /x\n", [["directive", "&include /x\n"]]],
   ["no equals\n", [["invalid", "no equals\n"]]],
   ["= x\n", [["invalid", "= x\n"]]],
@@ -26,14 +38,17 @@ test("entries keep their raw text", async (t) => {
   for (const [text, expected] of kinds) {
     await t.test(JSON.stringify(text), () => {
       const doc = parseRsyncdDocument(text);
-      assert.deepEqual(doc.entries.map((e) => [e.kind, e.raw]), expected);
+      assert.deepEqual(
+        doc.entries.map((e) => [e.kind, e.raw]),
+        expected,
+      );
     });
   }
 });
 
 const reads: Array<[text: string, name: string, value: string]> = [
   ["  Read   Only  =  no  \n", "Read Only", "no"],
-  ["comment = \"hi\" ; # kept\n", "comment", "\"hi\" ; # kept"],
+  ['comment = "hi" ; # kept\n', "comment", '"hi" ; # kept'],
   ["comment = a \\\n   b\n", "comment", "a    b"],
   ["comment = a\r\n", "comment", "a"],
   ["comment = a\\", "comment", "a\\"],
@@ -91,7 +106,10 @@ test("parse problems carry a rule and a position", async (t) => {
 
 test("later entries know their line", () => {
   const doc = parseRsyncdDocument("a = b \\\n c\n\n[m]\n");
-  assert.deepEqual(doc.entries.map((e) => e.line), [1, 3, 4]);
+  assert.deepEqual(
+    doc.entries.map((e) => e.line),
+    [1, 3, 4],
+  );
 });
 
 test("every fixture round-trips byte for byte", async (t) => {
@@ -107,9 +125,14 @@ test("every fixture round-trips byte for byte", async (t) => {
 
 test("render(parse(s)) === s for arbitrary strings", () => {
   fc.assert(
-    fc.property(fc.string({ unit: fc.constantFrom("a", " ", "\t", "\r", "\n", "\\", "[", "]", "=", "#", ";", "&", "/", "\0", "é") }), (s) => {
-      assert.equal(renderRsyncdDocument(parseRsyncdDocument(s)), s);
-    }),
+    fc.property(
+      fc.string({
+        unit: fc.constantFrom("a", " ", "\t", "\r", "\n", "\\", "[", "]", "=", "#", ";", "&", "/", "\0", "é"),
+      }),
+      (s) => {
+        assert.equal(renderRsyncdDocument(parseRsyncdDocument(s)), s);
+      },
+    ),
     { numRuns: 400 },
   );
   fc.assert(

@@ -19,11 +19,26 @@ const docOf = (name: string) => parseRsyncdDocument(readFileSync(join(FIXTURES, 
 
 test("the parameter table lists rsync 3.5.0's parameters", () => {
   assert.equal(RSYNC_PARAMETERS.length, 59);
-  assert.deepEqual(RSYNC_PARAMETERS.find((p) => p.name === "pre-xfer exec"), { name: "pre-xfer exec", key: "preXferExec", kind: "string", scope: "module" });
-  assert.deepEqual(RSYNC_PARAMETERS.filter((p) => p.scope === "global").map((p) => p.key), [
-    "address", "daemonChroot", "daemonGid", "daemonUid", "listenBacklog", "motdFile", "pidFile", "port",
-    "proxyProtocol", "proxyProtocolHosts", "socketOptions",
-  ]);
+  assert.deepEqual(
+    RSYNC_PARAMETERS.find((p) => p.name === "pre-xfer exec"),
+    { name: "pre-xfer exec", key: "preXferExec", kind: "string", scope: "module" },
+  );
+  assert.deepEqual(
+    RSYNC_PARAMETERS.filter((p) => p.scope === "global").map((p) => p.key),
+    [
+      "address",
+      "daemonChroot",
+      "daemonGid",
+      "daemonUid",
+      "listenBacklog",
+      "motdFile",
+      "pidFile",
+      "port",
+      "proxyProtocol",
+      "proxyProtocolHosts",
+      "socketOptions",
+    ],
+  );
 });
 
 test("readRsyncModule reads the module's own lines only", () => {
@@ -34,7 +49,12 @@ test("readRsyncModule reads the module's own lines only", () => {
 
 test("readRsyncModule merges duplicate sections and finds them case-insensitively", () => {
   const doc = docOf("duplicates.conf");
-  assert.deepEqual(readRsyncModule(doc, "backup"), { name: "Backup", path: "/srv/backup", comment: "third", readOnly: false });
+  assert.deepEqual(readRsyncModule(doc, "backup"), {
+    name: "Backup",
+    path: "/srv/backup",
+    comment: "third",
+    readOnly: false,
+  });
   assert.deepEqual(listRsyncModules(doc), ["Backup"]);
 });
 
@@ -59,19 +79,37 @@ test("readRsyncdGlobal: the appendix, and globals after [global]", () => {
     logFile: "/var/log/rsync.log",
     port: 873,
   });
-  assert.deepEqual(readRsyncdGlobal(docOf("global-middle.conf")), { comment: "late default", uid: "nobody", readOnly: false, path: "/srv/default" });
+  assert.deepEqual(readRsyncdGlobal(docOf("global-middle.conf")), {
+    comment: "late default",
+    uid: "nobody",
+    readOnly: false,
+    path: "/srv/default",
+  });
 });
 
 test("renderRsyncModule: stable layout", () => {
   assert.equal(
-    renderRsyncModule({ name: "backup", uid: "nobody", readOnly: false, path: "/srv/backup", hostsAllow: ["10.0.0.1", "10.0.0.2"], comment: "", extra: { "x-custom": "1" } }),
+    renderRsyncModule({
+      name: "backup",
+      uid: "nobody",
+      readOnly: false,
+      path: "/srv/backup",
+      hostsAllow: ["10.0.0.1", "10.0.0.2"],
+      comment: "",
+      extra: { "x-custom": "1" },
+    }),
     "[backup]\n\tpath = /srv/backup\n\tcomment =\n\thosts allow = 10.0.0.1 10.0.0.2\n\tread only = no\n\tuid = nobody\n\tx-custom = 1\n",
   );
 });
 
 test("renderRsyncdGlobal: global-only first, then module defaults", () => {
   assert.equal(
-    renderRsyncdGlobal({ logFile: "/var/log/rsync.log", port: 873, pidFile: "/var/run/rsyncd.pid", lockFile: "/var/run/rsync.lock" }),
+    renderRsyncdGlobal({
+      logFile: "/var/log/rsync.log",
+      port: 873,
+      pidFile: "/var/run/rsyncd.pid",
+      lockFile: "/var/run/rsync.lock",
+    }),
     "pid file = /var/run/rsyncd.pid\nport = 873\nlock file = /var/run/rsync.lock\nlog file = /var/log/rsync.log\n",
   );
 });

@@ -46,7 +46,9 @@ test("effective values follow rsync's rules", async (t) => {
 });
 
 test("typed accessors", () => {
-  const sem = semanticsOf("[a]\nread only = FALSE\nmax connections = 10x\nhosts allow = 10.0.0.1, 10.0.0.2 host\nuse chroot = unset\n");
+  const sem = semanticsOf(
+    "[a]\nread only = FALSE\nmax connections = 10x\nhosts allow = 10.0.0.1, 10.0.0.2 host\nuse chroot = unset\n",
+  );
   assert.equal(rsyncdBoolean(sem, "read only", "a"), false);
   assert.equal(rsyncdBoolean(sem, "list", "a"), true);
   assert.equal(rsyncdBoolean(sem, "use chroot", "a"), undefined);
@@ -76,9 +78,20 @@ test("[global] in the middle: strings inherit the final global value only when u
 test("odd spacing and case", () => {
   const sem = fixture("odd-spacing.conf");
   assert.deepEqual(sem.global, { "read only": "no", "max connections": "4", port: "873" });
-  assert.deepEqual(sem.modules.map((m) => m.name), ["odd name", "x"]);
-  assert.deepEqual(sem.modules[0]!.params, { "read only": "0", "max connections": "4", "use chroot": "TRUE", path: "/srv/odd" });
-  assert.deepEqual(sem.problems.map((p) => [p.rule, p.field]), [["unknown-parameter", "transfer_logging"]]);
+  assert.deepEqual(
+    sem.modules.map((m) => m.name),
+    ["odd name", "x"],
+  );
+  assert.deepEqual(sem.modules[0]!.params, {
+    "read only": "0",
+    "max connections": "4",
+    "use chroot": "TRUE",
+    path: "/srv/odd",
+  });
+  assert.deepEqual(
+    sem.problems.map((p) => [p.rule, p.field]),
+    [["unknown-parameter", "transfer_logging"]],
+  );
 });
 
 test("continuation lines and CRLF", () => {
@@ -88,7 +101,10 @@ test("continuation lines and CRLF", () => {
   assert.equal(cont["refuse options"], "delete   checksum");
   assert.equal(cont["dont compress"], "*.gz");
   const crlf = fixture("crlf.conf");
-  assert.deepEqual(crlf.modules[0], { name: "crlf", params: { uid: "nobody", gid: "nogroup", path: "/srv/crlf", "read only": "no", comment: "windows \tline" } });
+  assert.deepEqual(crlf.modules[0], {
+    name: "crlf",
+    params: { uid: "nobody", gid: "nogroup", path: "/srv/crlf", "read only": "no", comment: "windows \tline" },
+  });
 });
 
 test("comments: ; and # only at line start", () => {

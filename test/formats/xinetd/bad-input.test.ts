@@ -1,13 +1,24 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  parseServicesTable, parseXinetdDocument, validateXinetdDocument, validateXinetdService, validateXinetdServiceOrThrow,
-  type XinetdServiceModel, type XinetdValidationOptions,
+  parseServicesTable,
+  parseXinetdDocument,
+  validateXinetdDocument,
+  validateXinetdService,
+  validateXinetdServiceOrThrow,
+  type XinetdServiceModel,
+  type XinetdValidationOptions,
 } from "../../../src/formats/xinetd";
 import { FormatError } from "../../../src/formats/problems";
 
 const services = parseServicesTable("rsync\t\t873/tcp\nrsync\t\t873/udp\ntftp\t\t69/udp\n# comment\n");
-const base: XinetdServiceModel = { name: "rsync", socketType: "stream", wait: false, user: "root", server: "/usr/bin/rsync" };
+const base: XinetdServiceModel = {
+  name: "rsync",
+  socketType: "stream",
+  wait: false,
+  user: "root",
+  server: "/usr/bin/rsync",
+};
 const bad = (changes: Record<string, unknown>) => ({ ...base, ...changes }) as XinetdServiceModel;
 
 const CASES: Array<[string, XinetdServiceModel, XinetdValidationOptions, string, string]> = [
@@ -49,7 +60,13 @@ const CASES: Array<[string, XinetdServiceModel, XinetdValidationOptions, string,
   ["unknown model key", bad({ socket_type: "stream" }), {}, "socket_type", "unknown-key"],
   ["redirect port zero", bad({ server: undefined, redirect: { host: "10.0.0.1", port: 0 } }), {}, "redirect", "range"],
   ["access_times format", bad({ accessTimes: ["8-18"] }), {}, "access_times", "invalid-value"],
-  ["INTERNAL service xinetd does not have", bad({ name: "servers", type: ["INTERNAL"], user: undefined, server: undefined }), {}, "service", "no-such-internal-service"],
+  [
+    "INTERNAL service xinetd does not have",
+    bad({ name: "servers", type: ["INTERNAL"], user: undefined, server: undefined }),
+    {},
+    "service",
+    "no-such-internal-service",
+  ],
   ["syslog facility", bad({ logType: { kind: "SYSLOG", facility: "kernel" } }), {}, "log_type", "enum"],
   // Control characters: xinetd reads lines as C strings.
   ["NUL in server_args", bad({ serverArgs: ["--daemon", "a\0b"] }), {}, "server_args", "control-character"],
@@ -60,12 +77,24 @@ const CASES: Array<[string, XinetdServiceModel, XinetdValidationOptions, string,
   ["C1 in a passenv", bad({ passenv: ["PATH\u0085"] }), {}, "passenv", "control-character"],
   ["bidi override in server", bad({ server: "/usr/bin/\u202ersync" }), {}, "server", "control-character"],
   ["NUL in an extra value", bad({ extra: { "x-note": ["a\0"] } }), {}, "x-note", "control-character"],
-  ["zero-width joiner in an extra name", bad({ extra: { "x\u200dnote": ["a"] } }), {}, "x\u200dnote", "control-character"],
+  [
+    "zero-width joiner in an extra name",
+    bad({ extra: { "x\u200dnote": ["a"] } }),
+    {},
+    "x\u200dnote",
+    "control-character",
+  ],
   ["NUL in the service name", bad({ name: "rs\0ync" }), {}, "service", "control-character"],
   ["upper case in an extra name", bad({ extra: { "X-Note": ["a"] } }), {}, "X-Note", "extra-name-case"],
   // xinetd folds += / -= lines into sets.
   ["repeated item in +=", bad({ onlyFrom: { add: ["10.0.0.1", "10.0.0.1"] } }), {}, "only_from", "duplicate-value"],
-  ["item both added and removed", bad({ noAccess: { add: ["10.0.0.1"], remove: ["10.0.0.1"] } }), {}, "no_access", "duplicate-value"],
+  [
+    "item both added and removed",
+    bad({ noAccess: { add: ["10.0.0.1"], remove: ["10.0.0.1"] } }),
+    {},
+    "no_access",
+    "duplicate-value",
+  ],
   ["repeated item in an extra +=", bad({ extra: { "x-note": { add: ["a", "a"] } } }), {}, "x-note", "duplicate-value"],
   // A trailing `\` reads as a continuation to humans and other tools.
   ["token ending in \\", bad({ serverArgs: ["--daemon\\"] }), {}, "server_args", "value-continuation"],
@@ -73,20 +102,35 @@ const CASES: Array<[string, XinetdServiceModel, XinetdValidationOptions, string,
   ["service name ending in \\", bad({ name: "rsync\\" }), {}, "service", "value-continuation"],
   // Lines are limited to 16 KiB.
   ["line over 16 KiB", bad({ serverArgs: ["x".repeat(17_000)] }), {}, "server_args", "line-too-long"],
-  ["extra line over 16 KiB", bad({ extra: { "x-note": Array.from({ length: 3000 }, () => "abcdef") } }), {}, "x-note", "line-too-long"],
+  [
+    "extra line over 16 KiB",
+    bad({ extra: { "x-note": Array.from({ length: 3000 }, () => "abcdef") } }),
+    {},
+    "x-note",
+    "line-too-long",
+  ],
 ];
 
 for (const [title, model, options, field, rule] of CASES) {
   test(`bad input: ${title}`, () => {
     const problems = validateXinetdService(model, options);
-    assert.ok(problems.some((p) => p.field === field && p.rule === rule), `expected ${field}/${rule} in ${JSON.stringify(problems)}`);
+    assert.ok(
+      problems.some((p) => p.field === field && p.rule === rule),
+      `expected ${field}/${rule} in ${JSON.stringify(problems)}`,
+    );
   });
 }
 
 test("look-alikes xinetd reads as written are not refused: braces, +=, = and \\ inside tokens", () => {
-  assert.deepEqual(validateXinetdService(bad({ serverArgs: ["}", "{", "+=", "a=b", "a\\b", "x{y}"], env: ["A=}"] })), []);
+  assert.deepEqual(
+    validateXinetdService(bad({ serverArgs: ["}", "{", "+=", "a=b", "a\\b", "x{y}"], env: ["A=}"] })),
+    [],
+  );
   // env keeps repeated `+=` items (xinetd appends them), and `=` lists keep repeats too.
-  assert.deepEqual(validateXinetdService(bad({ env: { add: ["A=1", "A=1"] }, onlyFrom: ["10.0.0.1", "10.0.0.1"] })), []);
+  assert.deepEqual(
+    validateXinetdService(bad({ env: { add: ["A=1", "A=1"] }, onlyFrom: ["10.0.0.1", "10.0.0.1"] })),
+    [],
+  );
 });
 
 test("the valid base has no problems", () => {
@@ -103,22 +147,35 @@ test("every problem is reported at once", () => {
   const model = bad({ name: "my svc", socketType: "dgram", wait: undefined, port: -1, serverArgs: [], env: ["X"] });
   const found = validateXinetdService(model, { fileName: "svc.conf" }).map((p) => `${p.field}/${p.rule}`);
   assert.deepEqual(found.sort(), [
-    "env/env-without-equals", "file name/file-name-skipped", "port/range", "server_args/empty-server-args",
-    "service/invalid-name", "wait/dgram-needs-wait", "wait/mandatory",
+    "env/env-without-equals",
+    "file name/file-name-skipped",
+    "port/range",
+    "server_args/empty-server-args",
+    "service/invalid-name",
+    "wait/dgram-needs-wait",
+    "wait/mandatory",
   ]);
 });
 
 test("OrThrow throws a FormatError listing every problem", () => {
-  assert.throws(() => validateXinetdServiceOrThrow(bad({ port: 70000, wait: undefined })), (e: unknown) => {
-    assert.ok(e instanceof FormatError);
-    assert.deepEqual(e.problems.map((p) => p.rule), ["range", "mandatory"]);
-    return true;
-  });
+  assert.throws(
+    () => validateXinetdServiceOrThrow(bad({ port: 70000, wait: undefined })),
+    (e: unknown) => {
+      assert.ok(e instanceof FormatError);
+      assert.deepEqual(
+        e.problems.map((p) => p.rule),
+        ["range", "mandatory"],
+      );
+      return true;
+    },
+  );
   assert.deepEqual(validateXinetdServiceOrThrow(base), []);
 });
 
 test("document validation: syntax and model problems with positions", () => {
-  const doc = parseXinetdDocument("service rsync\n{\n\tport=873\n\tsocket_type = stream\n\twait = no\n\tuser = root\n}\n");
+  const doc = parseXinetdDocument(
+    "service rsync\n{\n\tport=873\n\tsocket_type = stream\n\twait = no\n\tuser = root\n}\n",
+  );
   const found = validateXinetdDocument(doc).map((p) => `${p.field}/${p.rule}@${p.position?.line}`);
   assert.deepEqual(found, ["port/no-blank-before-operator@3", "server/mandatory@1"]);
 });

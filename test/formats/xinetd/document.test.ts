@@ -3,7 +3,13 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
-import { applyXinetdService, parseXinetdDocument, readXinetdService, renderXinetdDocument, splitXinetdValues } from "../../../src/formats/xinetd";
+import {
+  applyXinetdService,
+  parseXinetdDocument,
+  readXinetdService,
+  renderXinetdDocument,
+  splitXinetdValues,
+} from "../../../src/formats/xinetd";
 import { plausibleFile } from "./generators";
 
 const FIXTURES = join(__dirname, "../../fixtures/xinetd");
@@ -33,17 +39,29 @@ for (const file of realFiles()) {
 }
 
 test("render(parse(s)) === s for arbitrary strings", () => {
-  fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 300 }), (s) => renderXinetdDocument(parseXinetdDocument(s)) === s), { numRuns: 400 });
+  fc.assert(
+    fc.property(
+      fc.string({ unit: "binary", maxLength: 300 }),
+      (s) => renderXinetdDocument(parseXinetdDocument(s)) === s,
+    ),
+    { numRuns: 400 },
+  );
 });
 
 test("render(parse(s)) === s for plausible files", () => {
-  fc.assert(fc.property(plausibleFile, (s) => renderXinetdDocument(parseXinetdDocument(s)) === s), { numRuns: 300 });
+  fc.assert(
+    fc.property(plausibleFile, (s) => renderXinetdDocument(parseXinetdDocument(s)) === s),
+    { numRuns: 300 },
+  );
 });
 
 test("structure of a main file: defaults, include, includedir", () => {
   const doc = parseXinetdDocument(readFileSync(join(FIXTURES, "main.conf"), "utf8"));
   assert.deepEqual(doc.problems, []);
-  assert.deepEqual(doc.blocks.map((b) => [b.kind, b.name, b.header, b.open, b.close]), [["defaults", "", 1, 2, 8]]);
+  assert.deepEqual(
+    doc.blocks.map((b) => [b.kind, b.name, b.header, b.open, b.close]),
+    [["defaults", "", 1, 2, 8]],
+  );
   assert.deepEqual(doc.includes, [
     { kind: "include", path: "/etc/xinetd.d/extra", line: 10 },
     { kind: "includedir", path: "/etc/xinetd.d", line: 11 },
@@ -55,8 +73,15 @@ test("attribute parts keep their raw text", () => {
   const line = doc.lines[2]!;
   assert.equal(line.kind, "attribute");
   assert.deepEqual(line.attribute, {
-    indent: "\t", name: "Name", gap: "\t\t", operator: "+=", afterOperator: "  ",
-    values: [{ text: "x", column: 12 }, { text: "y", column: 16 }],
+    indent: "\t",
+    name: "Name",
+    gap: "\t\t",
+    operator: "+=",
+    afterOperator: "  ",
+    values: [
+      { text: "x", column: 12 },
+      { text: "y", column: 16 },
+    ],
   });
   assert.equal(doc.lines[3]!.newline, "");
 });
@@ -92,8 +117,14 @@ for (const [title, text, rule, line, column] of SYNTAX_CASES) {
 
 test("a stray line makes the next service part of the skip", () => {
   const doc = parseXinetdDocument("foo = bar\nservice a\n{\n\twait = no\n}\nservice b\n{\n}\n");
-  assert.deepEqual(doc.blocks.map((b) => b.name), ["b"]);
-  assert.deepEqual(doc.lines.slice(0, 5).map((l) => l.kind), ["skipped", "skipped", "skipped", "skipped", "skipped"]);
+  assert.deepEqual(
+    doc.blocks.map((b) => b.name),
+    ["b"],
+  );
+  assert.deepEqual(
+    doc.lines.slice(0, 5).map((l) => l.kind),
+    ["skipped", "skipped", "skipped", "skipped", "skipped"],
+  );
 });
 
 test("fixtures read back and re-apply unchanged", () => {
@@ -107,11 +138,25 @@ test("fixtures read back and re-apply unchanged", () => {
 });
 
 test("splitXinetdValues gives the tokens the parser reads after `server_args =` (blanks and tabs only, no quoting)", () => {
-  assert.deepEqual(splitXinetdValues(' --daemon\t\t--config=/etc/rsyncd.conf  "two words" \'q\' '), ["--daemon", "--config=/etc/rsyncd.conf", '"two', 'words"', "'q'"]);
+  assert.deepEqual(splitXinetdValues(" --daemon\t\t--config=/etc/rsyncd.conf  \"two words\" 'q' "), [
+    "--daemon",
+    "--config=/etc/rsyncd.conf",
+    '"two',
+    'words"',
+    "'q'",
+  ]);
   assert.deepEqual(splitXinetdValues(" \t "), []);
-  fc.assert(fc.property(fc.array(fc.constantFrom("a", "-", "=", "/", '"', "\\", " ", "\t", "x")).map((chars) => chars.join("")), (line) => {
-    const file = `service s\n{\n\tserver_args = ${line}\n}\n`;
-    const read = parseXinetdDocument(file).lines.find((l) => l.attribute?.name === "server_args");
-    assert.deepEqual(splitXinetdValues(line), read?.attribute?.values.map((token) => token.text));
-  }));
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom("a", "-", "=", "/", '"', "\\", " ", "\t", "x")).map((chars) => chars.join("")),
+      (line) => {
+        const file = `service s\n{\n\tserver_args = ${line}\n}\n`;
+        const read = parseXinetdDocument(file).lines.find((l) => l.attribute?.name === "server_args");
+        assert.deepEqual(
+          splitXinetdValues(line),
+          read?.attribute?.values.map((token) => token.text),
+        );
+      },
+    ),
+  );
 });

@@ -2,7 +2,19 @@ import fc from "fast-check";
 
 const blanks = fc.constantFrom("", " ", "\t", "  ", "\t\t", " \t");
 const word = fc.stringMatching(/^[A-Za-z0-9_./:=-]{1,12}$/);
-const name = fc.constantFrom("disable", "Socket_Type", "wait", "user", "server", "server_args", "only_from", "log_on_failure", "env", "port", "bogus");
+const name = fc.constantFrom(
+  "disable",
+  "Socket_Type",
+  "wait",
+  "user",
+  "server",
+  "server_args",
+  "only_from",
+  "log_on_failure",
+  "env",
+  "port",
+  "bogus",
+);
 const operator = fc.constantFrom("=", "+=", "-=", "", "=");
 const newline = fc.constantFrom("\n", "\r\n", "\n");
 
@@ -13,7 +25,13 @@ const commentLine = fc.tuple(blanks, fc.string({ maxLength: 20 })).map(([b, t]) 
 const bodyLine = fc.oneof(attributeLine, attributeLine, commentLine, blanks, fc.constantFrom("{", "} x", "service y"));
 
 const entry = fc
-  .tuple(fc.constantFrom("service", "SERVICE", "defaults", "include", "includedir", "junk ="), word, blanks, fc.array(bodyLine, { maxLength: 8 }), fc.boolean())
+  .tuple(
+    fc.constantFrom("service", "SERVICE", "defaults", "include", "includedir", "junk ="),
+    word,
+    blanks,
+    fc.array(bodyLine, { maxLength: 8 }),
+    fc.boolean(),
+  )
   .map(([keyword, n, b, body, closed]) => [`${keyword} ${n}${b}`, "{", ...body, ...(closed ? ["}"] : [])]);
 
 /** Files that look like xinetd files, with the usual mistakes mixed in. */

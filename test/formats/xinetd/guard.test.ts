@@ -7,17 +7,33 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { errorsOf } from "../../../src/formats/problems";
 import {
-  ATTRIBUTE_KEYS, applyXinetdService, attributeByKey, parseXinetdDocument, readXinetdService, renderXinetdDocument, renderXinetdService,
-  validateXinetdService, type XinetdAttributeKey, type XinetdDocument, type XinetdServiceModel,
+  ATTRIBUTE_KEYS,
+  applyXinetdService,
+  attributeByKey,
+  parseXinetdDocument,
+  readXinetdService,
+  renderXinetdDocument,
+  renderXinetdService,
+  validateXinetdService,
+  type XinetdAttributeKey,
+  type XinetdDocument,
+  type XinetdServiceModel,
 } from "../../../src/formats/xinetd";
 import { guardXinetdEdit } from "../../../src/formats/xinetd/guard";
 import { plausibleFile } from "./generators";
 import { guardOutcome, refusal } from "../../support/guard-outcome";
 
-const RSYNC: XinetdServiceModel = { name: "rsync", socketType: "stream", wait: false, user: "root", server: "/usr/bin/rsync", serverArgs: ["--daemon"] };
-const OTHER = "service other\n{\n\tsocket_type = stream\n\twait = no\n\tuser = root\n\tserver = /bin/true\n\tonly_from = 10.0.0.1\n}\n";
+const RSYNC: XinetdServiceModel = {
+  name: "rsync",
+  socketType: "stream",
+  wait: false,
+  user: "root",
+  server: "/usr/bin/rsync",
+  serverArgs: ["--daemon"],
+};
+const OTHER =
+  "service other\n{\n\tsocket_type = stream\n\twait = no\n\tuser = root\n\tserver = /bin/true\n\tonly_from = 10.0.0.1\n}\n";
 const FILE = `${renderXinetdService(RSYNC)}\n${OTHER}`;
-
 
 const hostileCases: Array<[string, Partial<XinetdServiceModel>, string[]]> = [
   ["a blank inside a token", { serverArgs: ["--config=/etc/my file"] }, ["server_args"]],
@@ -36,21 +52,38 @@ test("hostile values are refused by the guard alone (rules bypassed), naming the
   for (const [title, change, fields] of hostileCases) {
     await t.test(title, () => {
       const model = { ...RSYNC, ...change } as XinetdServiceModel;
-      for (const run of [() => renderXinetdService(model), () => applyXinetdService(parseXinetdDocument(FILE), model)]) {
+      for (const run of [
+        () => renderXinetdService(model),
+        () => applyXinetdService(parseXinetdDocument(FILE), model),
+      ]) {
         const found = refusal(run);
         assert.ok(found.length > 0, "refused");
-        assert.ok(found.every(([, rule]) => rule === "round-trip-mismatch"), JSON.stringify(found));
-        for (const field of fields) assert.ok(found.some(([f]) => f === field), `${field} in ${JSON.stringify(found)}`);
+        assert.ok(
+          found.every(([, rule]) => rule === "round-trip-mismatch"),
+          JSON.stringify(found),
+        );
+        for (const field of fields)
+          assert.ok(
+            found.some(([f]) => f === field),
+            `${field} in ${JSON.stringify(found)}`,
+          );
       }
     });
   }
 });
 
 test("look-alikes xinetd reads as written pass: braces, `+=`, `=`, `\\` inside tokens", () => {
-  const model: XinetdServiceModel = { ...RSYNC, serverArgs: ["}", "{", "+=", "-=", "a=b", "a\\b", "x{y}"], env: ["A=}"] };
+  const model: XinetdServiceModel = {
+    ...RSYNC,
+    serverArgs: ["}", "{", "+=", "-=", "a=b", "a\\b", "x{y}"],
+    env: ["A=}"],
+  };
   const edited = applyXinetdService(parseXinetdDocument(FILE), model);
   assert.deepEqual(readXinetdService(edited, "rsync").model, model);
-  assert.deepEqual(readXinetdService(edited, "other").model, readXinetdService(parseXinetdDocument(FILE), "other").model);
+  assert.deepEqual(
+    readXinetdService(edited, "other").model,
+    readXinetdService(parseXinetdDocument(FILE), "other").model,
+  );
 });
 
 const mutations: Array<[string, (text: string) => string, boolean]> = [
@@ -79,7 +112,25 @@ test("a mutated renderer is caught: meaning-changing mutations are refused, harm
   }
 });
 
-const hostileChar = fc.constantFrom("a", "1", "/", " ", "\t", "\\", "\n", "\r", "{", "}", "#", "=", "+", ",", "\0", "\v", "\u2028");
+const hostileChar = fc.constantFrom(
+  "a",
+  "1",
+  "/",
+  " ",
+  "\t",
+  "\\",
+  "\n",
+  "\r",
+  "{",
+  "}",
+  "#",
+  "=",
+  "+",
+  ",",
+  "\0",
+  "\v",
+  "\u2028",
+);
 const word = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_./:=-]{0,8}$/);
 const hostileToken = fc.oneof(
   { arbitrary: word, weight: 4 },
@@ -95,18 +146,34 @@ function hostileValue(key: XinetdAttributeKey): fc.Arbitrary<unknown> {
   if (key === "port") return fc.oneof(fc.integer({ min: 1, max: 65535 }), fc.constant(8.5));
   if (key === "redirect") return fc.record({ host: hostileToken, port: fc.integer({ min: 1, max: 65535 }) });
   if (key === "cps") return fc.tuple(fc.nat(50), fc.nat(50));
-  if (key === "logType") return fc.oneof(fc.record({ kind: fc.constant("FILE"), path: hostileToken.map((t) => `/${t}`) }), fc.constant({ kind: "SYSLOG", facility: "daemon" }));
+  if (key === "logType")
+    return fc.oneof(
+      fc.record({ kind: fc.constant("FILE"), path: hostileToken.map((t) => `/${t}`) }),
+      fc.constant({ kind: "SYSLOG", facility: "daemon" }),
+    );
   if (spec.count === "modifiable") return fc.oneof(tokens, fc.record({ add: tokens }, { requiredKeys: ["add"] }));
   if (spec.count === "list") return tokens;
   return hostileToken;
 }
 
 const hostileModel: fc.Arbitrary<XinetdServiceModel> = fc
-  .tuple(fc.subarray([...ATTRIBUTE_KEYS], { maxLength: 4 }), fc.dictionary(fc.constantFrom("x-note", "X-Other"), tokens, { maxKeys: 1 }))
+  .tuple(
+    fc.subarray([...ATTRIBUTE_KEYS], { maxLength: 4 }),
+    fc.dictionary(fc.constantFrom("x-note", "X-Other"), tokens, { maxKeys: 1 }),
+  )
   // Through JSON: plain objects, as the engine passes inputs (fast-check builds null-prototype ones).
-  .chain(([keys, extra]) => fc.tuple(...keys.map(hostileValue)).map((values) => JSON.parse(JSON.stringify({
-    ...RSYNC, ...Object.fromEntries(keys.map((k, i) => [k, values[i]])), extra,
-  })) as XinetdServiceModel));
+  .chain(([keys, extra]) =>
+    fc.tuple(...keys.map(hostileValue)).map(
+      (values) =>
+        JSON.parse(
+          JSON.stringify({
+            ...RSYNC,
+            ...Object.fromEntries(keys.map((k, i) => [k, values[i]])),
+            extra,
+          }),
+        ) as XinetdServiceModel,
+    ),
+  );
 
 const outcome = guardOutcome<XinetdDocument>;
 
@@ -120,19 +187,34 @@ test("property: no hostile value yields a file xinetd reads differently unless a
       if (result === "refused") {
         // A model the rules accept is refused only where the file is already broken (an unclosed
         // entry at its end would swallow the appended one).
-        assert.ok(ruled || errorsOf(doc.problems).length > 0, `the guard refused a model the rules accept: ${JSON.stringify(model)}`);
+        assert.ok(
+          ruled || errorsOf(doc.problems).length > 0,
+          `the guard refused a model the rules accept: ${JSON.stringify(model)}`,
+        );
         return;
       }
       passed++;
       if (ruled) return;
       // The edited entry reads as the model; every other entry as before.
-      const block = doc.blocks.find((b) => b.kind === "service" && b.name === model.name) ?? doc.blocks.find((b) => b.kind === "service");
+      const block =
+        doc.blocks.find((b) => b.kind === "service" && b.name === model.name) ??
+        doc.blocks.find((b) => b.kind === "service");
       const { extra, ...typed } = model;
-      assert.deepEqual(readXinetdService(result, model.name).model, Object.keys(extra ?? {}).length > 0 ? model : typed);
-      const others = (d: XinetdDocument, skip: number) => d.blocks.filter((_, i) => i !== skip)
-        .map((b, i) => readXinetdService({ ...d, blocks: d.blocks.filter((_, j) => j !== skip).slice(i) }, b.name).model);
+      assert.deepEqual(
+        readXinetdService(result, model.name).model,
+        Object.keys(extra ?? {}).length > 0 ? model : typed,
+      );
+      const others = (d: XinetdDocument, skip: number) =>
+        d.blocks
+          .filter((_, i) => i !== skip)
+          .map(
+            (b, i) => readXinetdService({ ...d, blocks: d.blocks.filter((_, j) => j !== skip).slice(i) }, b.name).model,
+          );
       const editedIndex = block === undefined ? -1 : doc.blocks.indexOf(block);
-      assert.deepEqual(others(result, editedIndex < 0 ? result.blocks.length - 1 : editedIndex), others(doc, editedIndex));
+      assert.deepEqual(
+        others(result, editedIndex < 0 ? result.blocks.length - 1 : editedIndex),
+        others(doc, editedIndex),
+      );
     }),
     { numRuns: 1500 },
   );
