@@ -59,9 +59,13 @@ export function connectionValueProblems(
   });
 }
 
-/** How many dials one connection may take: `dialErrorLimit` of them (one for 0), unbounded for -1. */
+/**
+ * How many dials one connection may take: the first plus one per allowed error, as @pulumi/command
+ * counts (its `dialWithRetry` makes `dialErrorLimit + 1` attempts: 1 for 0, 11 by default);
+ * unbounded for -1.
+ */
 export function maxDialAttempts(dialErrorLimit: number = DEFAULT_DIAL_ERROR_LIMIT): number {
-  return dialErrorLimit === UNLIMITED_DIAL_ERRORS ? Number.POSITIVE_INFINITY : Math.max(dialErrorLimit, 1);
+  return dialErrorLimit === UNLIMITED_DIAL_ERRORS ? Number.POSITIVE_INFINITY : dialErrorLimit + 1;
 }
 
 /** The agent socket to use: `agentSocketPath`, else a non-empty `SSH_AUTH_SOCK` (as @pulumi/command does), else none. */

@@ -50,8 +50,9 @@ export interface ConnectionArgs {
   /** A bastion to connect through (same fields, no nested proxy). Default: direct. */
   proxy?: Omit<ConnectionArgs, "proxy">;
   /**
-   * Failed dials before giving up: at most this many attempts (one for 0); -1 for no limit.
-   * Authentication and host-key failures are final at once. Default: 10.
+   * Failed dials allowed before giving up: this many retries after the first attempt (one attempt
+   * for 0), as @pulumi/command counts; -1 for no limit. Authentication and host-key failures are
+   * final at once. Default: 10 (eleven attempts).
    */
   dialErrorLimit?: number;
   /** Seconds one dial attempt may take, up to an authenticated session; 0 for no limit. Default: 15. */

@@ -5,7 +5,7 @@ import type { types } from "@pulumi/command";
 /**
  * How to reach a host: @pulumi/command's `remote.ConnectionArgs`, with its values and defaults, so
  * one object serves both packages: `port` 22, `user` `root`, `dialErrorLimit` 10 (-1: no limit;
- * at most that many dial attempts, one for 0), `perDialTimeout` 15 s (0: no limit),
+ * that many retries after the first dial, so one attempt for 0), `perDialTimeout` 15 s (0: no limit),
  * `agentSocketPath` `SSH_AUTH_SOCK` when set. Ours, on top (@pulumi/command ignores them):
  * `hostKeyChecking` and `knownHostsFiles`. The server's key must be `hostKey` (an OpenSSH key line
  * such as `ssh-ed25519 AAAA…`) when given, else listed for the host in the known_hosts files, as

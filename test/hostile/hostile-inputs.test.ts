@@ -389,7 +389,7 @@ describe("hostile inputs through the real provider host on lab hosts", { skip },
     lab = await startLab({ hosts: 3 });
     target = lab.hosts[0]!;
     // One dial attempt: cases with a hostile host name fail fast instead of retrying.
-    connection = { ...rootConnection(lab, target), dialErrorLimit: 1 };
+    connection = { ...rootConnection(lab, target), dialErrorLimit: 0 };
     gateway = target.address.replace(/\d+$/, (last) => String(Number(last) - 1));
     scratch = mkdtempSync(join(tmpdir(), "hostile-"));
     // One directory per case, holding one file named after it; readable by `nobody` (rsync's default uid).

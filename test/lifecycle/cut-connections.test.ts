@@ -134,7 +134,7 @@ describe("creates whose connection is cut converge on the next run", { skip }, (
     target = lab.hosts[0]!;
     // One dial attempt: an edit the remote layer applies again after a cut fails while the cuts go
     // on, instead of outlasting them, so module creates fail too.
-    connection = { ...rootConnection(lab, target), dialErrorLimit: 1 };
+    connection = { ...rootConnection(lab, target), dialErrorLimit: 0 };
     host = await startProviderHost();
   });
 

@@ -68,7 +68,7 @@ describe("host-key trust on a lab of 2 hosts (host 1 is host 2's bastion)", { sk
   const connection = (target: LabHost, extra: Partial<ConnectionArgs> = {}): ConnectionArgs => ({
     host: target.address,
     privateKey: lab.rootPrivateKey,
-    dialErrorLimit: 1,
+    dialErrorLimit: 0,
     ...extra,
   });
   const hostname = async (target: HostTarget, pool = newPool()) =>

@@ -134,15 +134,16 @@ describe("connection values and defaults, as @pulumi/command's", () => {
     ]);
   });
 
-  test("defaults: 10 dials, 15 s each; -1 is no limit and 0 is one dial; 0 s is no time limit", () => {
+  test("defaults: 11 dials (10 errors allowed), 15 s each; -1 is no limit and 0 is one dial; 0 s is no time limit", () => {
     const resolve = (fields: Partial<ConnectionArgs>) => resolveConnection({ host: "h", privateKey: "k", ...fields });
-    assert.deepEqual([resolve({}).maxDialAttempts, resolve({}).perDialTimeoutMs], [10, 15_000]);
+    assert.deepEqual([resolve({}).maxDialAttempts, resolve({}).perDialTimeoutMs], [11, 15_000]);
     assert.deepEqual(
       [resolve({ dialErrorLimit: -1 }).maxDialAttempts, resolve({ dialErrorLimit: 0 }).maxDialAttempts],
       [Number.POSITIVE_INFINITY, 1],
     );
     assert.equal(resolve({ perDialTimeout: 0 }).perDialTimeoutMs, 0);
-    assert.equal(maxDialAttempts(3), 3);
+    // @pulumi/command dials limit + 1 times (its TestDialWithRetry: limit 3, four attempts).
+    assert.equal(maxDialAttempts(3), 4);
   });
 
   test("agentSocketPath defaults to SSH_AUTH_SOCK when set and not empty, in the transport and the fleet", () => {

@@ -137,7 +137,7 @@ describe("RemoteError", () => {
           privateKey: `not a key ${PRIVATE_KEY.slice(40)}`,
           privateKeyPassword: PASSPHRASE,
           password: PASSWORD,
-          dialErrorLimit: 1,
+          dialErrorLimit: 0,
         },
       },
       pool,

@@ -132,9 +132,9 @@ describe("ssh transport on a lab of 3 hosts", { skip }, () => {
     assert.equal(pool.stats(labelOf(connection)).dials, 1);
   });
 
-  test("a closed port fails with dial-failed naming the host, after dialErrorLimit quick attempts", async () => {
+  test("a closed port fails with dial-failed naming the host, after dialErrorLimit + 1 quick attempts", async () => {
     const pool = newPool();
-    const connection = asRoot(third, { port: CLOSED_PORT, perDialTimeout: 1, dialErrorLimit: 2 });
+    const connection = asRoot(third, { port: CLOSED_PORT, perDialTimeout: 1, dialErrorLimit: 1 });
     const started = Date.now();
     const error = await rejectsWith(openHost({ connection }, pool).run("true"), "dial-failed");
     assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
@@ -148,7 +148,7 @@ describe("ssh transport on a lab of 3 hosts", { skip }, () => {
 
   test("a host that accepts TCP but never speaks SSH fails within perDialTimeout × dialErrorLimit", async () => {
     const pool = newPool({ dialBackoffMs: 100 });
-    const connection = asRoot(third, { perDialTimeout: 1, dialErrorLimit: 2 });
+    const connection = asRoot(third, { perDialTimeout: 1, dialErrorLimit: 1 });
     process.kill(third.sshdPid, "SIGSTOP");
     try {
       const started = Date.now();
