@@ -17,7 +17,10 @@ interface HostEntry {
   user?: string;
   /** Run the library's commands through `sudo -n`. Default: `false`. */
   sudo?: boolean;
-  /** Expected host key (`ssh-ed25519 AAAA…`). Default: the host must be in the known_hosts files of the user running Pulumi. */
+  /**
+   * Expected host key (`ssh-ed25519 AAAA…`). Default: the host must be in the known_hosts files of the user running
+   * Pulumi.
+   */
   hostKey?: string;
 }
 

@@ -23,7 +23,8 @@ const prepareHost = new command.remote.Command("prepare-host", {
     "command -v xinetd >/dev/null && command -v rsync >/dev/null ||",
     "  { sudo -n apt-get update -q && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q xinetd rsync; }",
     // Debian's standalone rsync daemon would take port 873 from xinetd.
-    "if command -v systemctl >/dev/null; then sudo -n systemctl disable --now rsync.service >/dev/null 2>&1 || true; fi",
+    "if command -v systemctl >/dev/null; then sudo -n systemctl disable --now rsync.service >/dev/null 2>&1 || true; " +
+      "fi",
     "sudo -n mkdir -p /srv/share",
   ].join("\n"),
 });

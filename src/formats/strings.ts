@@ -17,9 +17,11 @@ export interface ControlCharacterFinding {
  * C0 controls other than TAB (each format says where a TAB may go), DEL, C1 controls, the Unicode
  * line and paragraph separators, and the bidirectional overrides and isolates (Trojan Source).
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is this module's job
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
 /** Also invisible format characters (zero-width space and joiners, BOM, soft hyphen): for names. */
+// eslint-disable-next-line no-control-regex -- as above
 const CONTROL_OR_INVISIBLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/u;
 
 function codePointOf(ch: string): string {

@@ -48,7 +48,10 @@ function queueKey(runner: CommandRunner, path: string, options: ChangeFileOption
   ]);
 }
 
-/** `changeRemoteFile`, batched with other edits of the same file by runners of the same identity made meanwhile in this process. */
+/**
+ * `changeRemoteFile`, batched with other edits of the same file by runners of the same identity made meanwhile in this
+ * process.
+ */
 export function changeRemoteFileBatched(
   runner: CommandRunner,
   path: string,

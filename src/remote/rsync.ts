@@ -74,8 +74,10 @@ export function describePortConflict(service: string, port: number, holder: stri
   const who = `${holder}${pid === undefined ? "" : ` (pid ${pid})`}`;
   if (holder === "rsync") {
     return (
-      `port ${port} of service ${service} is held by a standalone rsync daemon (${pid === undefined ? "pid unknown" : `pid ${pid}`}), but rsync is meant to run under xinetd: ` +
-      "stop and disable the standalone daemon (`systemctl disable --now rsync`, or `service rsync stop` and `update-rc.d rsync disable`)"
+      `port ${port} of service ${service} is held by a standalone rsync daemon ` +
+      `(${pid === undefined ? "pid unknown" : `pid ${pid}`}), but rsync is meant to run under xinetd: ` +
+      "stop and disable the standalone daemon (`systemctl disable --now rsync`, or `service rsync stop` and " +
+      "`update-rc.d rsync disable`)"
     );
   }
   return `port ${port} of service ${service} is held by ${who}, not xinetd`;

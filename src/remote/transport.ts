@@ -41,7 +41,8 @@ export interface ConnectionArgs {
    */
   hostKeyChecking?: HostKeyChecking;
   /**
-   * Ours, not @pulumi/command's. The known_hosts files to check the server's key against (OpenSSH's `UserKnownHostsFile` and
+   * Ours, not @pulumi/command's. The known_hosts files to check the server's key against (OpenSSH's
+   * `UserKnownHostsFile` and
    * `GlobalKnownHostsFile`); missing files count as empty. Hashed names, `[host]:port` entries,
    * patterns and `@revoked` lines are understood; a leading `~/` is the home of the user running
    * Pulumi. Default: `~/.ssh/known_hosts` and `/etc/ssh/ssh_known_hosts`.

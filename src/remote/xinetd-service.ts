@@ -276,8 +276,10 @@ export function xinetdReloaderFor(
   const [wanted, current] = [describeStrategy(options.strategy), describeStrategy(existing.strategy)];
   if (wanted !== current) {
     throw new ReloadConflictError(
-      `${runner.label}: \`reload\` is ${wanted} for ${service}, but ${current} for ${existing.service} on the same host; ` +
-        "one reload covers every xinetd service changed on a host, so every XinetdService on it must set the same `reload`.",
+      `${runner.label}: \`reload\` is ${wanted} for ${service}, but ${current} for ${existing.service} on the same ` +
+        `host; ` +
+        "one reload covers every xinetd service changed on a host, so every XinetdService on it must set the same " +
+        "`reload`.",
     );
   }
   return existing.reloader;

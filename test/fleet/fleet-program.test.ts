@@ -1,4 +1,5 @@
-// The fleet program (fleet/index.ts, the package's Fleet on stack config) under mocks, on a sample config of two hosts and two groups:
+// The fleet program (fleet/index.ts, the package's Fleet on stack config) under mocks, on a sample config of two hosts
+// and two groups:
 // which resources it registers, their names, inputs, parents and order, and that secrets stay secret.
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";

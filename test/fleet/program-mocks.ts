@@ -108,7 +108,10 @@ export class MockedProgram {
       .sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]));
   }
 
-  /** Every dynamic resource carries its serialized provider (a failed serialization rejects its outputs and never registers). */
+  /**
+   * Every dynamic resource carries its serialized provider (a failed serialization rejects its outputs and never
+   * registers).
+   */
   assertProvidersSerialized(): void {
     const dynamic = this.registrations.filter((r) => r.type.startsWith(DYNAMIC_TYPE_PREFIX));
     assert.ok(dynamic.length > 0, "the program has dynamic resources");

@@ -171,7 +171,9 @@ export function moduleServed(
   };
 }
 
-/** The file at `configPath` holds this exact line (a parameter with its value, as rsync will read it, no continuation). */
+/**
+ * The file at `configPath` holds this exact line (a parameter with its value, as rsync will read it, no continuation).
+ */
 export function hasRsyncLine(line: string, configPath?: (o: Observer) => string): Observation {
   return async (o) => {
     const path = configPath?.(o) ?? String(o.inputs.configPath);
@@ -202,7 +204,9 @@ export function serviceSays(expected: (o: Observer) => string): Observation {
 const echoes = (tokens: (o: Observer) => string[]) => serviceSays((o) => `${tokens(o).join(" ")}\n`);
 const guardEcho = echoes((o) => [`guard-${o.id}`]);
 
-/** The secrets file holds exactly the users' lines, 0600 root, and the real daemon authenticates `user` with `password`. */
+/**
+ * The secrets file holds exactly the users' lines, 0600 root, and the real daemon authenticates `user` with `password`.
+ */
 export function secretsHold(auth?: { user: string; password: string }): Observation {
   return async (o) => {
     const users = o.inputs.users as Record<string, string>;
@@ -341,7 +345,8 @@ const MODULE_CASES = rows("rsyncModule", [
   ["m19", "moduleName", "a]b", "`]` in the name", refused("moduleName")],
   ["m20", "moduleName", "global", "the reserved name", refused("moduleName")],
   ["m21", "moduleName", " GLOBAL ", "the reserved name, padded", refused("moduleName")],
-  // rsync clients send `#...` as a protocol command and a leading `-` as an option: such modules are listed but unreachable.
+  // rsync clients send `#...` as a protocol command and a leading `-` as an option: such modules are listed but
+  // unreachable.
   [
     "m22",
     "moduleName",

@@ -118,7 +118,10 @@ describe("hostile inputs through the real provider host on lab hosts", { skip },
     return result.stdout;
   };
 
-  /** Every file and link a change or an injection could touch on the host, with mode and owner: equal means byte-identical. */
+  /**
+   * Every file and link a change or an injection could touch on the host, with mode and owner: equal means
+   * byte-identical.
+   */
   const snapshot = (on: LabHost) =>
     sh(
       on,
@@ -160,7 +163,9 @@ describe("hostile inputs through the real provider host on lab hosts", { skip },
   const sshOptions = () =>
     `ssh -l root -i ${lab.rootKeyPath} -o UserKnownHostsFile=${lab.knownHostsPath} -o StrictHostKeyChecking=yes -o BatchMode=yes -o LogLevel=ERROR`;
 
-  /** The real rsync client, over ssh in daemon mode, against the daemon reading `configPath` (the host is in `args`). */
+  /**
+   * The real rsync client, over ssh in daemon mode, against the daemon reading `configPath` (the host is in `args`).
+   */
   const rsyncClient = (configPath: string, args: string[], auth?: { user: string; password: string }) =>
     run(
       "rsync",
@@ -364,7 +369,8 @@ describe("hostile inputs through the real provider host on lab hosts", { skip },
       if (before !== undefined) assertSameHost(before, await snapshot(target));
       return;
     }
-    // What the engine would apply after a clean preview; a refusal expected at check fails here, with what it did to the host.
+    // What the engine would apply after a clean preview; a refusal expected at check fails here, with what it did to
+    // the host.
     const applied: string[] = [];
     for (const child of children) {
       const result = await up(child.kind, child.name, child.inputs);
@@ -405,6 +411,7 @@ describe("hostile inputs through the real provider host on lab hosts", { skip },
       ["configPath", "path"].includes(c.property) &&
       typeof c.value === "string" &&
       c.value.startsWith("/etc/rsyncd/") &&
+      // eslint-disable-next-line no-control-regex -- cases with control characters are the point
       !/[\u0000-\u001f]/.test(c.value)
         ? [posix.dirname(c.value)]
         : [],

@@ -27,7 +27,11 @@ import {
 
 type Bag = Record<string, any>;
 
-/** Manages one file; `version` is baked into the serialized text so two versions differ. */
+/**
+ * Manages one file; `version` is baked into the serialized text so two versions differ. The methods
+ * require their modules inside: Pulumi serializes each closure on its own.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
 function makeFileProvider(version: string) {
   return {
     async check(_olds: Bag, news: Bag) {
@@ -69,6 +73,7 @@ function makeFileProvider(version: string) {
     },
   };
 }
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const slowProvider = {
   async create(inputs: Bag) {
@@ -140,6 +145,7 @@ describe("provider host harness", () => {
 
   test("GetPluginInfo reports the @pulumi/pulumi version", async () => {
     const info = await host.getPluginInfo();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed version, as the host reads it
     assert.equal(info.version, require("@pulumi/pulumi/package.json").version);
   });
 

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 
 import { FormatError } from "../../src/formats/problems";
 
-/** The edit's result, or "refused" when it threw a FormatError of the round-trip guard (anything else fails the test). */
+/**
+ * The edit's result, or "refused" when it threw a FormatError of the round-trip guard (anything else fails the test).
+ */
 export function guardOutcome<T>(run: () => T): T | "refused" {
   try {
     return run();

@@ -146,7 +146,8 @@ function compare(before: RsyncdDocument, intended: RsyncdEntry[], after: RsyncdD
       problem(
         "file",
         ROUND_TRIP_RULE,
-        `The edited file would hold ${gotShape} instead of ${wantShape}: a value would start or swallow a line; refusing the change.`,
+        `The edited file would hold ${gotShape} instead of ${wantShape}: a value would start or swallow a line; ` +
+          `refusing the change.`,
       ),
     );
   }

@@ -142,7 +142,8 @@ export function rsyncdSemantics(doc: RsyncdDocument): RsyncdSemantics {
           problem(
             "module name",
             "duplicate-module",
-            `The section \`[${entry.name}]\` repeats module \`${modules[context]!.name}\`; rsync merges them, later values win.`,
+            `The section \`[${entry.name}]\` repeats module \`${modules[context]!.name}\`; rsync merges them, later ` +
+              `values win.`,
             { severity: "warning", position: { line: entry.line, column: 1 } },
           ),
         );
@@ -157,7 +158,8 @@ export function rsyncdSemantics(doc: RsyncdDocument): RsyncdSemantics {
         problem(
           entry.name,
           "unknown-parameter",
-          `\`${entry.name}\` is not an rsync parameter; rsync ignores the line.${hint ? ` Did you mean \`${hint}\`?` : ""}`,
+          `\`${entry.name}\` is not an rsync parameter; rsync ignores the ` +
+            `line.${hint ? ` Did you mean \`${hint}\`?` : ""}`,
           { position: positionOf(entry) },
         ),
       );

@@ -43,7 +43,8 @@ function checkModuleName(name: unknown): Problem[] {
   if (control !== undefined)
     add(
       "control-character",
-      `The \`module name\` contains the control or invisible character ${control}; clients could not ask for it by what they see.`,
+      `The \`module name\` contains the control or invisible character ${control}; clients could not ask for it by ` +
+        `what they see.`,
     );
   if (name !== "" && name.replace(/[ \t\n\v\f\r]/g, "").toUpperCase() === "GLOBAL") {
     add("module-name-reserved", `\`[${name}]\` is the reserved \`[global]\` header, not a module.`);
@@ -52,17 +53,20 @@ function checkModuleName(name: unknown): Problem[] {
   if (name.startsWith("-"))
     add(
       "module-name-dash",
-      `The \`module name\` \`${name}\` starts with \`-\`; rsync lists it but a client cannot open it (rsync 3.5.0 answers \`change_dir "${name}" … failed\`).`,
+      `The \`module name\` \`${name}\` starts with \`-\`; rsync lists it but a client cannot open it (rsync 3.5.0 ` +
+        `answers \`change_dir "${name}" … failed\`).`,
     );
   if (name.startsWith("#"))
     add(
       "module-name-hash",
-      `The \`module name\` \`${name}\` starts with \`#\`; rsync lists it but answers "Unknown command" to a client asking for it.`,
+      `The \`module name\` \`${name}\` starts with \`#\`; rsync lists it but answers "Unknown command" to a client ` +
+        `asking for it.`,
     );
   if (Buffer.byteLength(name, "utf8") > MAX_MODULE_NAME_BYTES)
     add(
       "module-name-too-long",
-      `The \`module name\` is longer than ${MAX_MODULE_NAME_BYTES} bytes; rsync's module listing would fail for every module.`,
+      `The \`module name\` is longer than ${MAX_MODULE_NAME_BYTES} bytes; rsync's module listing would fail for ` +
+        `every module.`,
     );
   if (/^[ \t\v\f]|[ \t\v\f]$/.test(name))
     add("module-name-outer-blanks", `The \`module name\` \`${name}\` has outer blanks; rsync trims them.`);
@@ -109,7 +113,8 @@ function checkText(param: RsyncParameter | undefined, field: string, text: strin
       problem(
         field,
         "bad-boolean",
-        `\`${field}\` = \`${text}\` is not a boolean; use yes/true/1 or no/false/0${param.unsettable ? " (or unset)" : ""}.`,
+        `\`${field}\` = \`${text}\` is not a boolean; use yes/true/1 or ` +
+          `no/false/0${param.unsettable ? " (or unset)" : ""}.`,
       ),
     );
   }
@@ -143,7 +148,10 @@ function checkText(param: RsyncParameter | undefined, field: string, text: strin
   return problems;
 }
 
-/** The daemon's `port` must be a TCP port: rsync 3.5.0 takes `port = 70000`, logs "listening on port 70000" and listens nowhere. */
+/**
+ * The daemon's `port` must be a TCP port: rsync 3.5.0 takes `port = 70000`, logs "listening on port 70000" and listens
+ * nowhere.
+ */
 function portProblems(field: string, value: number): Problem[] {
   if (field !== "port" || (value >= 1 && value <= 65_535)) return [];
   return [problem(field, "bad-port", `\`${field}\` = \`${value}\` is not a TCP port (1 to 65535).`)];
@@ -171,7 +179,8 @@ function checkField(param: RsyncParameter, value: unknown): Problem[] {
             problem(
               field,
               "list-entry",
-              `\`${field}\` entry \`${item}\` is empty or holds a blank${param.commaSeparated ? " or comma" : ""}, where rsync splits the list.`,
+              `\`${field}\` entry \`${item}\` is empty or holds a blank${param.commaSeparated ? " or comma" : ""}, ` +
+                `where rsync splits the list.`,
             ),
           );
         }

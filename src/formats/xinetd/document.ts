@@ -200,7 +200,8 @@ export function parseXinetdDocument(text: string): XinetdDocument {
       report(
         first.text,
         "swallowed-entry",
-        `\`${line.text.trim()}\` is read past by xinetd, which is skipping to the next \`}\` after an error above; this entry is lost.`,
+        `\`${line.text.trim()}\` is read past by xinetd, which is skipping to the next \`}\` after an error above; ` +
+          `this entry is lost.`,
         index,
         first.column,
       );
@@ -249,7 +250,8 @@ export function parseXinetdDocument(text: string): XinetdDocument {
             report(
               word,
               "extra-tokens",
-              `xinetd ignores \`${extra.map((t) => t.text).join(" ")}\` after \`${word}${word === "service" ? ` ${second!.text}` : ""}\`.`,
+              `xinetd ignores \`${extra.map((t) => t.text).join(" ")}\` after ` +
+                `\`${word}${word === "service" ? ` ${second!.text}` : ""}\`.`,
               index,
               extra[0]!.column,
               "warning",
@@ -296,7 +298,8 @@ export function parseXinetdDocument(text: string): XinetdDocument {
           report(
             first!.text,
             "stray-line",
-            `\`${line.text.trim()}\` is outside any entry; xinetd skips everything up to the next \`}\`, including any service in between.`,
+            `\`${line.text.trim()}\` is outside any entry; xinetd skips everything up to the next \`}\`, including ` +
+              `any service in between.`,
             index,
             first!.column,
           );
@@ -347,7 +350,8 @@ export function parseXinetdDocument(text: string): XinetdDocument {
           report(
             parsed.syntax.name,
             "trailing-comment",
-            `\`${parsed.syntax.name}\`: xinetd has no trailing comments; \`${comment.text}\` and what follows are read as values.`,
+            `\`${parsed.syntax.name}\`: xinetd has no trailing comments; \`${comment.text}\` and what follows are ` +
+              `read as values.`,
             index,
             comment.column,
           );

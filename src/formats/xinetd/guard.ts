@@ -94,7 +94,8 @@ export function guardXinetdEdit(
   if (actual.length !== intended.length) {
     refuse(
       "service",
-      `The edited file would hold ${actual.length} entries instead of ${intended.length}: a value would open, close or swallow an entry`,
+      `The edited file would hold ${actual.length} entries instead of ${intended.length}: a value would open, close ` +
+        `or swallow an entry`,
     );
     return problems;
   }
@@ -104,7 +105,8 @@ export function guardXinetdEdit(
     if (got.kind !== want.kind || got.name !== want.name) {
       refuse(
         "service",
-        `The edited file would hold \`${got.kind === "defaults" ? "defaults" : `service ${got.name}`}\` where ${label} was meant`,
+        `The edited file would hold \`${got.kind === "defaults" ? "defaults" : `service ${got.name}`}\` where ` +
+          `${label} was meant`,
       );
       return;
     }

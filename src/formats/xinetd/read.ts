@@ -141,7 +141,8 @@ export function readAttributeLines(lines: readonly AttributeLine[]): AttributeVa
       if (typeof spec.count === "number" && tokens.length !== spec.count) {
         report(
           "value-count",
-          `\`${syntax.name}\` takes exactly ${spec.count} value${spec.count > 1 ? "s" : ""}, not ${tokens.length}; xinetd ignores this line.`,
+          `\`${syntax.name}\` takes exactly ${spec.count} value${spec.count > 1 ? "s" : ""}, not ${tokens.length}; ` +
+            `xinetd ignores this line.`,
         );
         continue;
       }

@@ -69,7 +69,8 @@ function tokenProblems(field: string, token: unknown): Problem[] {
       problem(
         field,
         "value-continuation",
-        `\`${field}\` value \`${token}\` ends with \`\\\`, which reads as a line continuation to humans and other tools.`,
+        `\`${field}\` value \`${token}\` ends with \`\\\`, which reads as a line continuation to humans and other ` +
+          `tools.`,
       ),
     ];
   return [];
@@ -127,7 +128,8 @@ function foldProblems(field: string, value: unknown, keepsDuplicates: boolean): 
       problem(
         field,
         "duplicate-value",
-        `\`${field}\` lists an item twice (or both adds and removes it); xinetd folds \`+=\`/\`-=\` into sets, so it would read back differently.`,
+        `\`${field}\` lists an item twice (or both adds and removes it); xinetd folds \`+=\`/\`-=\` into sets, so it ` +
+          `would read back differently.`,
       ),
     ];
   }
@@ -223,7 +225,8 @@ function extraProblems(name: string, value: unknown): Problem[] {
       problem(
         name,
         "extra-name-case",
-        `\`${name}\`: xinetd matches attribute names in any case and reads this one back as \`${name.toLowerCase()}\`; write it so.`,
+        `\`${name}\`: xinetd matches attribute names in any case and reads this one back as ` +
+          `\`${name.toLowerCase()}\`; write it so.`,
       ),
     );
   }
@@ -305,7 +308,8 @@ function crossFieldProblems(model: XinetdServiceModel, options: XinetdValidation
       problem(
         "service",
         "no-such-internal-service",
-        `xinetd has no internal \`${model.name}\` service for ${model.socketType}; it has ${builtins.join(", ") || "none"}.`,
+        `xinetd has no internal \`${model.name}\` service for ${model.socketType}; it has ` +
+          `${builtins.join(", ") || "none"}.`,
       ),
     );
   }
@@ -345,7 +349,8 @@ function crossFieldProblems(model: XinetdServiceModel, options: XinetdValidation
           problem(
             "port",
             "port-mismatch",
-            `\`port\` ${model.port} differs from ${port} in /etc/services for \`${model.name}\`; add \`type = UNLISTED\`.`,
+            `\`port\` ${model.port} differs from ${port} in /etc/services for \`${model.name}\`; add \`type = ` +
+              `UNLISTED\`.`,
           ),
         );
       }

@@ -141,7 +141,8 @@ const cps: ValueCodec = {
     return rate === undefined || wait === undefined
       ? fail(
           "invalid-value",
-          `\`${name}\` must be two unsigned integers (connections per second, seconds to wait), not \`${t.join(" ")}\`.`,
+          `\`${name}\` must be two unsigned integers (connections per second, seconds to wait), not ` +
+            `\`${t.join(" ")}\`.`,
         )
       : ok([rate, wait]);
   },

@@ -58,7 +58,8 @@ export async function hostKeyCheckFor(target: ResolvedConnection): Promise<HostK
           ? { accepted: true }
           : refuse(
               "host-key-mismatch",
-              `host key mismatch: expected ${trust.key.fingerprint} (\`${target.fieldPrefix}hostKey\`), the server presented ${fingerprintOf(key)}; ${SUSPICION}`,
+              `host key mismatch: expected ${trust.key.fingerprint} (\`${target.fieldPrefix}hostKey\`), the server ` +
+                `presented ${fingerprintOf(key)}; ${SUSPICION}`,
             ),
     };
   }
@@ -66,7 +67,10 @@ export async function hostKeyCheckFor(target: ResolvedConnection): Promise<HostK
     return {
       decide: (key) => ({
         accepted: true,
-        warning: `${target.label}: the host key was NOT checked (\`${target.fieldPrefix}hostKeyChecking: "off"\`); accepted ${keyLineOf(key)} (${fingerprintOf(key)}). Anyone in the middle receives the credentials and every file sent.`,
+        warning:
+          `${target.label}: the host key was NOT checked (\`${target.fieldPrefix}hostKeyChecking: "off"\`); ` +
+          `accepted ${keyLineOf(key)} (${fingerprintOf(key)}). Anyone in the middle receives the credentials and ` +
+          `every file sent.`,
       }),
     };
   }
@@ -91,13 +95,16 @@ export async function hostKeyCheckFor(target: ResolvedConnection): Promise<HostK
         case "revoked":
           return refuse(
             "host-key-revoked",
-            `host key revoked: the server presented ${fingerprintOf(key)}, marked @revoked at ${verdict.entry.source}; refusing to connect`,
+            `host key revoked: the server presented ${fingerprintOf(key)}, marked @revoked at ` +
+              `${verdict.entry.source}; refusing to connect`,
           );
         case "changed":
           return refuse(
             "host-key-mismatch",
-            `host key mismatch: expected ${verdict.expected.map(describeEntry).join(", ")}, the server presented ${fingerprintOf(key)}; ${SUSPICION}. ` +
-              `If the host was reinstalled, check its new key out of band, then replace its known_hosts line or set \`${target.fieldPrefix}hostKey\`.`,
+            `host key mismatch: expected ${verdict.expected.map(describeEntry).join(", ")}, the server presented ` +
+              `${fingerprintOf(key)}; ${SUSPICION}. ` +
+              `If the host was reinstalled, check its new key out of band, then replace its known_hosts line or set ` +
+              `\`${target.fieldPrefix}hostKey\`.`,
           );
         case "unknown":
           if (trust.policy === "accept-new") return { accepted: true, acceptedOnFirstUse: `${name} ${keyLineOf(key)}` };
@@ -123,14 +130,19 @@ function unknownHostSummary(
   const scan = target.port === 22 ? `ssh-keyscan ${target.host}` : `ssh-keyscan -p ${target.port} ${target.host}`;
   const field = (name: string) => `\`${target.fieldPrefix}${name}\``;
   return [
-    `host key unknown: ${knownHostsName(target.host, target.port)} is in none of the known_hosts files (${files.join(", ") || "none given"}); the server presented ${line} (${fingerprintOf(key)}).`,
+    `host key unknown: ${knownHostsName(target.host, target.port)} is in none of the known_hosts files ` +
+      `(${files.join(", ") || "none given"}); the server presented ${line} (${fingerprintOf(key)}).`,
     ...(authorities.length > 0
       ? [
-          `${authorities.map((entry) => entry.source).join(", ")} trust a certificate authority for this host: host certificates are not supported.`,
+          `${authorities.map((entry) => entry.source).join(", ")} trust a certificate authority for this host: host ` +
+            `certificates are not supported.`,
         ]
       : []),
-    `If that is the host's key (compare \`ssh-keygen -lf /etc/ssh/ssh_host_${type}_key.pub\` run on the host), add it to a known_hosts file (\`${scan} >> ~/.ssh/known_hosts\`, or the line "${knownHostsName(target.host, target.port)} ${line}"), ` +
-      `or set ${field("hostKey")} to "${line}", or set ${field("hostKeyChecking")} to "accept-new" to trust the key on first use.`,
+    `If that is the host's key (compare \`ssh-keygen -lf /etc/ssh/ssh_host_${type}_key.pub\` run on the host), add ` +
+      `it to a known_hosts file (\`${scan} >> ~/.ssh/known_hosts\`, or the line ` +
+      `"${knownHostsName(target.host, target.port)} ${line}"), ` +
+      `or set ${field("hostKey")} to "${line}", or set ${field("hostKeyChecking")} to "accept-new" to trust the key ` +
+      `on first use.`,
   ].join(" ");
 }
 

@@ -8,7 +8,10 @@ import { parseHostKeyLine, type PinnedHostKey } from "./target";
 
 /** One usable line of a known_hosts file. */
 export interface KnownHostEntry {
-  /** `@revoked`: this key is refused for the hosts the line names. `@cert-authority`: not supported (see `judgeHostKey`). */
+  /**
+   * `@revoked`: this key is refused for the hosts the line names. `@cert-authority`: not supported (see
+   * `judgeHostKey`).
+   */
   marker?: "revoked" | "cert-authority";
   /** The host names field: a hashed name `|1|salt|hash`, or comma-separated patterns (`*`, `?`, `!`). */
   hosts: string;

@@ -17,7 +17,9 @@ import { hostKeyCheckFor, type HostKeyDecision } from "./host-key-check";
 import type { ResolvedConnection } from "./target";
 
 export interface PoolOptions {
-  /** Channels (commands) open at once on one connection; the rest wait in turn. Default: 5 (see DEFAULT_MAX_CHANNELS). */
+  /**
+   * Channels (commands) open at once on one connection; the rest wait in turn. Default: 5 (see DEFAULT_MAX_CHANNELS).
+   */
   maxChannelsPerConnection?: number;
   /** A connection with nothing to do is closed after this many milliseconds. Default: 2000. */
   idleCloseMs?: number;
@@ -445,7 +447,9 @@ function classifyDialError(target: ResolvedConnection, error: Error & { level?: 
       code: "auth-failed",
       host: target.label,
       command: "connect",
-      summary: `authentication as ${target.user} failed: the server accepted none of the credentials given (${offered.join(", ")})`,
+      summary:
+        `authentication as ${target.user} failed: the server accepted none of the credentials given ` +
+        `(${offered.join(", ")})`,
       cause: error,
       secrets: target.secrets,
     });

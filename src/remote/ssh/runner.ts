@@ -178,7 +178,8 @@ export class SshCommandRunner implements CommandRunner {
       return this.error(
         "sudo-needs-password",
         script,
-        `sudo wants a password for ${this.target.user}; give this user passwordless sudo (NOPASSWD in /etc/sudoers.d) or connect as root`,
+        `sudo wants a password for ${this.target.user}; give this user passwordless sudo (NOPASSWD in ` +
+          `/etc/sudoers.d) or connect as root`,
         result,
         secrets,
       );
