@@ -45,6 +45,11 @@ function adopt(doc: string) {
   return { key: "adopt", type: "boolean", check: "boolean", doc, default: "`false`", notDiffed: true } as const;
 }
 
+function rsyncConfigPath(doc: string) {
+  const defaultPath = `\`${DEFAULT_RSYNCD_CONFIG_PATH}\``;
+  return { key: "configPath", type: "string", check: "file", doc, default: defaultPath, replaces: true } as const;
+}
+
 const RSYNC_EXTRA = {
   key: "extra",
   type: "Record<string, string>",
@@ -97,14 +102,7 @@ export const RSYNC_MODULE_SETTINGS = [
   CONNECTION,
   SUDO,
   adopt("Take over a module section that already exists in the file instead of refusing to."),
-  {
-    key: "configPath",
-    type: "string",
-    check: "file",
-    doc: "The rsyncd.conf holding the module. A change replaces.",
-    default: `\`${DEFAULT_RSYNCD_CONFIG_PATH}\``,
-    replaces: true,
-  },
+  rsyncConfigPath("The rsyncd.conf holding the module. A change replaces."),
   {
     key: "moduleName",
     type: "string",
@@ -120,14 +118,7 @@ export const RSYNCD_CONFIG_SETTINGS = [
   CONNECTION,
   SUDO,
   adopt("Take over a global part that already has parameters instead of refusing to."),
-  {
-    key: "configPath",
-    type: "string",
-    check: "file",
-    doc: "The rsyncd.conf. A change replaces.",
-    default: `\`${DEFAULT_RSYNCD_CONFIG_PATH}\``,
-    replaces: true,
-  },
+  rsyncConfigPath("The rsyncd.conf. A change replaces."),
   RSYNC_EXTRA,
 ] as const satisfies readonly ResourceSetting[];
 
