@@ -10,15 +10,17 @@ import { posix } from "node:path";
 import {
   ATTRIBUTE_KEYS,
   attributeByName,
+  GLOBAL_MODEL_PARAMETERS,
   lookupRsyncParameter,
+  MODULE_MODEL_PARAMETERS,
   nearestAttributeName,
-  RSYNC_PARAMETERS,
   splitXinetdValues,
   suggestRsyncParameter,
   validateRsyncdGlobal,
   validateRsyncModule,
   validateXinetdService,
   type Problem,
+  type ProblemRule,
   type RsyncdGlobalModel,
   type RsyncModuleModel,
   type XinetdServiceModel,
@@ -27,10 +29,26 @@ import {
   agentSocketPathOf,
   connectionValueProblems,
   DEFAULT_PORT,
+  DEFAULT_RELOAD,
+  DEFAULT_RSYNCD_CONFIG_PATH,
   DEFAULT_USER,
+  DEFAULT_XINETD_CONFIG_DIR,
   HOST_KEY_CHECKING_VALUES,
+  isReload,
+  problemPropertyPath,
+  RELOAD_REQUIREMENT,
+  RESOURCE_SETTINGS,
+  RSYNC_SERVER_CHILD_NAMES,
+  RSYNC_SERVICE_DEFAULTS,
+  RSYNC_SERVICE_NAME,
+  RSYNC_SERVICE_PORT,
+  rsyncProblemProperty,
+  rsyncServerArgs,
+  xinetdProblemProperty,
   type ConnectionValueField,
-} from "../remote/connection-rules";
+  type ResourceSetting,
+  type SettingsKind,
+} from "../schema";
 import type { RsyncdConfigArgs, RsyncModuleParameterArgs, XinetdServiceArgs } from "../resources";
 
 // ---------------------------------------------------------------------------------------------
@@ -138,10 +156,37 @@ export interface FleetDescription {
   groups: Record<string, FleetGroup>;
 }
 
+/** The rules of the fleet's own checks; a setting's format-layer problem keeps its `ProblemRule`. */
+export type FleetRule =
+  | ProblemRule
+  | "absolute-path"
+  | "conflicting-port"
+  | "conflicting-reload"
+  | "conflicting-rsync-config"
+  | "conflicting-secrets-file"
+  | "conflicting-xinetd-service"
+  | "duplicate"
+  | "empty-group"
+  | "enum"
+  | "exclusive"
+  | "format"
+  | "inline-secret"
+  | "missing-secret"
+  | "no-credentials"
+  | "range"
+  | "required"
+  | "reserved-module-name"
+  | "type"
+  | "unknown-auth-user"
+  | "unknown-field"
+  | "unknown-group"
+  | "unused-group"
+  | "user-name";
+
 /** One thing wrong with the config: where (`hosts[2].connection.host`), which rule, and why. */
 export interface FleetProblem {
   path: string;
-  rule: string;
+  rule: FleetRule;
   message: string;
 }
 
@@ -170,13 +215,6 @@ export interface RawFleetConfig {
 // Rules
 // ---------------------------------------------------------------------------------------------
 
-export const DEFAULT_RSYNCD_CONFIG_PATH = "/etc/rsyncd.conf";
-const DEFAULT_XINETD_DIR = "/etc/xinetd.d";
-/** `service rsync` is in /etc/services at 873. */
-const DEFAULT_RSYNC_PORT = 873;
-/** RsyncServer names its children `<name>-config`, `-secrets`, `-xinetd`, `-listing`; a module of that name would collide. */
-const RESERVED_MODULE_NAMES = ["config", "secrets", "xinetd", "listing"];
-const RELOAD_NAMES = ["auto", "systemctl", "service", "signal", "none"];
 /** Host and group names end up in resource names joined by `:`, so they may not hold one. */
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** What Pulumi accepts as a config key name inside a project's namespace. */
@@ -207,15 +245,19 @@ const INLINE_SECRET_FIELDS: Record<string, string> = {
 const HOST_KEYS = ["name", "connection", "sudo", "groups", "installPackages"];
 const GROUP_KEYS = ["rsync", "xinetd"];
 const RSYNC_KEYS = ["configPath", "global", "modules", "secrets", "xinetd"];
-const SECRETS_KEYS = ["path", "users", "adopt"];
-const MODULE_KEYS = [
-  ...RSYNC_PARAMETERS.filter((p) => p.scope === "module" && p.name !== "name").map((p) => p.key),
-  "extra",
-  "adopt",
-];
-const GLOBAL_KEYS = [...RSYNC_PARAMETERS.filter((p) => p.name !== "name").map((p) => p.key), "extra", "adopt"];
-const XINETD_SETTING_KEYS = ["configDir", "reload", "adopt", "extra"];
-const SERVICE_KEYS = [...ATTRIBUTE_KEYS, ...XINETD_SETTING_KEYS];
+/** Settings the fleet sets itself: the host's connection and sudo, the server's file, the entry's own name or key. */
+const SET_BY_THE_FLEET: readonly string[] = ["connection", "sudo", "configPath", "moduleName", "serviceName"];
+
+/** The settings of a kind that a fleet entry may give (the resource's own table, less what the fleet sets). */
+function fleetSettings(kind: SettingsKind): readonly ResourceSetting[] {
+  return RESOURCE_SETTINGS[kind].filter((setting: ResourceSetting) => !SET_BY_THE_FLEET.includes(setting.key));
+}
+
+const keysOf = (settings: readonly ResourceSetting[]) => settings.map((setting) => setting.key);
+const SECRETS_KEYS = keysOf(fleetSettings("RsyncSecrets"));
+const MODULE_KEYS = [...MODULE_MODEL_PARAMETERS.map((p) => p.key), ...keysOf(fleetSettings("RsyncModule"))];
+const GLOBAL_KEYS = [...GLOBAL_MODEL_PARAMETERS.map((p) => p.key), ...keysOf(fleetSettings("RsyncdConfig"))];
+const SERVICE_KEYS = [...ATTRIBUTE_KEYS, ...keysOf(fleetSettings("XinetdService"))];
 const RSYNC_XINETD_KEYS = [...SERVICE_KEYS, "serviceName"];
 
 type Fields = Record<string, unknown>;
@@ -236,11 +278,11 @@ class Report {
   readonly problems: FleetProblem[] = [];
   readonly warnings: FleetProblem[] = [];
 
-  add(path: string, rule: string, message: string): void {
+  add(path: string, rule: FleetRule, message: string): void {
     this.problems.push({ path, rule, message });
   }
 
-  warn(path: string, rule: string, message: string): void {
+  warn(path: string, rule: FleetRule, message: string): void {
     this.warnings.push({ path, rule, message });
   }
 
@@ -324,6 +366,22 @@ class Report {
       );
     }
     return key;
+  }
+
+  /**
+   * The checks the settings table gives the settings of `kind` a fleet entry may hold: booleans,
+   * absolute paths, `reload`. The rest (`extra`, the typed parameters) the format layer checks.
+   */
+  settings(raw: Fields, kind: SettingsKind, path: string): void {
+    for (const setting of fleetSettings(kind)) {
+      const value = raw[setting.key];
+      const settingPath = at(path, setting.key);
+      if (setting.check === "boolean") this.boolean(value, settingPath);
+      else if ((setting.check === "file" || setting.check === "directory") && value !== undefined)
+        this.absolutePath(value, settingPath);
+      else if (setting.check === "reload" && value !== undefined && !isReload(value))
+        this.add(settingPath, "enum", `\`${settingPath}\` ${RELOAD_REQUIREMENT}.`);
+    }
   }
 
   /** Format-layer problems, each placed at the config path of its field. */
@@ -476,14 +534,9 @@ function parseHost(value: unknown, path: string, report: Report, options: FleetP
 // Groups
 // ---------------------------------------------------------------------------------------------
 
-/** The camelCase key a format-layer problem of an rsync model is about, under `path`. */
+/** The config path of the field a format-layer problem of an rsync model is about, under `path`. */
 function rsyncProblemPath(path: string, extra: unknown, problem: Problem, moduleNamePath: string): string {
-  if (problem.field === "module name") return moduleNamePath;
-  const fromExtra = Object.keys(isFields(extra) ? extra : {}).find(
-    (name) => (lookupRsyncParameter(name)?.name ?? name) === problem.field,
-  );
-  if (fromExtra !== undefined) return at(at(path, "extra"), fromExtra);
-  return at(path, lookupRsyncParameter(problem.field)?.key ?? problem.field);
+  return problemPropertyPath(rsyncProblemProperty(extra, problem), path, moduleNamePath, at);
 }
 
 /** Suggests the camelCase key for a key spelled the rsync way or misspelled (`read only`, `readonly`). */
@@ -540,38 +593,17 @@ function parseSecrets(
   return secrets;
 }
 
-/** A problem unless `reload` is one of the names or `{ command }`. */
-function checkReload(value: unknown, path: string, report: Report): void {
-  if (value === undefined || RELOAD_NAMES.includes(value as string)) return;
-  if (
-    isFields(value) &&
-    Object.keys(value).join() === "command" &&
-    typeof value.command === "string" &&
-    value.command.trim() !== ""
-  )
-    return;
-  report.add(
-    path,
-    "enum",
-    `\`${path}\` must be one of ${RELOAD_NAMES.map((n) => `"${n}"`).join(", ")} or { command: "..." }.`,
-  );
-}
-
 /** Checks the settings of one xinetd service (`attributes` without connection) with the format layer's validator. */
 function checkXinetdService(name: string, attributes: Fields, path: string, namePath: string, report: Report): void {
-  checkReload(attributes.reload, at(path, "reload"), report);
-  if (attributes.configDir !== undefined) report.absolutePath(attributes.configDir, at(path, "configDir"));
-  report.boolean(attributes.adopt, at(path, "adopt"));
+  report.settings(attributes, "XinetdService", path);
   const model: Fields = { name };
   for (const key of [...ATTRIBUTE_KEYS, "extra"]) if (attributes[key] !== undefined) model[key] = attributes[key];
   // As XinetdService's check does: a `serverArgs` string is xinetd's own line.
   if (typeof model.serverArgs === "string") model.serverArgs = splitXinetdValues(model.serverArgs);
   const problems = validateXinetdService(model as unknown as XinetdServiceModel, { fileName: name });
-  report.formatProblems(problems, (p) => {
-    if (isFields(attributes.extra) && Object.hasOwn(attributes.extra, p.field)) return at(at(path, "extra"), p.field);
-    if (p.field === "service" || p.field === "file name") return namePath;
-    return at(path, attributeByName(p.field)?.key ?? p.field);
-  });
+  report.formatProblems(problems, (p) =>
+    problemPropertyPath(xinetdProblemProperty(attributes.extra, p), path, namePath, at),
+  );
 }
 
 function parseRsync(value: unknown, path: string, report: Report, options: FleetParseOptions): FleetRsync | undefined {
@@ -587,7 +619,7 @@ function parseRsync(value: unknown, path: string, report: Report, options: Fleet
     const global = report.fields(raw.global, globalPath);
     if (global) {
       report.knownKeys(global, GLOBAL_KEYS, globalPath, rsyncKeyHint);
-      report.boolean(global.adopt, at(globalPath, "adopt"));
+      report.settings(global, "RsyncdConfig", globalPath);
       const { adopt: _adopt, ...model } = global;
       report.formatProblems(validateRsyncdGlobal(model as RsyncdGlobalModel), (p) =>
         rsyncProblemPath(globalPath, global.extra, p, globalPath),
@@ -603,14 +635,14 @@ function parseRsync(value: unknown, path: string, report: Report, options: Fleet
     const rawModule = report.fields(moduleValue, modulePath);
     if (!rawModule) continue;
     report.knownKeys(rawModule, MODULE_KEYS, modulePath, rsyncKeyHint);
-    if (RESERVED_MODULE_NAMES.includes(moduleName)) {
+    if ((RSYNC_SERVER_CHILD_NAMES as readonly string[]).includes(moduleName)) {
       report.add(
         modulePath,
         "reserved-module-name",
         `Module name \`${moduleName}\` collides with RsyncServer's own \`-${moduleName}\` child; rename the module.`,
       );
     }
-    report.boolean(rawModule.adopt, at(modulePath, "adopt"));
+    report.settings(rawModule, "RsyncModule", modulePath);
     const module = { ...rawModule } as FleetModule & Fields;
     const hasAuthUsers = Array.isArray(module.authUsers) && module.authUsers.length > 0;
     if (hasAuthUsers && module.secretsFile === undefined && rsync.secrets?.path)
@@ -627,18 +659,9 @@ function parseRsync(value: unknown, path: string, report: Report, options: Fleet
     const overrides = report.fields(raw.xinetd, xinetdPath);
     if (overrides) {
       report.knownKeys(overrides, RSYNC_XINETD_KEYS, xinetdPath, xinetdKeyHint);
-      const serviceName = report.string(overrides.serviceName, at(xinetdPath, "serviceName")) ?? "rsync";
+      const serviceName = report.string(overrides.serviceName, at(xinetdPath, "serviceName")) ?? RSYNC_SERVICE_NAME;
       // RsyncServer's defaults under the overrides, so cross-attribute rules see the file it will write.
-      const merged: Fields = {
-        disable: false,
-        socketType: "stream",
-        wait: false,
-        user: "root",
-        server: "/usr/bin/rsync",
-        serverArgs: ["--daemon", `--config=${configPath}`],
-        logOnFailure: { add: ["USERID"] },
-        ...overrides,
-      };
+      const merged: Fields = { ...RSYNC_SERVICE_DEFAULTS, serverArgs: rsyncServerArgs(configPath), ...overrides };
       checkXinetdService(serviceName, merged, xinetdPath, at(xinetdPath, "serviceName"), report);
       rsync.xinetd = overrides as FleetRsync["xinetd"];
     }
@@ -679,20 +702,20 @@ function parseGroup(value: unknown, path: string, report: Report, options: Fleet
 // ---------------------------------------------------------------------------------------------
 
 /** The files and port one group puts on a host: two groups of one host must not share any. */
-function claimsOf(group: FleetGroup): Array<{ rule: string; what: string }> {
-  const claims: Array<{ rule: string; what: string }> = [];
+function claimsOf(group: FleetGroup): Array<{ rule: FleetRule; what: string }> {
+  const claims: Array<{ rule: FleetRule; what: string }> = [];
   const serviceFile = (configDir: unknown, name: string) =>
-    posix.join(typeof configDir === "string" ? configDir : DEFAULT_XINETD_DIR, name);
+    posix.join(typeof configDir === "string" ? configDir : DEFAULT_XINETD_CONFIG_DIR, name);
   if (group.rsync) {
     const overrides = group.rsync.xinetd as Fields;
     claims.push({ rule: "conflicting-rsync-config", what: `rsyncd.conf ${group.rsync.configPath}` });
     claims.push({
       rule: "conflicting-xinetd-service",
-      what: `xinetd service file ${serviceFile(overrides.configDir, typeof overrides.serviceName === "string" ? overrides.serviceName : "rsync")}`,
+      what: `xinetd service file ${serviceFile(overrides.configDir, typeof overrides.serviceName === "string" ? overrides.serviceName : RSYNC_SERVICE_NAME)}`,
     });
     claims.push({
       rule: "conflicting-port",
-      what: `rsync port ${typeof overrides.port === "number" ? overrides.port : DEFAULT_RSYNC_PORT}`,
+      what: `rsync port ${typeof overrides.port === "number" ? overrides.port : RSYNC_SERVICE_PORT}`,
     });
     if (group.rsync.secrets)
       claims.push({ rule: "conflicting-secrets-file", what: `secrets file ${group.rsync.secrets.path}` });
@@ -712,7 +735,7 @@ function claimsOf(group: FleetGroup): Array<{ rule: string; what: string }> {
  * the fleet says so before anything is registered.
  */
 function reloadsOf(group: FleetGroup, groupName: string): Array<{ value: string; where: string }> {
-  const spelled = (reload: unknown) => JSON.stringify(reload ?? "auto");
+  const spelled = (reload: unknown) => JSON.stringify(reload ?? DEFAULT_RELOAD);
   const reloads: Array<{ value: string; where: string }> = [];
   if (group.rsync)
     reloads.push({

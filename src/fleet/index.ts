@@ -10,8 +10,8 @@ export {
   type HostGroupResources,
   type SecretReader,
 } from "./fleet";
+export { DEFAULT_RSYNCD_CONFIG_PATH } from "../schema";
 export {
-  DEFAULT_RSYNCD_CONFIG_PATH,
   formatFleetProblems,
   parseFleetConfig,
   type FleetConnection,
@@ -23,6 +23,7 @@ export {
   type FleetParseResult,
   type FleetProblem,
   type FleetRsync,
+  type FleetRule,
   type FleetSecrets,
   type FleetXinetdService,
   type RawFleetConfig,

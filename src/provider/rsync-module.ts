@@ -7,9 +7,11 @@ import {
   rsyncNameKey,
   setRsyncModule,
   validateRsyncModule,
+  type ProblemRule,
   type RsyncdDocument,
   type RsyncModuleModel,
 } from "../formats";
+import { diffKeys, inputKeys, replaceKeys } from "../schema";
 import {
   changedRsyncdDocument,
   DEFAULT_CONFIG_PATH,
@@ -47,20 +49,11 @@ import {
   type Props,
 } from "./state";
 
-const KIND = "RsyncModule";
-const SETTING_KEYS = ["connection", "sudo", "adopt", "secretContent", "configPath", "moduleName", "extra"];
-const INPUT_KEYS = new Set([...SETTING_KEYS, ...MODULE_PARAMETER_KEYS]);
-const DIFF_KEYS = [
-  "connection",
-  "sudo",
-  "secretContent",
-  "configPath",
-  "moduleName",
-  ...MODULE_PARAMETER_KEYS,
-  "extra",
-];
-const REPLACE_KEYS = ["configPath", "moduleName"];
-const CROSS_FIELD_RULES = ["auth-users-without-secrets", "extra-conflict"];
+const KIND = "RsyncModule" as const;
+const INPUT_KEYS = inputKeys(KIND, MODULE_PARAMETER_KEYS);
+const DIFF_KEYS = diffKeys(KIND, MODULE_PARAMETER_KEYS);
+const REPLACE_KEYS = replaceKeys(KIND);
+const CROSS_FIELD_RULES: readonly ProblemRule[] = ["auth-users-without-secrets", "extra-conflict"];
 
 export function modelOf(inputs: Props): RsyncModuleModel {
   const model = { name: inputs.moduleName, ...parameterFields(inputs, MODULE_PARAMETER_KEYS) } as RsyncModuleModel;

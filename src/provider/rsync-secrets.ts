@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { changeRemoteFile } from "../remote";
 import { saltedChecksum } from "../remote/change-file";
 import { inspectSecretsFile } from "../remote/secrets-file";
+import { settingKeys } from "../schema";
 import {
   alreadyExistsError,
   connectionFailures,
@@ -33,8 +34,8 @@ import {
 } from "./state";
 import { controlCharacterFailures } from "./state";
 
-const KIND = "RsyncSecrets";
-const INPUT_KEYS = new Set(["connection", "sudo", "adopt", "path", "users"]);
+const KIND = "RsyncSecrets" as const;
+const INPUT_KEYS = new Set(settingKeys(KIND));
 const DIFF_KEYS = ["connection", "sudo", "path"];
 const FILE_OPTIONS = { mode: 0o600, owner: "root", group: "root", validate: "none" } as const;
 const SALT_BYTES = 32;

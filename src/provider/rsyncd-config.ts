@@ -7,9 +7,11 @@ import {
   readRsyncdGlobal,
   setRsyncdGlobal,
   validateRsyncdGlobal,
+  type ProblemRule,
   type RsyncdDocument,
   type RsyncdGlobalModel,
 } from "../formats";
+import { diffKeys, inputKeys, replaceKeys } from "../schema";
 import {
   changedRsyncdDocument,
   contextText,
@@ -47,12 +49,11 @@ import {
   type Props,
 } from "./state";
 
-const KIND = "RsyncdConfig";
-const SETTING_KEYS = ["connection", "sudo", "adopt", "secretContent", "configPath", "extra"];
-const INPUT_KEYS = new Set([...SETTING_KEYS, ...GLOBAL_PARAMETER_KEYS]);
-const DIFF_KEYS = ["connection", "sudo", "secretContent", "configPath", ...GLOBAL_PARAMETER_KEYS, "extra"];
-const REPLACE_KEYS = ["configPath"];
-const CROSS_FIELD_RULES = ["auth-users-without-secrets", "extra-conflict"];
+const KIND = "RsyncdConfig" as const;
+const INPUT_KEYS = inputKeys(KIND, GLOBAL_PARAMETER_KEYS);
+const DIFF_KEYS = diffKeys(KIND, GLOBAL_PARAMETER_KEYS);
+const REPLACE_KEYS = replaceKeys(KIND);
+const CROSS_FIELD_RULES: readonly ProblemRule[] = ["auth-users-without-secrets", "extra-conflict"];
 
 export function modelOf(inputs: Props): RsyncdGlobalModel {
   const model = parameterFields(inputs, GLOBAL_PARAMETER_KEYS) as RsyncdGlobalModel;

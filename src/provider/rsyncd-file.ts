@@ -1,11 +1,13 @@
 /** What the RsyncModule and RsyncdConfig providers share: parameter keys, problem naming, file edits. */
 import {
-  lookupRsyncParameter,
+  GLOBAL_MODEL_PARAMETERS,
+  MODULE_MODEL_PARAMETERS,
   parseRsyncdDocument,
   renderRsyncdDocument,
   RSYNC_PARAMETERS,
   validateRsyncdDocument,
   type Problem,
+  type ProblemRule,
   type RsyncdDocument,
 } from "../formats";
 import { entriesIn, findWalkedModule, walkRsyncdDocument, type EntryContext } from "../formats/rsyncd/sections";
@@ -19,18 +21,15 @@ import {
   type FileChange,
   type RemoteFile,
 } from "../remote";
+import { DEFAULT_RSYNCD_CONFIG_PATH, problemPropertyPath, rsyncProblemProperty } from "../schema";
 import { alreadyExistsError, runnerFor, type Props } from "./state";
 
-export const DEFAULT_CONFIG_PATH = "/etc/rsyncd.conf";
+export const DEFAULT_CONFIG_PATH = DEFAULT_RSYNCD_CONFIG_PATH;
 
 /** camelCase keys of the parameters a module section takes (`name` is `moduleName` instead). */
-export const MODULE_PARAMETER_KEYS: readonly string[] = RSYNC_PARAMETERS.filter(
-  (p) => p.scope === "module" && p.name !== "name",
-).map((p) => p.key);
+export const MODULE_PARAMETER_KEYS: readonly string[] = MODULE_MODEL_PARAMETERS.map((p) => p.key);
 /** camelCase keys of the parameters the global part takes: global-only ones and module defaults. */
-export const GLOBAL_PARAMETER_KEYS: readonly string[] = RSYNC_PARAMETERS.filter((p) => p.name !== "name").map(
-  (p) => p.key,
-);
+export const GLOBAL_PARAMETER_KEYS: readonly string[] = GLOBAL_MODEL_PARAMETERS.map((p) => p.key);
 
 /** Typed fields of a model from the inputs, path parameters without the trailing `/` rsync drops. */
 export function parameterFields(inputs: Props, keys: readonly string[]): Record<string, unknown> {
@@ -46,12 +45,8 @@ export function parameterFields(inputs: Props, keys: readonly string[]): Record<
 
 /** The property a problem is about: `extra.<name>` when it came from `extra`, else the parameter's camelCase key. */
 export function rsyncPropertyOf(extra: unknown, problem: Problem, moduleNameProperty: string): string {
-  if (problem.field === "module name") return moduleNameProperty;
-  const fromExtra = Object.keys((extra ?? {}) as object).find(
-    (name) => (lookupRsyncParameter(name)?.name ?? name) === problem.field,
-  );
-  if (fromExtra !== undefined) return `extra.${fromExtra}`;
-  return lookupRsyncParameter(problem.field)?.key ?? problem.field;
+  const join = (parent: string, key: string) => (parent === "" ? key : `${parent}.${key}`);
+  return problemPropertyPath(rsyncProblemProperty(extra, problem), "", moduleNameProperty, join);
 }
 
 /** The text of the entries read in one context (a module's sections, or the global parameters), as written. */
@@ -136,7 +131,7 @@ export async function readHostRsyncdConfig(props: Props): Promise<RsyncdDocument
  * values of typed ones, global parameters inside a module). A file holding any of them was not
  * written as an rsyncd.conf.
  */
-const IGNORED_LINE_RULES: ReadonlySet<string> = new Set([
+const IGNORED_LINE_RULES: ReadonlySet<ProblemRule> = new Set<ProblemRule>([
   "unknown-parameter",
   "global-parameter-in-module",
   "bad-boolean",

@@ -4,7 +4,6 @@ import { posix } from "node:path";
 import {
   applyXinetdService,
   ATTRIBUTE_KEYS,
-  attributeByName,
   parseXinetdDocument,
   readXinetdService,
   renderXinetdDocument,
@@ -13,6 +12,7 @@ import {
   validateXinetdService,
   findServiceBlock,
   type Problem,
+  type ProblemRule,
   type XinetdServiceModel,
 } from "../formats";
 import {
@@ -23,6 +23,17 @@ import {
   type ReloadStrategy,
   type XinetdReloaderOptions,
 } from "../remote";
+import {
+  DEFAULT_RELOAD,
+  DEFAULT_XINETD_CONFIG_DIR,
+  diffKeys,
+  inputKeys,
+  isReload,
+  problemPropertyPath,
+  RELOAD_REQUIREMENT,
+  replaceKeys,
+  xinetdProblemProperty,
+} from "../schema";
 import {
   alreadyExistsError,
   applyFailure,
@@ -51,35 +62,20 @@ import {
   type Props,
 } from "./state";
 
-const KIND = "XinetdService";
-export const DEFAULT_CONFIG_DIR = "/etc/xinetd.d";
-const RELOAD_NAMES = ["auto", "systemctl", "service", "signal", "none"] as const;
+const KIND = "XinetdService" as const;
+export const DEFAULT_CONFIG_DIR = DEFAULT_XINETD_CONFIG_DIR;
 
-const SETTING_KEYS = [
-  "connection",
-  "sudo",
-  "adopt",
-  "secretContent",
-  "serviceName",
-  "configDir",
-  "reload",
-  "extra",
-] as const;
-const INPUT_KEYS = new Set<string>([...SETTING_KEYS, ...ATTRIBUTE_KEYS]);
+const INPUT_KEYS = inputKeys(KIND, ATTRIBUTE_KEYS);
 /** What the file says and how it is applied; `adopt` only matters to create. */
-const DIFF_KEYS = [
-  "connection",
-  "sudo",
-  "secretContent",
-  "reload",
-  "serviceName",
-  "configDir",
-  ...ATTRIBUTE_KEYS,
-  "extra",
-];
-const REPLACE_KEYS = ["serviceName", "configDir"];
+const DIFF_KEYS = diffKeys(KIND, ATTRIBUTE_KEYS);
+const REPLACE_KEYS = replaceKeys(KIND);
 /** Rules that weigh several attributes against each other: undecidable while one is unknown. */
-const CROSS_FIELD_RULES = ["mandatory", "dgram-needs-wait", "traffic-needs-redirect", "no-such-internal-service"];
+const CROSS_FIELD_RULES: readonly ProblemRule[] = [
+  "mandatory",
+  "dgram-needs-wait",
+  "traffic-needs-redirect",
+  "no-such-internal-service",
+];
 
 function pathOf(props: Props): string {
   return posix.join(String(props.configDir ?? DEFAULT_CONFIG_DIR), String(props.serviceName));
@@ -95,27 +91,12 @@ export function modelOf(inputs: Props): XinetdServiceModel {
 
 /** The property a problem is about: an attribute's camelCase key, `extra.<name>`, or `serviceName`. */
 function propertyOf(model: XinetdServiceModel, problem: Problem): string {
-  if (model.extra && Object.hasOwn(model.extra, problem.field)) return `extra.${problem.field}`;
-  if (problem.field === "service" || problem.field === "file name") return "serviceName";
-  return attributeByName(problem.field)?.key ?? problem.field;
+  const join = (parent: string, key: string) => (parent === "" ? key : `${parent}.${key}`);
+  return problemPropertyPath(xinetdProblemProperty(model.extra, problem), "", "serviceName", join);
 }
 
 function reloadFailures(reload: unknown): CheckFailure[] {
-  const valid =
-    (RELOAD_NAMES as readonly unknown[]).includes(reload) ||
-    (typeof reload === "object" &&
-      reload !== null &&
-      Object.keys(reload).join() === "command" &&
-      typeof (reload as { command: unknown }).command === "string" &&
-      (reload as { command: string }).command.trim() !== "");
-  return valid
-    ? []
-    : [
-        {
-          property: "reload",
-          reason: `\`reload\` must be one of ${RELOAD_NAMES.map((n) => `"${n}"`).join(", ")} or { command: "..." }.`,
-        },
-      ];
+  return isReload(reload) ? [] : [{ property: "reload", reason: `\`reload\` ${RELOAD_REQUIREMENT}.` }];
 }
 
 /**
@@ -129,7 +110,7 @@ function withServerArgsSplit(inputs: Props): Props {
 }
 
 export function check(_olds: Props, news: Props): CheckResult {
-  const inputs = withServerArgsSplit(inputsOf({ configDir: DEFAULT_CONFIG_DIR, reload: "auto", ...news }));
+  const inputs = withServerArgsSplit(inputsOf({ configDir: DEFAULT_CONFIG_DIR, reload: DEFAULT_RELOAD, ...news }));
   const unknown = unknownPropertiesOf(inputs);
   const failures: CheckFailure[] = [
     ...connectionFailures(inputs.connection),
@@ -168,7 +149,7 @@ export function diff(_id: string, olds: Props, news: Props): DiffResult {
 }
 
 function reloadOptions(reload: unknown): XinetdReloaderOptions {
-  return reload === undefined || reload === "auto" ? {} : { strategy: reload as ReloadStrategy };
+  return reload === undefined || reload === DEFAULT_RELOAD ? {} : { strategy: reload as ReloadStrategy };
 }
 
 function outputsOf(inputs: Props, content: string): Props {

@@ -4,6 +4,8 @@
  */
 import type { Readable, Writable } from "node:stream";
 
+import type { HostKeyChecking } from "../schema/connection-rules";
+
 /**
  * How to reach a host. Field names, values and defaults are @pulumi/command's
  * `remote.ConnectionArgs`, so users can pass one object to both. `hostKeyChecking` and
@@ -60,7 +62,7 @@ export interface ConnectionArgs {
   perDialTimeout?: number;
 }
 
-export type HostKeyChecking = "strict" | "accept-new" | "off";
+export type { HostKeyChecking };
 
 /**
  * Host keys trusted on first use (`hostKeyChecking: "accept-new"`), as known_hosts lines

@@ -26,6 +26,16 @@ export interface HostKeyTrustArgs {
   knownHostsFiles?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
+/**
+ * Every input of a resource as a typed output, with the input's TSDoc (a homomorphic mapped type
+ * keeps it): what the provider stored for it, `undefined` when an optional input was not given.
+ * `Stored` gives the type of inputs the provider stores otherwise: defaulted (`configPath`) or
+ * normalized (`serverArgs`, stored as the list).
+ */
+export type InputOutputs<Args, Stored = object> = {
+  readonly [K in keyof Args]-?: pulumi.Output<K extends keyof Stored ? Stored[K] : pulumi.Unwrap<Args[K]>>;
+};
+
 /** The options with `names` added to `additionalSecretOutputs`. */
 export function withSecretOutputs<T extends pulumi.CustomResourceOptions>(
   opts: T | undefined,

@@ -1,7 +1,7 @@
 /** `RsyncModule`: one module section of an rsyncd.conf; the rest of the file is left as it is. */
 import * as pulumi from "@pulumi/pulumi";
 
-import { secretContentOf, withSecretOutputs, type ConnectionArgs } from "./connection";
+import { secretContentOf, withSecretOutputs, type ConnectionArgs, type InputOutputs } from "./connection";
 import { providerShim } from "./provider-shim";
 
 /** Every rsync module parameter (rsync 3.x), camelCase; each is written only when set. */
@@ -111,20 +111,23 @@ export interface RsyncModuleArgs extends RsyncModuleParameterArgs {
   sudo?: pulumi.Input<boolean>;
   /** Take over a module section that already exists in the file instead of refusing to. Default: `false`. */
   adopt?: pulumi.Input<boolean>;
-  /** The rsyncd.conf holding the module. Default: `/etc/rsyncd.conf`. A change replaces. */
+  /** The rsyncd.conf holding the module. A change replaces. Default: `/etc/rsyncd.conf`. */
   configPath?: pulumi.Input<string>;
   /** The name clients ask for (`rsync host::name`): no `/`, `]`, or `global`. Required; a change replaces. */
   moduleName: pulumi.Input<string>;
 }
 
-export class RsyncModule extends pulumi.dynamic.Resource {
-  declare readonly moduleName: pulumi.Output<string>;
-  declare readonly configPath: pulumi.Output<string>;
+/** Every input as an output (`connection` secret), and what the provider wrote. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the outputs' types, declared only
+export interface RsyncModule extends InputOutputs<RsyncModuleArgs, { configPath: string }> {
   /** The module's section as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
-  declare readonly content: pulumi.Output<string>;
+  readonly content: pulumi.Output<string>;
   /** sha256 of `content`, hex; secret with it. */
-  declare readonly checksum: pulumi.Output<string>;
+  readonly checksum: pulumi.Output<string>;
+}
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface
+export class RsyncModule extends pulumi.dynamic.Resource {
   constructor(name: string, args: RsyncModuleArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
       ...args,

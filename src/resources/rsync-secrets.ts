@@ -1,7 +1,7 @@
 /** `RsyncSecrets`: an rsync secrets file (`user:password` lines), root-owned, mode 0600. */
 import * as pulumi from "@pulumi/pulumi";
 
-import { withSecretOutputs, type ConnectionArgs } from "./connection";
+import { withSecretOutputs, type ConnectionArgs, type InputOutputs } from "./connection";
 import { providerShim } from "./provider-shim";
 
 export interface RsyncSecretsArgs {
@@ -17,15 +17,19 @@ export interface RsyncSecretsArgs {
   users: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-export class RsyncSecrets extends pulumi.dynamic.Resource {
-  declare readonly path: pulumi.Output<string>;
-  /** The users in the file, sorted. */
-  declare readonly userNames: pulumi.Output<string[]>;
+/** Every input but the passwords as an output (`connection` secret), and what the provider found. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the outputs' types, declared only
+export interface RsyncSecrets extends InputOutputs<Omit<RsyncSecretsArgs, "users">> {
+  /** The users in the file, sorted: the state never holds their passwords. */
+  readonly userNames: pulumi.Output<string[]>;
   /** sha256 of the resource's random salt and the file's content (secret, as the salt is). */
-  declare readonly checksum: pulumi.Output<string>;
+  readonly checksum: pulumi.Output<string>;
   /** Mode and owners as last found, e.g. `600 root:root`. */
-  declare readonly permissions: pulumi.Output<string>;
+  readonly permissions: pulumi.Output<string>;
+}
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface
+export class RsyncSecrets extends pulumi.dynamic.Resource {
   constructor(name: string, args: RsyncSecretsArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
       ...args,

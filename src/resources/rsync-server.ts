@@ -5,16 +5,19 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { lookupRsyncParameter } from "../formats";
+import {
+  DEFAULT_RSYNCD_CONFIG_PATH,
+  RSYNC_SERVICE_DEFAULTS,
+  RSYNC_SERVICE_NAME,
+  RSYNC_SERVICE_PORT,
+  rsyncServerArgs,
+} from "../schema";
 import type { ConnectionArgs } from "./connection";
 import { RsyncListing } from "./rsync-listing";
 import { RsyncModule, type RsyncModuleParameterArgs } from "./rsync-module";
 import { RsyncSecrets } from "./rsync-secrets";
 import { RsyncdConfig, type RsyncdConfigArgs } from "./rsyncd-config";
 import { XinetdService, type XinetdServiceArgs } from "./xinetd-service";
-
-const DEFAULT_CONFIG_PATH = "/etc/rsyncd.conf";
-/** `service rsync` is in /etc/services at 873; xinetd listens there whatever rsyncd.conf says. */
-const RSYNC_SERVICE_PORT = 873;
 
 export interface RsyncServerArgs {
   /** How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the state. */
@@ -56,7 +59,7 @@ export class RsyncServer extends pulumi.ComponentResource {
   constructor(name: string, args: RsyncServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-xinetd:index:RsyncServer", name, {}, opts);
     const host = { connection: args.connection, sudo: args.sudo ?? false };
-    const configPath = args.configPath ?? DEFAULT_CONFIG_PATH;
+    const configPath = args.configPath ?? DEFAULT_RSYNCD_CONFIG_PATH;
     const child = { parent: this };
 
     this.config = args.global
@@ -87,14 +90,10 @@ export class RsyncServer extends pulumi.ComponentResource {
     this.service = new XinetdService(
       `${name}-xinetd`,
       {
-        serviceName: "rsync",
-        disable: false,
-        socketType: "stream",
-        wait: false,
-        user: "root",
-        server: "/usr/bin/rsync",
-        serverArgs: pulumi.output(configPath).apply((path) => ["--daemon", `--config=${path}`]),
-        logOnFailure: { add: ["USERID"] },
+        serviceName: RSYNC_SERVICE_NAME,
+        ...RSYNC_SERVICE_DEFAULTS,
+        logOnFailure: { add: [...RSYNC_SERVICE_DEFAULTS.logOnFailure.add] },
+        serverArgs: pulumi.output(configPath).apply(rsyncServerArgs),
         ...args.xinetd,
         ...host,
       },

@@ -1,7 +1,7 @@
 /** `RsyncdConfig`: the global part of an rsyncd.conf; every module section is left as it is. */
 import * as pulumi from "@pulumi/pulumi";
 
-import { secretContentOf, withSecretOutputs, type ConnectionArgs } from "./connection";
+import { secretContentOf, withSecretOutputs, type ConnectionArgs, type InputOutputs } from "./connection";
 import { providerShim } from "./provider-shim";
 import type { RsyncModuleParameterArgs } from "./rsync-module";
 
@@ -17,7 +17,7 @@ export interface RsyncdConfigArgs extends RsyncModuleParameterArgs {
   sudo?: pulumi.Input<boolean>;
   /** Take over a global part that already has parameters instead of refusing to. Default: `false`. */
   adopt?: pulumi.Input<boolean>;
-  /** The rsyncd.conf. Default: `/etc/rsyncd.conf`. A change replaces. */
+  /** The rsyncd.conf. A change replaces. Default: `/etc/rsyncd.conf`. */
   configPath?: pulumi.Input<string>;
   /** Address the standalone daemon binds to (ignored under xinetd) (`address`). Default: unset. */
   address?: pulumi.Input<string>;
@@ -43,15 +43,19 @@ export interface RsyncdConfigArgs extends RsyncModuleParameterArgs {
   socketOptions?: pulumi.Input<string>;
 }
 
-export class RsyncdConfig extends pulumi.dynamic.Resource {
-  declare readonly configPath: pulumi.Output<string>;
+/** Every input as an output (`connection` secret), and what the provider wrote. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the outputs' types, declared only
+export interface RsyncdConfig extends InputOutputs<RsyncdConfigArgs, { configPath: string }> {
   /** The global part's parameter lines as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
-  declare readonly content: pulumi.Output<string>;
+  readonly content: pulumi.Output<string>;
   /** sha256 of `content`, hex; secret with it. */
-  declare readonly checksum: pulumi.Output<string>;
+  readonly checksum: pulumi.Output<string>;
   /** rsync's names of the parameters this resource set: what delete takes out. */
-  declare readonly managedParameters: pulumi.Output<string[]>;
+  readonly managedParameters: pulumi.Output<string[]>;
+}
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface
+export class RsyncdConfig extends pulumi.dynamic.Resource {
   constructor(name: string, args: RsyncdConfigArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
       ...args,

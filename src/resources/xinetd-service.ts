@@ -2,18 +2,14 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import type { EnvValue, ListValue, LogType, ResourceLimit, SocketType } from "../formats";
-import { secretContentOf, withSecretOutputs, type ConnectionArgs } from "./connection";
+import type { XinetdReload } from "../schema";
+import { secretContentOf, withSecretOutputs, type ConnectionArgs, type InputOutputs } from "./connection";
 import { providerShim } from "./provider-shim";
 
 /** A list xinetd lets you extend: an array sets it (`=`); `{ add, remove }` writes `+=` / `-=` lines. */
 export type ListInput = pulumi.Input<string>[] | { add?: pulumi.Input<string>[]; remove?: pulumi.Input<string>[] };
 
-/**
- * How xinetd is told about a change. `auto` detects it on the host (systemctl, else `service`,
- * else a HUP to the pid in /run/xinetd.pid); `none` writes the file only. Every service changed
- * on one host within a burst shares one reload.
- */
-export type XinetdReload = "auto" | "systemctl" | "service" | "signal" | "none" | { command: string };
+export type { XinetdReload };
 
 export interface XinetdServiceArgs {
   /** How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the state. */
@@ -24,13 +20,13 @@ export interface XinetdServiceArgs {
   adopt?: pulumi.Input<boolean>;
   /** The `service` name, and the file's name (no `.`, no trailing `~`: xinetd skips those). Required; a change replaces. */
   serviceName: pulumi.Input<string>;
-  /** Directory of the service file. Default: `/etc/xinetd.d`. A change replaces. */
+  /** Directory of the service file. A change replaces. Default: `/etc/xinetd.d`. */
   configDir?: pulumi.Input<string>;
   /**
-   * How xinetd is reloaded after a change. Default: `"auto"`. One reload covers every service changed
-   * on a host, so all XinetdServices on one host (same connection identity) must set the same value:
-   * a create, update or delete whose `reload` differs from the one the host's reloader already uses
-   * in this run fails, naming both values and the other service, before touching the host.
+   * How xinetd is reloaded after a change. One reload covers every service changed on a host, so all
+   * XinetdServices on one host (same connection identity) must set the same value: a create, update
+   * or delete whose `reload` differs from the one the host's reloader already uses in this run
+   * fails, naming both values and the other service, before touching the host. Default: `"auto"`.
    */
   reload?: pulumi.Input<XinetdReload>;
   /** `disable`. Default: unset (xinetd: enabled). */
@@ -38,8 +34,8 @@ export interface XinetdServiceArgs {
   /** `type`: RPC, INTERNAL, UNLISTED, SPECIAL, TCPMUX, TCPMUXPLUS. Default: unset (listed in /etc/services). */
   type?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * `id`, to tell apart entries with one service name. Default: unset (the service name). Not
-   * named `id`: Pulumi strips `id` and `urn` from every resource's inputs.
+   * `id`, to tell apart entries with one service name. Not named `id`: Pulumi strips `id` and
+   * `urn` from every resource's inputs. Default: unset (the service name).
    */
   serviceId?: pulumi.Input<string>;
   /** `flags` (REUSE, IPv4, IPv6, NODELAY, KEEPALIVE, ...). Default: unset. */
@@ -130,16 +126,26 @@ export interface XinetdServiceArgs {
   extra?: pulumi.Input<Record<string, pulumi.Input<EnvValue | ListValue>>>;
 }
 
-export class XinetdService extends pulumi.dynamic.Resource {
-  declare readonly serviceName: pulumi.Output<string>;
-  declare readonly configDir: pulumi.Output<string>;
-  /** The service file's path on the host. */
-  declare readonly path: pulumi.Output<string>;
-  /** The whole file as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
-  declare readonly content: pulumi.Output<string>;
-  /** sha256 of `content`, hex; secret with it. */
-  declare readonly checksum: pulumi.Output<string>;
+/** Inputs the provider stores in a form of its own: defaulted, or `serverArgs` as the list xinetd reads. */
+interface XinetdServiceStored {
+  configDir: string;
+  reload: XinetdReload;
+  serverArgs: string[] | undefined;
+}
 
+/** Every input as an output (`connection` secret), and what the provider wrote. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the outputs' types, declared only
+export interface XinetdService extends InputOutputs<XinetdServiceArgs, XinetdServiceStored> {
+  /** The service file's path on the host. */
+  readonly path: pulumi.Output<string>;
+  /** The whole file as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
+  readonly content: pulumi.Output<string>;
+  /** sha256 of `content`, hex; secret with it. */
+  readonly checksum: pulumi.Output<string>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface
+export class XinetdService extends pulumi.dynamic.Resource {
   constructor(name: string, args: XinetdServiceArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
       ...args,

@@ -17,8 +17,7 @@ const PULUMI = /[/\\]node_modules[/\\]@pulumi[/\\]/;
 const PROVIDER = /[/\\]dist[/\\]provider[/\\]/;
 const REMOTE = /[/\\]dist[/\\]remote[/\\]/;
 const RESOURCES = /[/\\]dist[/\\]resources[/\\]/;
-/** The one remote-layer file the root may load: the Fleet's connection checks, pure (no ssh2, no file system). */
-const CONNECTION_RULES = path.join(DIST, "remote", "connection-rules.js");
+const SCHEMA = /[/\\]dist[/\\]schema[/\\]/;
 
 /** Every file a fresh node process has loaded after `require(specifier)` from the project directory. */
 function filesLoadedBy(specifier: string): string[] {
@@ -66,9 +65,18 @@ describe("the package's entry points", () => {
       "ssh2 is not loaded",
     );
     assert.deepEqual(
-      loaded.filter((file) => PROVIDER.test(file) || (REMOTE.test(file) && file !== CONNECTION_RULES)),
+      loaded.filter((file) => PROVIDER.test(file)),
       [],
-      "neither the provider nor the remote layer (but its pure connection rules) is loaded",
+      "the provider is not loaded",
+    );
+    assert.deepEqual(
+      loaded.filter((file) => REMOTE.test(file)),
+      [],
+      "no file under dist/remote is loaded",
+    );
+    assert.ok(
+      loaded.some((file) => SCHEMA.test(file)),
+      "the shared checks the resources and the Fleet use come from dist/schema",
     );
   });
 
@@ -94,6 +102,10 @@ describe("the package's entry points", () => {
     assert.ok(
       loaded.some((file) => SSH2.test(file)),
       "the provider loads ssh2",
+    );
+    assert.ok(
+      loaded.some((file) => REMOTE.test(file)),
+      "the provider loads dist/remote",
     );
     assert.deepEqual(
       loaded.filter((file) => PULUMI.test(file) || RESOURCES.test(file)),

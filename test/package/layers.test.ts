@@ -1,4 +1,4 @@
-// The layers depend one way: formats ← remote ← provider ← resources ← fleet. Every import of
+// The layers depend one way: formats ← schema ← remote ← provider ← resources ← fleet. Every import of
 // every file under src/ is read with the TypeScript parser and checked against what its layer may
 // import, so a shortcut (the format layer reaching for ssh2, a resource calling the remote layer
 // at registration time) fails here instead of in review.
@@ -12,29 +12,28 @@ import ts from "typescript";
 
 const SRC = resolve(__dirname, "../../src");
 
-type Layer = "formats" | "remote" | "provider" | "resources" | "fleet" | "root";
+type Layer = "formats" | "schema" | "remote" | "provider" | "resources" | "fleet" | "root";
 
 /** What each layer may import: other layers (value imports), layers it may import types from, and packages. */
 const ALLOWED: Record<Layer, { values: readonly Layer[]; typesOnly: readonly Layer[]; packages: readonly string[] }> = {
   formats: { values: ["formats"], typesOnly: [], packages: [] },
-  remote: { values: ["formats", "remote"], typesOnly: [], packages: ["ssh2"] },
-  provider: { values: ["formats", "remote", "provider"], typesOnly: [], packages: [] },
+  // What the layers above share, SSH- and Pulumi-free: settings tables, defaults, value checks.
+  schema: { values: ["formats", "schema"], typesOnly: [], packages: [] },
+  remote: { values: ["formats", "schema", "remote"], typesOnly: [], packages: ["ssh2"] },
+  provider: { values: ["formats", "schema", "remote", "provider"], typesOnly: [], packages: [] },
   // The provider is loaded by the serialized shim at call time (a computed require), never imported.
   resources: {
-    values: ["formats", "resources"],
+    values: ["formats", "schema", "resources"],
     typesOnly: ["provider", "remote"],
     packages: ["@pulumi/pulumi", "@pulumi/command"],
   },
   fleet: {
-    values: ["formats", "resources", "fleet"],
+    values: ["formats", "schema", "resources", "fleet"],
     typesOnly: ["remote"],
     packages: ["@pulumi/pulumi", "@pulumi/command"],
   },
   root: { values: ["resources", "fleet"], typesOnly: ["formats"], packages: [] },
 };
-
-/** SSH-free checks and defaults of connections, which the fleet's parser shares with the transport. */
-const SHARED_WITH_FLEET = join(SRC, "remote/connection-rules.ts");
 
 interface Import {
   specifier: string;
@@ -105,7 +104,6 @@ function violations(file: string, text = readFileSync(file, "utf8")): string[] {
       return allowed.packages.includes(name) ? [] : [`${where}: the ${layer} layer may not load ${name}`];
     }
     const target = targetFile(file, specifier);
-    if (layer === "fleet" && `${target}.ts` === SHARED_WITH_FLEET) return [];
     const targetLayer = layerOf(target);
     if (allowed.values.includes(targetLayer)) return [];
     if (typeOnly && allowed.typesOnly.includes(targetLayer)) return [];
@@ -115,7 +113,7 @@ function violations(file: string, text = readFileSync(file, "utf8")): string[] {
   });
 }
 
-test("every import under src/ follows the layers: formats ← remote ← provider ← resources ← fleet", () => {
+test("every import under src/ follows the layers: formats ← schema ← remote ← provider ← resources ← fleet", () => {
   const files = sourceFiles(SRC);
   assert.ok(files.length > 50, `found only ${files.length} source files under ${SRC}`);
   assert.deepEqual(
@@ -135,6 +133,23 @@ test("the rule can fail: imports a layer may not make are reported, type-only on
       'formats/rsyncd/pretend.ts imports "ssh2": the formats layer may not load ssh2',
       'formats/rsyncd/pretend.ts imports "../../remote/ssh": the formats layer may not import the remote layer',
     ],
+  );
+  const schemaFile = join(SRC, "schema/pretend.ts");
+  assert.deepEqual(
+    violations(
+      schemaFile,
+      'import { RSYNC_PARAMETERS } from "../formats";\nimport type { CommandRunner } from "../remote";\n' +
+        'import * as pulumi from "@pulumi/pulumi";\n',
+    ),
+    [
+      'schema/pretend.ts imports types from "../remote": the schema layer may not import the remote layer',
+      'schema/pretend.ts imports "@pulumi/pulumi": the schema layer may not load @pulumi/pulumi',
+    ],
+  );
+  assert.deepEqual(violations(join(SRC, "fleet/pretend.ts"), 'import { isReload } from "../schema";\n'), []);
+  assert.deepEqual(
+    violations(join(SRC, "fleet/pretend.ts"), 'import { maxDialAttempts } from "../remote/ssh/target";\n'),
+    ['fleet/pretend.ts imports "../remote/ssh/target": the fleet layer may not import values from the remote layer'],
   );
   const resourceFile = join(SRC, "resources/pretend.ts");
   assert.deepEqual(

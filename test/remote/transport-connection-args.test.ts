@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import type { types } from "@pulumi/command";
 
 import { parseFleetConfig } from "../../src/fleet/config";
-import { agentSocketPathOf, connectionValueProblems, maxDialAttempts } from "../../src/remote/connection-rules";
+import { agentSocketPathOf, connectionValueProblems, maxDialAttempts } from "../../src/schema/connection-rules";
 import { RemoteError } from "../../src/remote/errors";
 import { ConnectionPool, openHost } from "../../src/remote/ssh";
 import { resolveConnection } from "../../src/remote/ssh/target";

@@ -3,7 +3,7 @@
  * carrying what rsync's own reader (`params.c`) makes of it. Rendering only joins the raw text,
  * so any string survives a parse/render round trip byte for byte.
  */
-import { problem, type Problem } from "../problems";
+import { problem, type Problem, type ProblemRule } from "../problems";
 
 interface EntryBase {
   /** The exact text of the entry, line terminators included; may span continuation lines. */
@@ -143,7 +143,7 @@ class Scanner {
 
   private report(
     field: string,
-    rule: string,
+    rule: ProblemRule,
     message: string,
     start: number,
     at: number,

@@ -12,10 +12,14 @@ export {
   type SectionEntry,
 } from "./document";
 export {
+  GLOBAL_MODEL_PARAMETERS,
   lookupRsyncParameter,
+  MODULE_MODEL_PARAMETERS,
   parameterByModelKey,
   RSYNC_PARAMETERS,
   rsyncNameKey,
+  type CamelCase,
+  type RsyncKindTypes,
   type RsyncParameter,
   type RsyncParameterKind,
   type RsyncParameterScope,

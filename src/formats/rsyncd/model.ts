@@ -7,61 +7,15 @@ import {
   GLOBAL_MODEL_PARAMETERS,
   lookupRsyncParameter,
   MODULE_MODEL_PARAMETERS,
+  type RsyncGlobalOnlyFields,
+  type RsyncModuleFields,
   type RsyncParameter,
 } from "./parameters";
 import { findWalkedModule, walkRsyncdDocument } from "./sections";
 import { typedRsyncValue, type RsyncTypedValue } from "./values";
 
-/** Every module parameter of rsync 3.5.0 except `name` (the model's `name` instead). */
-export interface RsyncModuleParameters {
-  authDigest?: string;
-  authUsers?: string[];
-  charset?: string;
-  comment?: string;
-  dontCompress?: string[];
-  earlyExec?: string;
-  exclude?: string;
-  excludeFrom?: string;
-  fakeSuper?: boolean;
-  filter?: string;
-  forwardLookup?: boolean;
-  gid?: string;
-  hostsAllow?: string[];
-  hostsDeny?: string[];
-  ignoreErrors?: boolean;
-  ignoreNonreadable?: boolean;
-  include?: string;
-  includeFrom?: string;
-  incomingChmod?: string;
-  insecureLinks?: boolean;
-  list?: boolean;
-  lockFile?: string;
-  logFile?: string;
-  logFormat?: string;
-  maxConnections?: number;
-  maxVerbosity?: number;
-  mungeSymlinks?: boolean;
-  nameConverter?: string;
-  numericIds?: boolean;
-  openNoatime?: boolean;
-  outgoingChmod?: string;
-  path?: string;
-  postXferExec?: string;
-  preXferExec?: string;
-  readOnly?: boolean;
-  refuseOptions?: string[];
-  reverseLookup?: boolean;
-  secretsFile?: string;
-  strictModes?: boolean;
-  syslogFacility?: string;
-  syslogTag?: string;
-  tempDir?: string;
-  timeout?: number;
-  transferLogging?: boolean;
-  uid?: string;
-  useChroot?: boolean;
-  writeOnly?: boolean;
-}
+/** Every module parameter of rsync 3.5.0 except `name` (the model's `name` instead), from the parameter table. */
+export type RsyncModuleParameters = RsyncModuleFields;
 
 export interface RsyncModuleModel extends RsyncModuleParameters {
   /** The exact name clients ask for (`rsync host::name`). */
@@ -75,20 +29,8 @@ export interface RsyncModuleModel extends RsyncModuleParameters {
   extra?: Record<string, string>;
 }
 
-/** The global-only parameters; the global part may also hold module parameters as defaults. */
-export interface RsyncdGlobalParameters {
-  address?: string;
-  daemonChroot?: string;
-  daemonGid?: string;
-  daemonUid?: string;
-  listenBacklog?: number;
-  motdFile?: string;
-  pidFile?: string;
-  port?: number;
-  proxyProtocol?: boolean;
-  proxyProtocolHosts?: string;
-  socketOptions?: string;
-}
+/** The global-only parameters, from the parameter table (the global part also holds module defaults). */
+export type RsyncdGlobalParameters = RsyncGlobalOnlyFields;
 
 export interface RsyncdGlobalModel extends RsyncdGlobalParameters, RsyncModuleParameters {
   /** As in `RsyncModuleModel.extra`. */

@@ -26,6 +26,18 @@ export interface RsyncParameter {
   readonly commaSeparated?: boolean;
   /** rsync's built-in value, as text, when it has one. */
   readonly defaultValue?: string;
+  /** What the reference and the args' TSDoc say rsync uses, when `defaultValue` is too long to show. */
+  readonly defaultDoc?: string;
+  /** One line for the args' TSDoc and the README reference: what the parameter does. */
+  readonly doc: string;
+}
+
+/** The TypeScript type of each kind's value in the models and the resources' args. */
+export interface RsyncKindTypes {
+  bool: boolean;
+  int: number;
+  string: string;
+  list: string[];
 }
 
 const DEFAULT_DONT_COMPRESS =
@@ -37,79 +49,124 @@ const DEFAULT_DONT_COMPRESS =
   "*.sxc *.sxd *.sxg *.sxm *.sxw *.sz *.tbz *.tbz2 *.tgz *.tlz *.ts *.txz *.tzo *.vob *.war " +
   "*.webm *.webp *.xz *.z *.zip *.zst";
 
-type Row = [name: string, kind: RsyncParameterKind, extra?: Partial<RsyncParameter>];
+type RowOptions = Partial<Pick<RsyncParameter, "path" | "file" | "unsettable" | "commaSeparated" | "defaultValue">> &
+  Pick<RsyncParameter, "defaultDoc">;
+type Row = readonly [name: string, kind: RsyncParameterKind, doc: string, options?: RowOptions];
 
-const GLOBAL_ROWS: Row[] = [
-  ["address", "string"],
-  ["daemon chroot", "string"],
-  ["daemon gid", "string"],
-  ["daemon uid", "string"],
-  ["listen backlog", "int", { defaultValue: "5" }],
-  ["motd file", "string", { file: true }],
-  ["pid file", "string", { file: true }],
-  ["port", "int", { defaultValue: "873" }],
-  ["proxy protocol", "bool", { defaultValue: "no" }],
-  ["proxy protocol hosts", "string"],
-  ["socket options", "string"],
-];
+/** One row per parameter: rsync's name, kind, one line of doc (the rest of the TSDoc is derived), options. */
+const GLOBAL_ROWS = [
+  ["address", "string", "Address the standalone daemon binds to (ignored under xinetd)"],
+  ["daemon chroot", "string", "Directory the daemon chroots to before serving"],
+  ["daemon gid", "string", "Group the daemon runs as"],
+  ["daemon uid", "string", "User the daemon runs as"],
+  ["listen backlog", "int", "Listen backlog of the standalone daemon", { defaultValue: "5" }],
+  ["motd file", "string", "File whose text clients see before the module list", { file: true }],
+  ["pid file", "string", "File the standalone daemon writes its pid to", { file: true }],
+  [
+    "port",
+    "int",
+    "Port the standalone daemon listens on (under xinetd, xinetd's port counts)",
+    { defaultValue: "873" },
+  ],
+  ["proxy protocol", "bool", "Expect a PROXY protocol header on each connection", { defaultValue: "no" }],
+  ["proxy protocol hosts", "string", "Hosts allowed to send a PROXY protocol header"],
+  ["socket options", "string", "setsockopt options for the daemon's sockets"],
+] as const satisfies readonly Row[];
 
-const MODULE_ROWS: Row[] = [
-  ["auth digest", "string"],
-  ["auth users", "list", { commaSeparated: true }],
-  ["charset", "string"],
-  ["comment", "string"],
-  ["dont compress", "list", { defaultValue: DEFAULT_DONT_COMPRESS }],
-  ["early exec", "string"],
-  ["exclude", "string"],
-  ["exclude from", "string"],
-  ["fake super", "bool", { defaultValue: "no" }],
-  ["filter", "string"],
-  ["forward lookup", "bool", { defaultValue: "yes" }],
-  ["gid", "string"],
-  ["hosts allow", "list", { commaSeparated: true }],
-  ["hosts deny", "list", { commaSeparated: true }],
-  ["ignore errors", "bool", { defaultValue: "no" }],
-  ["ignore nonreadable", "bool", { defaultValue: "no" }],
-  ["include", "string"],
-  ["include from", "string"],
-  ["incoming chmod", "string"],
-  ["insecure links", "bool", { defaultValue: "no" }],
-  ["list", "bool", { defaultValue: "yes" }],
-  ["lock file", "string", { defaultValue: "/var/run/rsyncd.lock", file: true }],
-  ["log file", "string", { file: true }],
-  ["log format", "string", { defaultValue: "%o %h [%a] %m (%u) %f %l" }],
-  ["max connections", "int", { defaultValue: "0" }],
-  ["max verbosity", "int", { defaultValue: "1" }],
-  ["munge symlinks", "bool", { unsettable: true }],
-  ["name", "string"],
-  ["name converter", "string"],
-  ["numeric ids", "bool", { unsettable: true }],
-  ["open noatime", "bool", { unsettable: true }],
-  ["outgoing chmod", "string"],
-  ["path", "string", { path: true }],
-  ["post-xfer exec", "string"],
-  ["pre-xfer exec", "string"],
-  ["read only", "bool", { defaultValue: "yes" }],
-  ["refuse options", "list"],
-  ["reverse lookup", "bool", { defaultValue: "yes" }],
-  ["secrets file", "string", { file: true }],
-  ["strict modes", "bool", { defaultValue: "yes" }],
-  ["syslog facility", "string", { defaultValue: "daemon" }],
-  ["syslog tag", "string", { defaultValue: "rsyncd" }],
-  ["temp dir", "string", { path: true }],
-  ["timeout", "int", { defaultValue: "0" }],
-  ["transfer logging", "bool", { defaultValue: "no" }],
-  ["uid", "string"],
-  ["use chroot", "bool", { unsettable: true }],
-  ["write only", "bool", { defaultValue: "no" }],
-];
+const MODULE_ROWS = [
+  ["auth digest", "string", "Digest algorithms accepted for authentication"],
+  [
+    "auth users",
+    "list",
+    "Users (or @groups) allowed to log in, with optional `:ro`/`:rw`/`:deny`; needs `secretsFile`",
+    { commaSeparated: true },
+  ],
+  ["charset", "string", "Character set of the module's file names"],
+  ["comment", "string", "Text shown next to the module in the module list"],
+  [
+    "dont compress",
+    "list",
+    "File patterns not compressed in transfer",
+    { defaultValue: DEFAULT_DONT_COMPRESS, defaultDoc: "rsync's built-in list of compressed formats" },
+  ],
+  ["early exec", "string", "Command run before the transfer request is read"],
+  ["exclude", "string", "Exclude patterns, space separated"],
+  ["exclude from", "string", "File of exclude patterns"],
+  ["fake super", "bool", "Store privileged attributes in extended attributes", { defaultValue: "no" }],
+  ["filter", "string", "Filter rules for the module"],
+  ["forward lookup", "bool", "Look up host names in `hostsAllow`/`hostsDeny`", { defaultValue: "yes" }],
+  ["gid", "string", "Group (or groups) the transfer runs as"],
+  ["hosts allow", "list", "Client addresses, networks or names allowed to connect", { commaSeparated: true }],
+  ["hosts deny", "list", "Client addresses, networks or names refused", { commaSeparated: true }],
+  ["ignore errors", "bool", "Ignore I/O errors when deciding whether to delete", { defaultValue: "no" }],
+  ["ignore nonreadable", "bool", "Skip files the daemon cannot read", { defaultValue: "no" }],
+  ["include", "string", "Include patterns, space separated"],
+  ["include from", "string", "File of include patterns"],
+  ["incoming chmod", "string", "chmod rules applied to received files"],
+  ["insecure links", "bool", "Allow symlinks that leave the module", { defaultValue: "no" }],
+  ["list", "bool", "Whether the module appears in the module list", { defaultValue: "yes" }],
+  [
+    "lock file",
+    "string",
+    "File used to enforce `maxConnections`",
+    { defaultValue: "/var/run/rsyncd.lock", file: true },
+  ],
+  ["log file", "string", "File the daemon logs to instead of syslog", { file: true }],
+  ["log format", "string", "Format of transfer log lines", { defaultValue: "%o %h [%a] %m (%u) %f %l" }],
+  ["max connections", "int", "Simultaneous connections allowed (0: no limit)", { defaultValue: "0" }],
+  ["max verbosity", "int", "Highest verbosity a client may ask for", { defaultValue: "1" }],
+  ["munge symlinks", "bool", "Rewrite symlinks so they cannot escape the module", { unsettable: true }],
+  [
+    "name",
+    "string",
+    "The name rsync lists the module under; the resources take it as `moduleName`, never as a parameter",
+  ],
+  ["name converter", "string", "Program that converts user and group names"],
+  ["numeric ids", "bool", "Transfer numeric ids instead of names", { unsettable: true }],
+  ["open noatime", "bool", "Open files with O_NOATIME", { unsettable: true }],
+  ["outgoing chmod", "string", "chmod rules applied to sent files"],
+  ["path", "string", "Directory the module serves", { path: true }],
+  ["post-xfer exec", "string", "Command run after the transfer"],
+  ["pre-xfer exec", "string", "Command run before the transfer; a failure refuses it"],
+  ["read only", "bool", "Refuse uploads", { defaultValue: "yes" }],
+  ["refuse options", "list", "Client options the module refuses"],
+  ["reverse lookup", "bool", "Look up the client's host name", { defaultValue: "yes" }],
+  ["secrets file", "string", "File of `user:password` lines for `authUsers`", { file: true }],
+  ["strict modes", "bool", "Refuse a secrets file that others can read", { defaultValue: "yes" }],
+  ["syslog facility", "string", "Syslog facility of the daemon's messages", { defaultValue: "daemon" }],
+  ["syslog tag", "string", "Syslog tag of the daemon's messages", { defaultValue: "rsyncd" }],
+  ["temp dir", "string", "Directory for temporary files of received files", { path: true }],
+  ["timeout", "int", "Seconds of I/O silence before the daemon drops a client (0: never)", { defaultValue: "0" }],
+  ["transfer logging", "bool", "Log every transferred file", { defaultValue: "no" }],
+  ["uid", "string", "User the transfer runs as"],
+  ["use chroot", "bool", "chroot to `path` before the transfer", { unsettable: true }],
+  ["write only", "bool", "Refuse downloads", { defaultValue: "no" }],
+] as const satisfies readonly Row[];
 
+/** `post-xfer exec` → `postXferExec`, as `CamelCase` does for the types. */
 function camelCase(name: string): string {
-  return name.replace(/[ -]+(.)/g, (_, c: string) => c.toUpperCase());
+  return name.replace(/[ -](.)/g, (_, c: string) => c.toUpperCase());
 }
 
-function build(rows: Row[], scope: RsyncParameterScope): RsyncParameter[] {
-  return rows.map(([name, kind, extra]) => ({ name, key: camelCase(name), kind, scope, ...extra }));
+/** `post-xfer exec` → `postXferExec`: the model key of a parameter name, at the type level. */
+export type CamelCase<Name extends string> = Name extends `${infer Head}-${infer Tail}`
+  ? CamelCase<`${Head} ${Tail}`>
+  : Name extends `${infer Head} ${infer Tail}`
+    ? `${Head}${Capitalize<CamelCase<Tail>>}`
+    : Name;
+
+/** The typed fields of rows: camelCase key → its kind's type, each optional (`name` excluded: it is the identity). */
+type FieldsOf<Rows extends readonly Row[]> = {
+  [R in Rows[number] as R[0] extends "name" ? never : CamelCase<R[0]>]?: RsyncKindTypes[R[1]];
+};
+
+/** The global-only parameters as model fields (`daemonUid?: string`, …). */
+export type RsyncGlobalOnlyFields = FieldsOf<typeof GLOBAL_ROWS>;
+/** The module parameters as model fields (`readOnly?: boolean`, …), without `name`. */
+export type RsyncModuleFields = FieldsOf<typeof MODULE_ROWS>;
+
+function build(rows: readonly Row[], scope: RsyncParameterScope): RsyncParameter[] {
+  return rows.map(([name, kind, doc, options]) => ({ name, key: camelCase(name), kind, scope, doc, ...options }));
 }
 
 /** Every parameter of rsync 3.5.0: global-only ones first, then module ones, each alphabetical. */

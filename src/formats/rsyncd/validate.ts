@@ -2,7 +2,7 @@
  * Checks that collect every problem at once. Fields are named as an operator writes them: rsync's
  * spelling of a parameter (`max connections`), or `module name` for a module's name.
  */
-import { errorsOf, FormatError, problem, type Problem } from "../problems";
+import { errorsOf, FormatError, problem, type Problem, type ProblemRule } from "../problems";
 import type { ParameterEntry, RsyncdDocument } from "./document";
 import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
 import {
@@ -32,7 +32,7 @@ const MAX_COMMENT_BYTES = 4096;
 function checkModuleName(name: unknown): Problem[] {
   if (typeof name !== "string") return [problem(MODULE_NAME, "type", "The `module name` must be a string.")];
   const problems: Problem[] = [];
-  const add = (rule: string, message: string) => problems.push(problem(MODULE_NAME, rule, message));
+  const add = (rule: ProblemRule, message: string) => problems.push(problem(MODULE_NAME, rule, message));
   if (name === "") add("module-name-empty", "The `module name` is empty; rsync rejects `[]`.");
   if (name.includes("/"))
     add("module-name-slash", `The \`module name\` \`${name}\` contains \`/\`; rsync rejects the whole file.`);

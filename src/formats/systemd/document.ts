@@ -6,7 +6,7 @@
  * section header, a `Key=Value` assignment or a line systemd ignores. Rendering only joins the
  * lines, so any string round-trips byte for byte.
  */
-import { problem, type Problem } from "../problems";
+import { problem, type Problem, type ProblemRule } from "../problems";
 
 /** systemd reads lines of at most this many bytes, continuations included (LONG_LINE_MAX). */
 export const MAX_UNIT_LINE_BYTES = 1024 * 1024;
@@ -125,7 +125,7 @@ function byteLength(text: string): number {
 export function parseUnitDocument(text: string): UnitDocument {
   const lines = splitLines(text);
   const doc: UnitDocument = { lines, statements: [], problems: [], fatal: false };
-  const report = (field: string, rule: string, message: string, line: number, severity: "error" | "warning") =>
+  const report = (field: string, rule: ProblemRule, message: string, line: number, severity: "error" | "warning") =>
     doc.problems.push(problem(field, rule, message, { severity, position: { line: line + 1, column: 1 } }));
   let section: string | undefined;
   let pending: { text: string; lines: number[]; comments: number[] } | undefined;

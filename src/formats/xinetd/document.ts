@@ -4,7 +4,7 @@
  * round-trips. The structure (blocks, includes) follows xinetd's own reader, including how it
  * skips to the next `}` after an error.
  */
-import { problem, type Problem } from "../problems";
+import { problem, type Problem, type ProblemRule } from "../problems";
 import type { Operator } from "./attributes";
 
 export interface XinetdToken {
@@ -117,7 +117,7 @@ function lineHasOnly(text: string, ch: string): boolean {
 
 interface AttributeParse {
   syntax: AttributeSyntax;
-  error?: { rule: string; message: string; column: number };
+  error?: { rule: ProblemRule; message: string; column: number };
 }
 
 /** xinetd's `get_attr_op` + `parse_line`, keeping every part's raw text. */
@@ -129,7 +129,7 @@ function parseAttributeSyntax(text: string): AttributeParse {
   while (i < text.length && !isCSpace(text[i]) && text[i] !== "=") i++;
   const name = text.slice(nameStart, i);
   const bare: AttributeSyntax = { indent, name, gap: "", afterOperator: "", values: [] };
-  const at = (rule: string, message: string, column: number): AttributeParse => ({
+  const at = (rule: ProblemRule, message: string, column: number): AttributeParse => ({
     syntax: bare,
     error: { rule, message, column },
   });
@@ -188,7 +188,7 @@ export function parseXinetdDocument(text: string): XinetdDocument {
   const doc: XinetdDocument = { lines, blocks: [], includes: [], problems: [] };
   const report = (
     field: string,
-    rule: string,
+    rule: ProblemRule,
     message: string,
     line: number,
     column = 1,
@@ -396,7 +396,7 @@ const UTF8 = new TextEncoder();
 function checkLine(
   line: XinetdLine,
   index: number,
-  report: (field: string, rule: string, message: string, line: number, column?: number) => void,
+  report: (field: string, rule: ProblemRule, message: string, line: number, column?: number) => void,
 ): void {
   // A UTF-16 unit is at most 3 UTF-8 bytes: most lines need no encoding to be known short enough.
   const bytes = line.text.length * 3 <= MAX_LINE_BYTES ? 0 : UTF8.encode(line.text).length;

@@ -6,6 +6,7 @@ export type {
   SocketType,
   XinetdAttributeKey,
   XinetdServiceModel,
+  XinetdValueTypes,
 } from "./model";
 export {
   ATTRIBUTE_KEYS,
@@ -21,7 +22,7 @@ export {
   attributeByName,
   nearestAttributeName,
 } from "./attributes";
-export type { Operator, ValueCount, XinetdAttribute } from "./attributes";
+export type { Operator, ValueCount, XinetdAttribute, XinetdAttributeFields } from "./attributes";
 export {
   MAX_LINE_BYTES,
   findServiceBlock,

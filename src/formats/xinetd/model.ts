@@ -1,4 +1,5 @@
 /** The typed view of one xinetd `service` entry, with camelCase keys for xinetd's attributes. */
+import type { XinetdAttributeFields } from "./attributes";
 
 /** `=` gives the whole list; `+=` / `-=` lines change what `defaults` (or xinetd) would give. */
 export type ListValue = string[] | { add?: string[]; remove?: string[] };
@@ -15,53 +16,27 @@ export type LogType =
 /** A byte count: a number, a number with a K/M suffix (`"64M"`), or `"UNLIMITED"`. */
 export type ResourceLimit = number | string;
 
-export interface XinetdServiceModel {
+/** The value type of each attribute, by the name the attribute table gives it (`XinetdAttribute.type`). */
+export interface XinetdValueTypes {
+  boolean: boolean;
+  string: string;
+  number: number;
+  "string[]": string[];
+  SocketType: SocketType;
+  ListValue: ListValue;
+  EnvValue: EnvValue;
+  LogType: LogType;
+  ResourceLimit: ResourceLimit;
+  "[number, number]": [number, number];
+  "{ host: string; port: number }": { host: string; port: number };
+  'number | "UNLIMITED"': number | "UNLIMITED";
+  'number | "FOREVER" | "NEVER"': number | "FOREVER" | "NEVER";
+}
+
+/** A service entry: its name, every attribute of the attribute table as a typed field, and `extra`. */
+export interface XinetdServiceModel extends XinetdAttributeFields {
   /** The name after `service`; without `type = UNLISTED` it must be in /etc/services. */
   name: string;
-  disable?: boolean;
-  type?: string[];
-  /** `id`, under a key Pulumi passes through (it strips `id` and `urn` from resource inputs). */
-  serviceId?: string;
-  flags?: string[];
-  socketType?: SocketType;
-  protocol?: string;
-  port?: number;
-  wait?: boolean;
-  user?: string;
-  group?: string;
-  groups?: boolean;
-  server?: string;
-  serverArgs?: string[];
-  redirect?: { host: string; port: number };
-  instances?: number | "UNLIMITED";
-  perSource?: number | "UNLIMITED";
-  cps?: [number, number];
-  maxLoad?: number;
-  logType?: LogType;
-  logOnSuccess?: ListValue;
-  logOnFailure?: ListValue;
-  onlyFrom?: ListValue;
-  noAccess?: ListValue;
-  accessTimes?: string[];
-  bind?: string;
-  v6only?: boolean;
-  env?: EnvValue;
-  passenv?: ListValue;
-  nice?: number;
-  umask?: string;
-  rlimitAs?: ResourceLimit;
-  rlimitCpu?: number | "UNLIMITED";
-  rlimitData?: ResourceLimit;
-  rlimitFiles?: ResourceLimit;
-  rlimitRss?: ResourceLimit;
-  rlimitStack?: ResourceLimit;
-  denyTime?: number | "FOREVER" | "NEVER";
-  banner?: string;
-  bannerSuccess?: string;
-  bannerFail?: string;
-  rpcVersion?: string;
-  rpcNumber?: number;
-  libwrap?: string;
   /** Attributes the model does not know, keyed by their lower-cased name as written. */
   extra?: Record<string, ListValue>;
 }

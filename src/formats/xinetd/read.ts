@@ -1,6 +1,6 @@
 /** The semantic view: what xinetd makes of a service entry, line by line, as its parser does. */
 import { isDeepStrictEqual } from "node:util";
-import { problem, type Problem } from "../problems";
+import { problem, type Problem, type ProblemRule } from "../problems";
 import { attributeByName, nearestAttributeName, type XinetdAttribute } from "./attributes";
 import { findServiceBlock, type AttributeSyntax, type XinetdBlock, type XinetdDocument } from "./document";
 import type { ListValue, XinetdAttributeKey, XinetdServiceModel } from "./model";
@@ -105,7 +105,7 @@ export function readAttributeLines(lines: readonly AttributeLine[]): AttributeVa
   for (const { index, syntax } of lines) {
     if (!syntax.operator) continue;
     const position = { line: index + 1, column: syntax.indent.length + 1 };
-    const report = (rule: string, message: string, severity: "error" | "warning" = "error") =>
+    const report = (rule: ProblemRule, message: string, severity: "error" | "warning" = "error") =>
       problems.push(problem(syntax.name, rule, message, { severity, position }));
     const tokens = syntax.values.map((t) => t.text);
     const spec = attributeByName(syntax.name);

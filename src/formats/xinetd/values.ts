@@ -8,9 +8,10 @@ import {
   SYSLOG_FACILITIES,
   SYSLOG_LEVELS,
 } from "./attributes";
+import type { ProblemRule } from "../problems";
 import type { XinetdAttributeKey } from "./model";
 
-export type Parsed = { ok: true; value: unknown } | { ok: false; rule: string; message: string };
+export type Parsed = { ok: true; value: unknown } | { ok: false; rule: ProblemRule; message: string };
 
 export interface ValueCodec {
   /** `name` is the attribute as written, for messages. */
@@ -19,7 +20,7 @@ export interface ValueCodec {
 }
 
 const ok = (value: unknown): Parsed => ({ ok: true, value });
-const fail = (rule: string, message: string): Parsed => ({ ok: false, rule, message });
+const fail = (rule: ProblemRule, message: string): Parsed => ({ ok: false, rule, message });
 
 // strtol as xinetd calls it: C white space around the digits is accepted (so a CRLF line's
 // trailing `\r` does not break a number), a sign is accepted.

@@ -12,12 +12,17 @@ import {
   DEFAULT_USER,
   HOST_KEY_CHECKING_VALUES,
   maxDialAttempts,
-} from "../connection-rules";
+} from "../../schema/connection-rules";
 import { RemoteError, type Secret } from "../errors";
 import type { ConnectionArgs } from "../transport";
 import { entryNamesHost, parseKnownHosts, type KnownHostEntry } from "./known-hosts";
 
-export { DEFAULT_DIAL_ERROR_LIMIT, DEFAULT_PER_DIAL_TIMEOUT, DEFAULT_PORT, DEFAULT_USER } from "../connection-rules";
+export {
+  DEFAULT_DIAL_ERROR_LIMIT,
+  DEFAULT_PER_DIAL_TIMEOUT,
+  DEFAULT_PORT,
+  DEFAULT_USER,
+} from "../../schema/connection-rules";
 
 /** OpenSSH's defaults for `UserKnownHostsFile` and `GlobalKnownHostsFile`. */
 export function defaultKnownHostsFiles(): string[] {

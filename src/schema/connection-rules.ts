@@ -1,9 +1,11 @@
 /**
  * The values and defaults of `ConnectionArgs`, as @pulumi/command's `remote.ConnectionArgs`
  * documents them, checked in one place for the SSH transport and the fleet config parser. Pure:
- * no ssh2, no file system, so the fleet can import it without loading the transport.
+ * no ssh2, no file system, so the fleet and the resources import it without loading the transport.
  */
-import type { HostKeyChecking } from "./transport";
+
+/** OpenSSH's `StrictHostKeyChecking`, as `ConnectionArgs.hostKeyChecking` spells it. */
+export type HostKeyChecking = "strict" | "accept-new" | "off";
 
 export const DEFAULT_PORT = 22;
 export const DEFAULT_USER = "root";
@@ -68,7 +70,7 @@ export function maxDialAttempts(dialErrorLimit: number = DEFAULT_DIAL_ERROR_LIMI
   return dialErrorLimit === UNLIMITED_DIAL_ERRORS ? Number.POSITIVE_INFINITY : dialErrorLimit + 1;
 }
 
-/** The agent socket to use: `agentSocketPath`, else a non-empty `SSH_AUTH_SOCK` (as @pulumi/command does), else none. */
+/** The agent socket: `agentSocketPath`, else a non-empty `SSH_AUTH_SOCK` (as @pulumi/command does), else none. */
 export function agentSocketPathOf(
   agentSocketPath: string | undefined,
   env: NodeJS.ProcessEnv = process.env,

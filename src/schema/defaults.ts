@@ -1,0 +1,55 @@
+/**
+ * The defaults and value rules the resources, their providers and the fleet parser share, spelled
+ * once: where the files are, which port the rsync service listens on, how xinetd is reloaded,
+ * and the rsync xinetd service RsyncServer writes.
+ */
+
+/** The rsyncd.conf of `RsyncModule`, `RsyncdConfig` and `RsyncServer` when `configPath` is not given. */
+export const DEFAULT_RSYNCD_CONFIG_PATH = "/etc/rsyncd.conf";
+/** The directory of `XinetdService`'s file when `configDir` is not given (xinetd's `includedir`). */
+export const DEFAULT_XINETD_CONFIG_DIR = "/etc/xinetd.d";
+/** `service rsync` is in /etc/services at 873; xinetd listens there whatever rsyncd.conf says. */
+export const RSYNC_SERVICE_PORT = 873;
+
+/** The reload strategies `reload` may name; `{ command }` is the other form. */
+export const RELOAD_NAMES = ["auto", "systemctl", "service", "signal", "none"] as const;
+export type ReloadName = (typeof RELOAD_NAMES)[number];
+/**
+ * How xinetd is told about a change. `auto` detects it on the host (systemctl, else `service`,
+ * else a HUP to the pid in /run/xinetd.pid); `none` writes the file only. Every service changed
+ * on one host within a burst shares one reload.
+ */
+export type XinetdReload = ReloadName | { command: string };
+export const DEFAULT_RELOAD: ReloadName = "auto";
+
+/** What `reload` must be, to follow the field's name: `must be one of "auto", … or { command: "..." }`. */
+export const RELOAD_REQUIREMENT = `must be one of ${RELOAD_NAMES.map((n) => `"${n}"`).join(", ")} or { command: "..." }`;
+
+/** Whether `value` is a valid `reload`: one of the names, or `{ command }` with a non-blank command. */
+export function isReload(value: unknown): value is XinetdReload {
+  if ((RELOAD_NAMES as readonly unknown[]).includes(value)) return true;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const command = (value as { command?: unknown }).command;
+  return Object.keys(value).join() === "command" && typeof command === "string" && command.trim() !== "";
+}
+
+/** RsyncServer names its children `<name>-config`, `-secrets`, `-xinetd`, `-listing`: no module may be named so. */
+export const RSYNC_SERVER_CHILD_NAMES = ["config", "secrets", "xinetd", "listing"] as const;
+
+/** The service name of RsyncServer's xinetd service (in /etc/services, so no `port` is needed). */
+export const RSYNC_SERVICE_NAME = "rsync";
+
+/** RsyncServer's xinetd service for the daemon, before the user's overrides; `serverArgs` from `rsyncServerArgs`. */
+export const RSYNC_SERVICE_DEFAULTS = {
+  disable: false,
+  socketType: "stream",
+  wait: false,
+  user: "root",
+  server: "/usr/bin/rsync",
+  logOnFailure: { add: ["USERID"] },
+} as const;
+
+/** The daemon's command line under xinetd, reading `configPath`. */
+export function rsyncServerArgs(configPath: string): string[] {
+  return ["--daemon", `--config=${configPath}`];
+}
