@@ -67,13 +67,24 @@ export interface FleetConnection {
   port: number;
   /** Login user. Default: `root` (set `sudo` on the host for any other user). */
   user: string;
-  /** Expected host key, an OpenSSH key line (`ssh-ed25519 AAAA…`). Default: unset (the host must be in the known_hosts files of the user running Pulumi). */
+  /**
+   * Expected host key, an OpenSSH key line (`ssh-ed25519 AAAA…`). Default: unset (the host must be in the known_hosts
+   * files of the user running Pulumi).
+   */
   hostKey?: string;
-  /** Without `hostKey`: `strict` (the host must be in a known_hosts file), `accept-new` or `off`. Default: unset (`strict`). */
+  /**
+   * Without `hostKey`: `strict` (the host must be in a known_hosts file), `accept-new` or `off`. Default: unset
+   * (`strict`).
+   */
   hostKeyChecking?: "strict" | "accept-new" | "off";
-  /** Absolute paths of the known_hosts files to check against. Default: unset (`~/.ssh/known_hosts`, `/etc/ssh/ssh_known_hosts`). */
+  /**
+   * Absolute paths of the known_hosts files to check against. Default: unset (`~/.ssh/known_hosts`,
+   * `/etc/ssh/ssh_known_hosts`).
+   */
   knownHostsFiles?: string[];
-  /** SSH agent socket to authenticate with. Default: unset (`SSH_AUTH_SOCK` of the machine running Pulumi, when set). */
+  /**
+   * SSH agent socket to authenticate with. Default: unset (`SSH_AUTH_SOCK` of the machine running Pulumi, when set).
+   */
   agentSocketPath?: string;
   /** Failed dials before giving up: at most this many attempts (one for 0); -1 for no limit. Default: unset (10). */
   dialErrorLimit?: number;
@@ -411,7 +422,8 @@ function parseConnection(
       report.add(
         at(path, inline),
         "inline-secret",
-        `\`${inline}\` would sit in the stack config in plain text; store it with \`pulumi config set --secret\` and name it in \`${instead}\`.`,
+        `\`${inline}\` would sit in the stack config in plain text; store it with \`pulumi config set --secret\` and ` +
+          `name it in \`${instead}\`.`,
       );
     }
   }
@@ -709,9 +721,10 @@ function claimsOf(group: FleetGroup): Array<{ rule: FleetRule; what: string }> {
   if (group.rsync) {
     const overrides = group.rsync.xinetd as Fields;
     claims.push({ rule: "conflicting-rsync-config", what: `rsyncd.conf ${group.rsync.configPath}` });
+    const serviceName = typeof overrides.serviceName === "string" ? overrides.serviceName : RSYNC_SERVICE_NAME;
     claims.push({
       rule: "conflicting-xinetd-service",
-      what: `xinetd service file ${serviceFile(overrides.configDir, typeof overrides.serviceName === "string" ? overrides.serviceName : RSYNC_SERVICE_NAME)}`,
+      what: `xinetd service file ${serviceFile(overrides.configDir, serviceName)}`,
     });
     claims.push({
       rule: "conflicting-port",
@@ -793,7 +806,8 @@ function checkAcrossHosts(
           report.add(
             groupPath,
             "conflicting-reload",
-            `\`${reload.where}\` is ${reload.value} but \`${hostReload.where}\` is ${hostReload.value} on host \`${host.name}\`; one reload covers every xinetd service of a host, so they must agree.`,
+            `\`${reload.where}\` is ${reload.value} but \`${hostReload.where}\` is ${hostReload.value} on host ` +
+              `\`${host.name}\`; one reload covers every xinetd service of a host, so they must agree.`,
           );
         }
       }

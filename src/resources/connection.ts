@@ -18,11 +18,19 @@ export type ConnectionArgs = types.input.remote.ConnectionArgs &
     proxy?: pulumi.Input<types.input.remote.ProxyConnectionArgs & HostKeyTrustArgs>;
   };
 
-/** Ours, not @pulumi/command's: how the server's key is checked when no `hostKey` pins it (see the remote layer's `ConnectionArgs`). */
+/**
+ * Ours, not @pulumi/command's: how the server's key is checked when no `hostKey` pins it (see the remote layer's
+ * `ConnectionArgs`).
+ */
 export interface HostKeyTrustArgs {
-  /** Ours. `strict` (default): the host must be in a known_hosts file. `accept-new`: trust on first use, kept in the state. `off`: any key, with a warning. */
+  /**
+   * Ours. `strict` (default): the host must be in a known_hosts file. `accept-new`: trust on first use, kept in the
+   * state. `off`: any key, with a warning.
+   */
   hostKeyChecking?: pulumi.Input<"strict" | "accept-new" | "off">;
-  /** Ours. The known_hosts files to check the key against. Default: `~/.ssh/known_hosts` and `/etc/ssh/ssh_known_hosts`. */
+  /**
+   * Ours. The known_hosts files to check the key against. Default: `~/.ssh/known_hosts` and `/etc/ssh/ssh_known_hosts`.
+   */
   knownHostsFiles?: pulumi.Input<pulumi.Input<string>[]>;
 }
 

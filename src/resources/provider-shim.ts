@@ -11,7 +11,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ResourceKind } from "../provider";
 
 export function providerShim(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
-  // Serialized by value with the methods below: a few lines, no library code.
+  // Serialized by value with the methods below: a few lines, no library code. The require runs at
+  // call time so a state written by an older version runs with the installed code.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const implementation = () => require("module").createRequire(`${process.cwd()}/`)("pulumi-xinetd/provider")[kind];
   return {
     check: async (olds, news) => implementation().check(olds, news),

@@ -8,13 +8,19 @@ import { providerShim } from "./provider-shim";
 export interface RsyncModuleParameterArgs {
   /** Digest algorithms accepted for authentication (`auth digest`). Default: unset. */
   authDigest?: pulumi.Input<string>;
-  /** Users (or @groups) allowed to log in, with optional `:ro`/`:rw`/`:deny`; needs `secretsFile` (`auth users`). Default: unset. */
+  /**
+   * Users (or @groups) allowed to log in, with optional `:ro`/`:rw`/`:deny`; needs `secretsFile` (`auth users`).
+   * Default: unset.
+   */
   authUsers?: pulumi.Input<pulumi.Input<string>[]>;
   /** Character set of the module's file names (`charset`). Default: unset. */
   charset?: pulumi.Input<string>;
   /** Text shown next to the module in the module list (`comment`). Default: unset. */
   comment?: pulumi.Input<string>;
-  /** File patterns not compressed in transfer (`dont compress`). Default: unset (rsync uses rsync's built-in list of compressed formats). */
+  /**
+   * File patterns not compressed in transfer (`dont compress`). Default: unset (rsync uses rsync's built-in list of
+   * compressed formats).
+   */
   dontCompress?: pulumi.Input<pulumi.Input<string>[]>;
   /** Command run before the transfer request is read (`early exec`). Default: unset. */
   earlyExec?: pulumi.Input<string>;
@@ -90,7 +96,9 @@ export interface RsyncModuleParameterArgs {
   syslogTag?: pulumi.Input<string>;
   /** Directory for temporary files of received files (`temp dir`). Default: unset. */
   tempDir?: pulumi.Input<string>;
-  /** Seconds of I/O silence before the daemon drops a client (0: never) (`timeout`). Default: unset (rsync uses `0`). */
+  /**
+   * Seconds of I/O silence before the daemon drops a client (0: never) (`timeout`). Default: unset (rsync uses `0`).
+   */
   timeout?: pulumi.Input<number>;
   /** Log every transferred file (`transfer logging`). Default: unset (rsync uses `false`). */
   transferLogging?: pulumi.Input<boolean>;
@@ -100,14 +108,19 @@ export interface RsyncModuleParameterArgs {
   useChroot?: pulumi.Input<boolean>;
   /** Refuse downloads (`write only`). Default: unset (rsync uses `false`). */
   writeOnly?: pulumi.Input<boolean>;
-  /** Parameters this library does not model, by rsync's name (`"max verbosity"`), as text; validated like the rest. Default: none. */
+  /**
+   * Parameters this library does not model, by rsync's name (`"max verbosity"`), as text; validated like the rest.
+   * Default: none.
+   */
   extra?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 export interface RsyncModuleArgs extends RsyncModuleParameterArgs {
   /** How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the state. */
   connection: pulumi.Input<ConnectionArgs>;
-  /** Run every command through `sudo -n` (for a non-root `connection.user` with passwordless sudo). Default: `false`. */
+  /**
+   * Run every command through `sudo -n` (for a non-root `connection.user` with passwordless sudo). Default: `false`.
+   */
   sudo?: pulumi.Input<boolean>;
   /** Take over a module section that already exists in the file instead of refusing to. Default: `false`. */
   adopt?: pulumi.Input<boolean>;
@@ -120,7 +133,10 @@ export interface RsyncModuleArgs extends RsyncModuleParameterArgs {
 /** Every input as an output (`connection` secret), and what the provider wrote. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the outputs' types, declared only
 export interface RsyncModule extends InputOutputs<RsyncModuleArgs, { configPath: string }> {
-  /** The module's section as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
+  /**
+   * The module's section as written (or as found by the last refresh); secret whenever an input other than `connection`
+   * is.
+   */
   readonly content: pulumi.Output<string>;
   /** sha256 of `content`, hex; secret with it. */
   readonly checksum: pulumi.Output<string>;

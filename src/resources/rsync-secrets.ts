@@ -7,7 +7,9 @@ import { providerShim } from "./provider-shim";
 export interface RsyncSecretsArgs {
   /** How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the state. */
   connection: pulumi.Input<ConnectionArgs>;
-  /** Run every command through `sudo -n` (for a non-root `connection.user` with passwordless sudo). Default: `false`. */
+  /**
+   * Run every command through `sudo -n` (for a non-root `connection.user` with passwordless sudo). Default: `false`.
+   */
   sudo?: pulumi.Input<boolean>;
   /** Take over a file that already exists instead of refusing to. Default: `false`. */
   adopt?: pulumi.Input<boolean>;

@@ -13,7 +13,9 @@ import type { RsyncModuleParameterArgs } from "./rsync-module";
 export interface RsyncdConfigArgs extends RsyncModuleParameterArgs {
   /** How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the state. */
   connection: pulumi.Input<ConnectionArgs>;
-  /** Run every command through `sudo -n` (for a non-root `connection.user` with passwordless sudo). Default: `false`. */
+  /**
+   * Run every command through `sudo -n` (for a non-root `connection.user` with passwordless sudo). Default: `false`.
+   */
   sudo?: pulumi.Input<boolean>;
   /** Take over a global part that already has parameters instead of refusing to. Default: `false`. */
   adopt?: pulumi.Input<boolean>;
@@ -33,7 +35,10 @@ export interface RsyncdConfigArgs extends RsyncModuleParameterArgs {
   motdFile?: pulumi.Input<string>;
   /** File the standalone daemon writes its pid to (`pid file`). Default: unset. */
   pidFile?: pulumi.Input<string>;
-  /** Port the standalone daemon listens on (under xinetd, xinetd's port counts) (`port`). Default: unset (rsync uses `873`). */
+  /**
+   * Port the standalone daemon listens on (under xinetd, xinetd's port counts) (`port`). Default: unset (rsync uses
+   * `873`).
+   */
   port?: pulumi.Input<number>;
   /** Expect a PROXY protocol header on each connection (`proxy protocol`). Default: unset (rsync uses `false`). */
   proxyProtocol?: pulumi.Input<boolean>;
@@ -46,7 +51,10 @@ export interface RsyncdConfigArgs extends RsyncModuleParameterArgs {
 /** Every input as an output (`connection` secret), and what the provider wrote. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the outputs' types, declared only
 export interface RsyncdConfig extends InputOutputs<RsyncdConfigArgs, { configPath: string }> {
-  /** The global part's parameter lines as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
+  /**
+   * The global part's parameter lines as written (or as found by the last refresh); secret whenever an input other than
+   * `connection` is.
+   */
   readonly content: pulumi.Output<string>;
   /** sha256 of `content`, hex; secret with it. */
   readonly checksum: pulumi.Output<string>;

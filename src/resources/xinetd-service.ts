@@ -14,11 +14,15 @@ export type { XinetdReload };
 export interface XinetdServiceArgs {
   /** How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the state. */
   connection: pulumi.Input<ConnectionArgs>;
-  /** Run every command through `sudo -n` (for a non-root `connection.user` with passwordless sudo). Default: `false`. */
+  /**
+   * Run every command through `sudo -n` (for a non-root `connection.user` with passwordless sudo). Default: `false`.
+   */
   sudo?: pulumi.Input<boolean>;
   /** Take over a service file that already exists on the host instead of refusing to. Default: `false`. */
   adopt?: pulumi.Input<boolean>;
-  /** The `service` name, and the file's name (no `.`, no trailing `~`: xinetd skips those). Required; a change replaces. */
+  /**
+   * The `service` name, and the file's name (no `.`, no trailing `~`: xinetd skips those). Required; a change replaces.
+   */
   serviceName: pulumi.Input<string>;
   /** Directory of the service file. A change replaces. Default: `/etc/xinetd.d`. */
   configDir?: pulumi.Input<string>;
@@ -76,7 +80,10 @@ export interface XinetdServiceArgs {
   logType?: pulumi.Input<LogType>;
   /** `log_on_success` (PID, HOST, USERID, EXIT, DURATION, TRAFFIC). Default: unset (defaults section). */
   logOnSuccess?: pulumi.Input<ListInput>;
-  /** `log_on_failure` (HOST, USERID, ATTEMPT); `{ add: ["USERID"] }` writes `+= USERID`. Default: unset (defaults section). */
+  /**
+   * `log_on_failure` (HOST, USERID, ATTEMPT); `{ add: ["USERID"] }` writes `+= USERID`. Default: unset (defaults
+   * section).
+   */
   logOnFailure?: pulumi.Input<ListInput>;
   /** `only_from`: clients allowed. Default: unset (defaults section, else everyone). */
   onlyFrom?: pulumi.Input<ListInput>;
@@ -138,7 +145,9 @@ interface XinetdServiceStored {
 export interface XinetdService extends InputOutputs<XinetdServiceArgs, XinetdServiceStored> {
   /** The service file's path on the host. */
   readonly path: pulumi.Output<string>;
-  /** The whole file as written (or as found by the last refresh); secret whenever an input other than `connection` is. */
+  /**
+   * The whole file as written (or as found by the last refresh); secret whenever an input other than `connection` is.
+   */
   readonly content: pulumi.Output<string>;
   /** sha256 of `content`, hex; secret with it. */
   readonly checksum: pulumi.Output<string>;

@@ -93,7 +93,8 @@ export function referenceMarkdown(): string {
     .map((kind) => {
       const rows = referenceRows(kind).map(
         (row) =>
-          `| \`${row.key}\` | ${row.name === undefined ? "" : `\`${row.name}\``} | \`${cell(row.type)}\` | ${row.scope} ` +
+          `| \`${row.key}\` | ${row.name === undefined ? "" : `\`${row.name}\``} | \`${cell(row.type)}\` | ` +
+          `${row.scope} ` +
           `| ${cell(row.doc)} | ${row.default === undefined ? "—" : cell(row.default)} |`,
       );
       return [

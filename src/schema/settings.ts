@@ -29,7 +29,9 @@ const CONNECTION = {
   key: "connection",
   type: "ConnectionArgs",
   check: "connection",
-  doc: "How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the state.",
+  doc:
+    "How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the " +
+    "state.",
   required: true,
 } as const satisfies ResourceSetting;
 
@@ -54,7 +56,9 @@ const RSYNC_EXTRA = {
   key: "extra",
   type: "Record<string, string>",
   check: "extra",
-  doc: 'Parameters this library does not model, by rsync\'s name (`"max verbosity"`), as text; validated like the rest.',
+  doc:
+    'Parameters this library does not model, by rsync\'s name (`"max verbosity"`), as text; validated like the ' +
+    "rest.",
   default: "none",
 } as const satisfies ResourceSetting;
 
@@ -77,7 +81,9 @@ export const XINETD_SERVICE_SETTINGS = [
     key: "serviceName",
     type: "string",
     check: "name",
-    doc: "The `service` name, and the file's name (no `.`, no trailing `~`: xinetd skips those). Required; a change replaces.",
+    doc:
+      "The `service` name, and the file's name (no `.`, no trailing `~`: xinetd skips those). Required; a change " +
+      "replaces.",
     required: true,
     replaces: true,
   },

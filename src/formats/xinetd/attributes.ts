@@ -109,7 +109,8 @@ const ATTRIBUTE_ROWS = [
     1,
     false,
     "string",
-    "`id`, to tell apart entries with one service name. Not named `id`: Pulumi strips `id` and `urn` from every resource's inputs.",
+    "`id`, to tell apart entries with one service name. Not named `id`: Pulumi strips `id` and `urn` from every " +
+      "resource's inputs.",
     { default: "unset (the service name)" },
   ),
   attribute("flags", "flags", "list", false, "string[]", "`flags` (REUSE, IPv4, IPv6, NODELAY, KEEPALIVE, ...).", {
@@ -160,7 +161,9 @@ const ATTRIBUTE_ROWS = [
     "list",
     false,
     "string[]",
-    '`server_args`: one token per element, or xinetd\'s own line (`"--daemon --config=/etc/rsyncd.conf"`), split as xinetd splits it: at blanks and tabs, with no quoting (`"a b"` is two tokens, quotes kept). The state holds the list either way.',
+    '`server_args`: one token per element, or xinetd\'s own line (`"--daemon --config=/etc/rsyncd.conf"`), split as ' +
+      'xinetd splits it: at blanks and tabs, with no quoting (`"a b"` is two tokens, quotes kept). The state holds ' +
+      "the list either way.",
     { default: "unset" },
   ),
   attribute(
