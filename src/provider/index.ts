@@ -7,26 +7,18 @@ import * as rsyncListingProvider from "./rsync-listing";
 import * as rsyncModuleProvider from "./rsync-module";
 import * as rsyncSecretsProvider from "./rsync-secrets";
 import * as rsyncdConfigProvider from "./rsyncd-config";
-import type { CheckResult, DiffResult, Props } from "./state";
+import type { HostKindMethods, ResourceKindProvider } from "./kind";
 import * as xinetdServiceProvider from "./xinetd-service";
 
-export { SCHEMA_VERSION, UNKNOWN } from "./state";
-export type { CheckFailure, CheckResult, DiffResult, Props } from "./state";
+export { SCHEMA_VERSION } from "./schema";
+export { UNKNOWN } from "./props";
+export type { CheckFailure, CheckResult } from "./checks";
+export type { DiffResult } from "./diff";
+export type { Props } from "./props";
+export type { ResourceKindProvider } from "./kind";
 export { secretsFileContent } from "./rsync-secrets";
 
-/** One resource kind's provider methods, as the dynamic-provider host calls them. */
-export interface ResourceKindProvider {
-  check(olds: Props, news: Props): CheckResult;
-  diff(id: string, olds: Props, news: Props): DiffResult;
-  create(inputs: Props): Promise<{ id: string; outs: Props }>;
-  read(id: string, props: Props): Promise<{ id: string; props: Props }>;
-  update(id: string, olds: Props, news: Props): Promise<{ outs: Props }>;
-  delete(id: string, props: Props): Promise<void>;
-}
-
-function kind(
-  module: Omit<ResourceKindProvider, "delete"> & { remove: ResourceKindProvider["delete"] },
-): ResourceKindProvider {
+function kind(module: HostKindMethods): ResourceKindProvider {
   const { check, diff, create, read, update, remove } = module;
   return { check, diff, create, read, update, delete: remove };
 }

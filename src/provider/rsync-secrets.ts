@@ -6,37 +6,19 @@
  */
 import { randomBytes } from "node:crypto";
 
-import { changeRemoteFile } from "../remote";
+import { changeRemoteFile, type CommandRunner } from "../remote";
 import { saltedChecksum } from "../remote/change-file";
 import { inspectSecretsFile } from "../remote/secrets-file";
 import { settingKeys } from "../schema";
-import {
-  alreadyExistsError,
-  connectionFailures,
-  diffProperties,
-  inputsOf,
-  applyFailure,
-  resourceId,
-  runnerFor,
-  sameHost,
-  SCHEMA_VERSION,
-  settingFailures,
-  unknownPropertiesOf,
-  upgradeState,
-  withAcceptedHostKeys,
-  withoutUndefined,
-  withStateHostKeys,
-  type CheckFailure,
-  type CheckResult,
-  type DiffResult,
-  type Props,
-  pathFailures,
-} from "./state";
-import { controlCharacterFailures } from "./state";
+import type { CheckFailure } from "./checks";
+import { alreadyExistsError } from "./errors";
+import { defineHostKind } from "./kind";
+import { inputsOf, withoutUndefined, type Props } from "./props";
+import { SCHEMA_VERSION } from "./schema";
 
-const KIND = "RsyncSecrets" as const;
-const INPUT_KEYS = new Set(settingKeys(KIND));
+const INPUT_KEYS = new Set(settingKeys("RsyncSecrets"));
 const DIFF_KEYS = ["connection", "sudo", "path"];
+const REPLACE_KEYS = ["path"];
 const FILE_OPTIONS = { mode: 0o600, owner: "root", group: "root", validate: "none" } as const;
 const SALT_BYTES = 32;
 /** Mode and owners the file must keep; read reports others, so refresh shows a chmod as drift. */
@@ -60,7 +42,9 @@ function usersFailures(users: unknown): CheckFailure[] {
     if (name === "" || /[:\r\n]/.test(name) || /^[#\s]/.test(name) || /\s$/.test(name)) {
       failures.push({
         property: "users",
-        reason: `user name ${JSON.stringify(name)} cannot be written: no \`:\`, line breaks, outer blanks or leading \`#\`.`,
+        reason:
+          `user name ${JSON.stringify(name)} cannot be written: no \`:\`, line breaks, outer blanks or leading ` +
+          `\`#\`.`,
       });
     }
     if (typeof password !== "string" || password === "" || /[\r\n]/.test(password)) {
@@ -71,19 +55,6 @@ function usersFailures(users: unknown): CheckFailure[] {
     }
   }
   return failures;
-}
-
-export function check(_olds: Props, news: Props): CheckResult {
-  const inputs = inputsOf(news);
-  const unknown = unknownPropertiesOf(inputs);
-  const failures: CheckFailure[] = [...connectionFailures(inputs.connection), ...settingFailures(inputs)];
-  for (const key of Object.keys(inputs)) {
-    if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
-  }
-  if (!unknown.has("path")) failures.push(...pathFailures("path", inputs.path, "file"));
-  if (!unknown.has("users")) failures.push(...usersFailures(inputs.users));
-  failures.push(...controlCharacterFailures(inputs, failures));
-  return { inputs, failures };
 }
 
 /**
@@ -98,21 +69,13 @@ function newSalt(): string {
   return randomBytes(SALT_BYTES).toString("hex");
 }
 
-export function diff(_id: string, olds: Props, news: Props): DiffResult {
-  const old = upgradeState(olds, KIND);
-  const { changed, replaces } = diffProperties(old, news, DIFF_KEYS, ["path"]);
-  // The state has no passwords: the content's salted checksum stands for them.
-  const usersChanged =
+/** The state has no passwords: the content's salted checksum stands for them. */
+function usersChanged(olds: Props, news: Props): boolean {
+  return (
     typeof news.users !== "object" ||
     news.users === null ||
-    saltedChecksum(saltOf(old), secretsFileContent(news.users as Record<string, string>)) !== old.checksum;
-  const sameFile = sameHost(old.connection, news.connection) && old.path === news.path;
-  const permissionsChanged = old.permissions !== PERMISSIONS;
-  return {
-    changes: changed.length > 0 || usersChanged || permissionsChanged,
-    replaces,
-    deleteBeforeReplace: replaces.length > 0 && sameFile,
-  };
+    saltedChecksum(saltOf(olds), secretsFileContent(news.users as Record<string, string>)) !== olds.checksum
+  );
 }
 
 /** The inputs without the passwords, plus what stands for them (`salt` undefined for a legacy state). */
@@ -141,75 +104,63 @@ function unknownOutcomeOutputs(inputs: Props): Props {
   });
 }
 
-async function apply(inputs: Props, creating: boolean, salt: string): Promise<{ id: string; outs: Props }> {
-  const runner = runnerFor(inputs);
+/** Writes the file; `inputs.salt` keys the checksum the state keeps (see `withSalt`). */
+async function apply(inputs: Props, { runner, creating }: { runner: CommandRunner; creating: boolean }) {
   const path = String(inputs.path);
-  const id = resourceId(inputs.connection, path);
+  const salt = saltOf(inputs);
   const users = inputs.users as Record<string, string>;
   const content = secretsFileContent(users);
-  let refused = false;
-  try {
-    // Secret mode: the host shows only whether the file exists (and a salted checksum), keeps no
-    // previous version and removes any left by older versions of this library, in the same script.
-    await changeRemoteFile(
-      runner,
-      path,
-      (current, facts) => {
-        // A file that already holds exactly these users is this resource's own (an earlier attempt
-        // whose answer was lost), not someone else's to refuse.
-        if (creating && current !== undefined && inputs.adopt !== true && !facts.holds(content)) {
-          refused = true;
-          throw alreadyExistsError(`the secrets file ${path}`, runner.label);
-        }
-        return content;
-      },
-      { ...FILE_OPTIONS, secret: { salt } },
-    );
-    return { id, outs: outputsOf(inputs, Object.keys(users).sort(), saltedChecksum(salt, content), PERMISSIONS, salt) };
-  } catch (error) {
-    throw await applyFailure(error, refused, id, { ...inputs, salt }, readHost, unknownOutcomeOutputs);
-  }
+  // Secret mode: the host shows only whether the file exists (and a salted checksum), keeps no
+  // previous version and removes any left by older versions of this library, in the same script.
+  await changeRemoteFile(
+    runner,
+    path,
+    (current, facts) => {
+      // A file that already holds exactly these users is this resource's own (an earlier attempt
+      // whose answer was lost), not someone else's to refuse.
+      if (creating && current !== undefined && inputs.adopt !== true && !facts.holds(content))
+        throw alreadyExistsError(`the secrets file ${path}`, runner.label);
+      return content;
+    },
+    { ...FILE_OPTIONS, secret: { salt } },
+  );
+  return outputsOf(inputs, Object.keys(users).sort(), saltedChecksum(salt, content), PERMISSIONS, salt);
 }
 
-export async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
-  const { id, outs } = await apply(inputs, true, newSalt());
-  return { id, outs: withAcceptedHostKeys(outs, inputs) };
+/** The salt stays with the resource; a create, or an update of a state from before salting, gets a new one. */
+function withSalt(inputs: Props, olds: Props | undefined): Props {
+  return { ...inputs, salt: (olds && saltOf(olds)) || newSalt() };
 }
 
-export async function update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
-  // The salt stays with the resource; a state from before salting gets one now.
-  const salt = saltOf(upgradeState(olds, KIND)) || newSalt();
-  const inputs = withStateHostKeys(news, olds);
-  return { outs: withAcceptedHostKeys((await apply(inputs, false, salt)).outs, inputs) };
-}
-
-export async function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
-  const state = upgradeState(props, KIND);
-  const found = await readHost(id, state);
-  return found.id ? { id: found.id, props: withAcceptedHostKeys(found.props, state) } : found;
-}
-
-async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
+async function readHost(props: Props, runner: CommandRunner): Promise<Props | undefined> {
   const salt = saltOf(props);
-  const summary = await inspectSecretsFile(runnerFor(props), String(props.path), salt);
-  if (!summary.exists) return { id: "", props: {} };
+  const summary = await inspectSecretsFile(runner, String(props.path), salt);
+  if (!summary.exists) return undefined;
   const settings = { connection: props.connection, sudo: props.sudo, adopt: props.adopt, path: props.path };
-  return {
-    id,
-    props: outputsOf(
-      settings,
-      summary.userNames,
-      summary.checksum,
-      `${summary.mode.toString(8)} ${summary.owner}:${summary.group}`,
-      salt,
-    ),
-  };
+  const permissions = `${summary.mode.toString(8)} ${summary.owner}:${summary.group}`;
+  return outputsOf(settings, summary.userNames, summary.checksum, permissions, salt);
 }
 
-export async function remove(_id: string, props: Props): Promise<void> {
-  const state = upgradeState(props, KIND);
-  await changeRemoteFile(runnerFor(state), String(state.path), () => ({ delete: true }), {
+async function removeFile(state: Props, runner: CommandRunner): Promise<void> {
+  await changeRemoteFile(runner, String(state.path), () => ({ delete: true }), {
     ...FILE_OPTIONS,
     secret: { salt: saltOf(state) },
   });
 }
+
+export const { check, diff, create, read, update, remove } = defineHostKind({
+  kind: "RsyncSecrets",
+  inputKeys: INPUT_KEYS,
+  paths: { path: "file" },
+  failures: (inputs, unknown) => (unknown.has("users") ? [] : usersFailures(inputs.users)),
+  diffKeys: DIFF_KEYS,
+  replaceKeys: REPLACE_KEYS,
+  sameTarget: (olds, news) => olds.path === news.path,
+  changedOtherwise: (olds, news) => usersChanged(olds, news) || olds.permissions !== PERMISSIONS,
+  location: (inputs) => String(inputs.path),
+  withState: withSalt,
+  apply,
+  unknownOutcome: unknownOutcomeOutputs,
+  readHost,
+  remove: removeFile,
+});

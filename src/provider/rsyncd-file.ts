@@ -22,7 +22,10 @@ import {
   type RemoteFile,
 } from "../remote";
 import { DEFAULT_RSYNCD_CONFIG_PATH, problemPropertyPath, rsyncProblemProperty } from "../schema";
-import { alreadyExistsError, runnerFor, type Props } from "./state";
+import { alreadyExistsError, RefusedChange } from "./errors";
+import type { HostKind } from "./kind";
+import { outcomeUnknown } from "./outputs";
+import { knownProperties, withoutUndefined, type Props } from "./props";
 
 export const DEFAULT_CONFIG_PATH = DEFAULT_RSYNCD_CONFIG_PATH;
 
@@ -30,6 +33,20 @@ export const DEFAULT_CONFIG_PATH = DEFAULT_RSYNCD_CONFIG_PATH;
 export const MODULE_PARAMETER_KEYS: readonly string[] = MODULE_MODEL_PARAMETERS.map((p) => p.key);
 /** camelCase keys of the parameters the global part takes: global-only ones and module defaults. */
 export const GLOBAL_PARAMETER_KEYS: readonly string[] = GLOBAL_MODEL_PARAMETERS.map((p) => p.key);
+
+/**
+ * What RsyncModule and RsyncdConfig declare alike: the file they edit, checked inputs normalized
+ * as rsync reads them back (a path without its trailing `/`), and an unknown outcome as a change.
+ */
+export function rsyncdFileKind(parameterKeys: readonly string[]) {
+  return {
+    defaults: { configPath: DEFAULT_CONFIG_PATH },
+    paths: { configPath: "file" },
+    normalized: (given: Props, unknown: ReadonlySet<string>) =>
+      withoutUndefined({ ...given, ...parameterFields(knownProperties(given, unknown), parameterKeys) }),
+    changedOtherwise: outcomeUnknown,
+  } satisfies Partial<HostKind>;
+}
 
 /** Typed fields of a model from the inputs, path parameters without the trailing `/` rsync drops. */
 export function parameterFields(inputs: Props, keys: readonly string[]): Record<string, unknown> {
@@ -116,12 +133,23 @@ export function changedRsyncdDocument(content: string | undefined): RsyncdDocume
   return lastChanged.doc;
 }
 
+/** The inputs a read of the host cannot see, as the state has them. */
+export function rsyncdSettings(props: Props): Props {
+  return {
+    connection: props.connection,
+    sudo: props.sudo,
+    adopt: props.adopt,
+    secretContent: props.secretContent,
+    configPath: props.configPath,
+  };
+}
+
 /**
  * The host's rsyncd.conf at `props.configPath` as a document, or undefined when there is none.
  * Every module (and the global part) of one file refreshes from one shared read and parse of it.
  */
-export async function readHostRsyncdConfig(props: Props): Promise<RsyncdDocument | undefined> {
-  const file = await readRemoteFileShared(runnerFor(props), String(props.configPath));
+export async function readHostRsyncdConfig(runner: CommandRunner, props: Props): Promise<RsyncdDocument | undefined> {
+  const file = await readRemoteFileShared(runner, String(props.configPath));
   return file.exists ? rsyncdDocumentOf(file) : undefined;
 }
 
@@ -158,7 +186,7 @@ export function rsyncdCreateRefusal(
   path: string,
   what: { name: string; inFile: string },
   isOwn: () => boolean,
-): Error | undefined {
+): RefusedChange | undefined {
   if (inputs.adopt === true) return undefined;
   const foreign = foreignLineProblems(doc);
   if (foreign.length > 0) return foreignFileError(host, path, what.name, foreign);
@@ -169,12 +197,17 @@ export function rsyncdCreateRefusal(
  * The refusal to write into a file that is not an rsyncd.conf. It names lines by number and
  * rule only: the file is not ours and may hold anything (a `configPath` of /etc/shadow).
  */
-function foreignFileError(host: string, path: string, what: string, problems: readonly Problem[]): Error {
+function foreignFileError(host: string, path: string, what: string, problems: readonly Problem[]): RefusedChange {
   const lines = problems
     .slice(0, FOREIGN_LINES_SHOWN)
     .map((problem) => `line ${problem.position?.line ?? "?"} (${problem.rule})`);
   const more = problems.length > FOREIGN_LINES_SHOWN ? ` and ${problems.length - FOREIGN_LINES_SHOWN} more` : "";
-  return new Error(
-    `${host}: ${path} is not an rsyncd.conf: rsync would reject or ignore ${lines.join(", ")}${more}; refusing to add ${what} to it. Check \`configPath\`; if this file is the rsyncd.conf you mean, set \`adopt: true\` on the resource to write into it as it is.`,
-  );
+  return new RefusedChange({
+    code: "foreign-file",
+    host,
+    message:
+      `${host}: ${path} is not an rsyncd.conf: rsync would reject or ignore ${lines.join(", ")}${more}; ` +
+      `refusing to add ${what} to it. Check \`configPath\`; if this file is the rsyncd.conf you mean, set \`adopt: ` +
+      `true\` on the resource to write into it as it is.`,
+  });
 }

@@ -19,7 +19,7 @@ import {
   changeXinetdService,
   discardPreviousVersion,
   readRemoteFile,
-  ReloadConflictError,
+  type CommandRunner,
   type ReloadStrategy,
   type XinetdReloaderOptions,
 } from "../remote";
@@ -34,33 +34,11 @@ import {
   replaceKeys,
   xinetdProblemProperty,
 } from "../schema";
-import {
-  alreadyExistsError,
-  applyFailure,
-  connectionFailures,
-  contentOutputs,
-  diffProperties,
-  hostMethods,
-  inputsOf,
-  outcomeUnknown,
-  problemFailures,
-  resourceId,
-  runnerFor,
-  sameHost,
-  sameProperty,
-  SCHEMA_VERSION,
-  settingFailures,
-  unknownPropertiesOf,
-  upgradeState,
-  controlCharacterFailures,
-  pathFailures,
-  UNKNOWN,
-  withoutUndefined,
-  type CheckFailure,
-  type CheckResult,
-  type DiffResult,
-  type Props,
-} from "./state";
+import { problemFailures, type CheckFailure } from "./checks";
+import { alreadyExistsError } from "./errors";
+import { defineHostKind } from "./kind";
+import { fileOutputs, outcomeUnknown } from "./outputs";
+import { knownProperties, sameProperty, UNKNOWN, type Props } from "./props";
 
 const KIND = "XinetdService" as const;
 export const DEFAULT_CONFIG_DIR = DEFAULT_XINETD_CONFIG_DIR;
@@ -109,61 +87,25 @@ function withServerArgsSplit(inputs: Props): Props {
   return { ...inputs, serverArgs: splitXinetdValues(serverArgs) };
 }
 
-export function check(_olds: Props, news: Props): CheckResult {
-  const inputs = withServerArgsSplit(inputsOf({ configDir: DEFAULT_CONFIG_DIR, reload: DEFAULT_RELOAD, ...news }));
-  const unknown = unknownPropertiesOf(inputs);
-  const failures: CheckFailure[] = [
-    ...connectionFailures(inputs.connection),
-    ...settingFailures(inputs, ["secretContent"]),
-  ];
-  for (const key of Object.keys(inputs)) {
-    if (!INPUT_KEYS.has(key)) failures.push({ property: key, reason: `\`${key}\` is not a property of ${KIND}.` });
-  }
-  if (!unknown.has("configDir")) failures.push(...pathFailures("configDir", inputs.configDir, "directory"));
-  if (!unknown.has("reload")) failures.push(...reloadFailures(inputs.reload));
+/** The kind's own failures: `reload`, and the service as the format layer validates it. */
+function serviceFailures(inputs: Props, unknown: ReadonlySet<string>): CheckFailure[] {
+  const failures = unknown.has("reload") ? [] : reloadFailures(inputs.reload);
   if (typeof inputs.serviceName !== "string" && !unknown.has("serviceName")) {
     failures.push({
       property: "serviceName",
       reason: "`serviceName` is required: the service's name and its file's name.",
     });
-  } else {
-    const known = Object.fromEntries(Object.entries(inputs).filter(([key]) => !unknown.has(key)));
-    const model = modelOf({ ...known, serviceName: unknown.has("serviceName") ? "unknown" : inputs.serviceName });
-    const problems = validateXinetdService(model, unknown.has("serviceName") ? {} : { fileName: model.name });
-    failures.push(...problemFailures(problems, (problem) => propertyOf(model, problem), unknown, CROSS_FIELD_RULES));
+    return failures;
   }
-  failures.push(...controlCharacterFailures(inputs, failures));
-  return { inputs, failures };
-}
-
-export function diff(_id: string, olds: Props, news: Props): DiffResult {
-  const old = upgradeState(olds, KIND);
-  const { changed, replaces } = diffProperties(old, news, DIFF_KEYS, REPLACE_KEYS);
-  // Same host, same file: the new resource's create would find the old one's file.
-  const sameFile = sameHost(old.connection, news.connection) && pathOf(old) === pathOf(news);
-  return {
-    changes: changed.length > 0 || outcomeUnknown(old),
-    replaces,
-    deleteBeforeReplace: replaces.length > 0 && sameFile,
-  };
+  const known = knownProperties(inputs, unknown);
+  const model = modelOf({ ...known, serviceName: unknown.has("serviceName") ? "unknown" : inputs.serviceName });
+  const problems = validateXinetdService(model, unknown.has("serviceName") ? {} : { fileName: model.name });
+  failures.push(...problemFailures(problems, (problem) => propertyOf(model, problem), unknown, CROSS_FIELD_RULES));
+  return failures;
 }
 
 function reloadOptions(reload: unknown): XinetdReloaderOptions {
   return reload === undefined || reload === DEFAULT_RELOAD ? {} : { strategy: reload as ReloadStrategy };
-}
-
-function outputsOf(inputs: Props, content: string): Props {
-  return withoutUndefined({
-    ...inputsOf(inputs),
-    path: pathOf(inputs),
-    ...contentOutputs(inputs, content),
-    schemaVersion: SCHEMA_VERSION,
-  });
-}
-
-/** The outputs when the host cannot say what it has: the inputs, no `content` (see `outcomeUnknown`). */
-function unknownOutcomeOutputs(inputs: Props): Props {
-  return withoutUndefined({ ...inputsOf(inputs), path: pathOf(inputs), schemaVersion: SCHEMA_VERSION });
 }
 
 /**
@@ -187,51 +129,30 @@ function contentFor(current: string | undefined, model: XinetdServiceModel): str
 
 /**
  * Writes the file, reloads and verifies (also when the file is already as wanted: an earlier
- * attempt may have written it and lost the connection before the reload); after a failure,
- * reports what the host has then.
+ * attempt may have written it and lost the connection before the reload).
  */
-async function apply(inputs: Props, creating: boolean): Promise<{ id: string; outs: Props }> {
-  const runner = runnerFor(inputs);
+async function apply(inputs: Props, { runner, creating }: { runner: CommandRunner; creating: boolean }) {
   const path = pathOf(inputs);
-  const id = resourceId(inputs.connection, path);
   const model = modelOf(inputs);
-  let refused = false;
-  try {
-    const { change } = await changeXinetdService(
-      runner,
-      path,
-      (current) => {
-        if (creating && current !== undefined && inputs.adopt !== true && !isOwnFile(current, model)) {
-          refused = true;
-          throw alreadyExistsError(`the xinetd service file ${path}`, runner.label);
-        }
-        return contentFor(current, model);
-      },
-      { ...reloadOptions(inputs.reload), verifyUnchanged: true },
-    );
-    return { id, outs: outputsOf(inputs, change.content ?? "") };
-  } catch (error) {
-    // A reload conflict is raised before the file is touched: nothing to report back.
-    throw await applyFailure(
-      error,
-      refused || error instanceof ReloadConflictError,
-      id,
-      inputs,
-      readHost,
-      unknownOutcomeOutputs,
-    );
-  }
+  const { change } = await changeXinetdService(
+    runner,
+    path,
+    (current) => {
+      if (creating && current !== undefined && inputs.adopt !== true && !isOwnFile(current, model))
+        throw alreadyExistsError(`the xinetd service file ${path}`, runner.label);
+      return contentFor(current, model);
+    },
+    { ...reloadOptions(inputs.reload), verifyUnchanged: true },
+  );
+  return fileOutputs(inputs, { path }, change.content ?? "");
 }
 
-/** `read`: What the host has: the service entry's attributes as xinetd reads them; gone when file or entry is. */
-export const { create, update, read } = hostMethods({ kind: KIND, apply, readHost });
-
-async function readHost(id: string, props: Props): Promise<{ id: string; props: Props }> {
-  const path = pathOf(props);
-  const file = await readRemoteFile(runnerFor(props), path);
-  if (!file.exists) return { id: "", props: {} };
+/** What the host has: the service entry's attributes as xinetd reads them; gone when file or entry is. */
+async function readHost(props: Props, runner: CommandRunner): Promise<Props | undefined> {
+  const file = await readRemoteFile(runner, pathOf(props));
+  if (!file.exists) return undefined;
   const doc = parseXinetdDocument(file.content);
-  if (!findServiceBlock(doc, String(props.serviceName))) return { id: "", props: {} };
+  if (!findServiceBlock(doc, String(props.serviceName))) return undefined;
   const { name, ...attributes } = readXinetdService(doc, String(props.serviceName)).model;
   const settings = {
     connection: props.connection,
@@ -241,13 +162,30 @@ async function readHost(id: string, props: Props): Promise<{ id: string; props: 
     reload: props.reload,
     configDir: props.configDir,
   };
-  return { id, props: outputsOf({ ...settings, serviceName: name, ...attributes }, file.content) };
+  const found = { ...settings, serviceName: name, ...attributes };
+  return fileOutputs(found, { path: pathOf(found) }, file.content);
 }
 
-export async function remove(_id: string, props: Props): Promise<void> {
-  const state = upgradeState(props, KIND);
-  const runner = runnerFor(state);
-  // Resolves once the reload without the service is verified; until then the copy is the rollback.
+/** Resolves once the reload without the service is verified; until then the copy is the rollback. */
+async function removeService(state: Props, runner: CommandRunner): Promise<void> {
   await changeXinetdService(runner, pathOf(state), () => ({ delete: true }), reloadOptions(state.reload));
   await discardPreviousVersion(runner, pathOf(state));
 }
+
+export const { check, diff, create, read, update, remove } = defineHostKind({
+  kind: "XinetdService",
+  defaults: { configDir: DEFAULT_CONFIG_DIR, reload: DEFAULT_RELOAD },
+  inputKeys: INPUT_KEYS,
+  paths: { configDir: "directory" },
+  spell: withServerArgsSplit,
+  failures: serviceFailures,
+  diffKeys: DIFF_KEYS,
+  replaceKeys: REPLACE_KEYS,
+  sameTarget: (olds, news) => pathOf(olds) === pathOf(news),
+  changedOtherwise: outcomeUnknown,
+  location: pathOf,
+  apply,
+  unknownOutcome: (inputs) => fileOutputs(inputs, { path: pathOf(inputs) }),
+  readHost,
+  remove: removeService,
+});

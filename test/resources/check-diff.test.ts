@@ -12,7 +12,7 @@ import {
   UNKNOWN,
   xinetdService,
 } from "../../src/provider";
-import { sha256 } from "../../src/provider/state";
+import { sha256 } from "../../src/provider/outputs";
 import { saltedChecksum } from "../../src/remote/change-file";
 
 // A connection that resolves but points nowhere: check must never dial it.

@@ -6,7 +6,9 @@ import { describe, test } from "node:test";
 
 import { FormatError } from "../../src/formats";
 import { rsyncdConfig, rsyncModule, xinetdService } from "../../src/provider";
-import { applyFailure, contentOutputs, type Props } from "../../src/provider/state";
+import { applyFailure, alreadyExistsError } from "../../src/provider/errors";
+import { contentOutputs } from "../../src/provider/outputs";
+import type { Props } from "../../src/provider/props";
 import { RemoteError } from "../../src/remote";
 
 const ID = "192.0.2.1:22:/etc/rsyncd.conf[m]";
@@ -34,7 +36,7 @@ const hostUnreachable = async (): Promise<never> => {
 describe("applyFailure", () => {
   test("a cut connection and an unreadable host: partial failure with the id and the inputs, no content", async () => {
     const original = cut();
-    const error = (await applyFailure(original, false, ID, inputs, hostUnreachable, asInputs)) as Error & {
+    const error = (await applyFailure(original, ID, inputs, hostUnreachable, asInputs)) as Error & {
       id?: string;
       properties?: Props;
     };
@@ -47,7 +49,6 @@ describe("applyFailure", () => {
   test("a cut connection and a host that has the resource: partial failure with what the host has", async () => {
     const error = (await applyFailure(
       cut(),
-      false,
       ID,
       inputs,
       hostShows({ moduleName: "m", content: "[m]\n" }),
@@ -59,10 +60,10 @@ describe("applyFailure", () => {
 
   test("one error shared by several resources (a batch reload) gives each its own id and properties", async () => {
     const shared = cut();
-    const first = (await applyFailure(shared, false, "a", inputs, hostUnreachable, () => ({
+    const first = (await applyFailure(shared, "a", inputs, hostUnreachable, () => ({
       moduleName: "a",
     }))) as Error & { id?: string; properties?: Props };
-    const second = (await applyFailure(shared, false, "b", inputs, hostUnreachable, () => ({
+    const second = (await applyFailure(shared, "b", inputs, hostUnreachable, () => ({
       moduleName: "b",
     }))) as Error & { id?: string; properties?: Props };
     assert.deepEqual(
@@ -75,17 +76,16 @@ describe("applyFailure", () => {
   test("plain errors: a refusal, a host that shows nothing, nothing sent (format layer, dial), no way to state the inputs", async () => {
     const plain = async (
       error: unknown,
-      refused: boolean,
-      readHost: Parameters<typeof applyFailure>[4],
+      readHost: Parameters<typeof applyFailure>[3],
       outputs?: (inputs: Props) => Props,
     ) => {
-      const thrown = (await applyFailure(error, refused, ID, inputs, readHost, outputs)) as Error & { id?: string };
+      const thrown = (await applyFailure(error, ID, inputs, readHost, outputs)) as Error & { id?: string };
       assert.ok(thrown === error, "the original error");
       assert.equal(thrown.id, undefined);
     };
-    await plain(new Error("already exists"), true, hostShows({ content: "x" }), asInputs);
-    await plain(cut(), false, hostShows(undefined), asInputs);
-    await plain(new FormatError("candidate", []), false, hostUnreachable, asInputs);
+    await plain(alreadyExistsError("the file", "h"), hostShows({ content: "x" }), asInputs);
+    await plain(cut(), hostShows(undefined), asInputs);
+    await plain(new FormatError("candidate", []), hostUnreachable, asInputs);
     for (const code of [
       "dial-failed",
       "host-key-unknown",
@@ -94,14 +94,9 @@ describe("applyFailure", () => {
       "auth-failed",
       "channel-failed",
     ] as const) {
-      await plain(
-        new RemoteError({ code, host: "h", command: "connect", summary: code }),
-        false,
-        hostUnreachable,
-        asInputs,
-      );
+      await plain(new RemoteError({ code, host: "h", command: "connect", summary: code }), hostUnreachable, asInputs);
     }
-    await plain(cut(), false, hostUnreachable);
+    await plain(cut(), hostUnreachable);
   });
 });
 
