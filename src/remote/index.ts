@@ -30,4 +30,4 @@ export {
   type XinetdReloaderOptions,
   type XinetdServiceChange,
 } from "./xinetd-service";
-export { changeRsyncdConfig, describePortConflict, rsyncDiagnostics, RSYNC_PORT } from "./rsync";
+export { changeRsyncdConfig, describePortConflict, rsyncDiagnostics } from "./rsync";
