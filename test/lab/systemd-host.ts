@@ -68,6 +68,8 @@ export interface SystemdHostState extends BaseHostState {
   kind: SystemdHostKind;
   netns?: string;
   nspawnPid?: number;
+  /** Start time of nspawnPid (/proc/PID/stat), so that a reused pid is never taken for it. */
+  nspawnStartTime?: string;
 }
 
 // Keys only, and one host key of the host's own (the root fs has none). Debian's sshd_config reads
@@ -145,6 +147,7 @@ export async function startSystemdHost(
   const nspawnPid = requirePid(nspawn, "systemd-nspawn");
   nspawn.unref();
   state.nspawnPid = nspawnPid;
+  state.nspawnStartTime = readStartTime(nspawnPid);
   saveState();
 
   const deadline = Date.now() + BOOT_TIMEOUT_MS;
@@ -221,10 +224,7 @@ export async function startSystemdHost(
  * Their namespaces' other processes, if any survive, are the caller's sweep.
  */
 export async function stopSystemdHosts(hosts: SystemdHostState[]): Promise<void> {
-  const runningNspawns = () =>
-    hosts.flatMap((host) =>
-      host.nspawnPid !== undefined && isNspawnOf(host.nspawnPid, host.name) ? [host.nspawnPid] : [],
-    );
+  const runningNspawns = () => hosts.flatMap((host) => (isNspawnRunning(host) ? [host.nspawnPid!] : []));
   for (const [signal, waitMs] of [
     ["SIGTERM", NSPAWN_STOP_GRACE_MS],
     ["SIGKILL", 5_000],
@@ -253,7 +253,7 @@ export function readSystemdHostStatus(host: SystemdHostState): Record<string, bo
       .map((pid) => readProcFile(pid, "comm").trim()),
   );
   return {
-    nspawn: host.nspawnPid !== undefined && isNspawnOf(host.nspawnPid, host.name),
+    nspawn: isNspawnRunning(host),
     sshd: commands.has("sshd"),
     xinetd: commands.has("xinetd"),
   };
@@ -314,7 +314,7 @@ async function untilBooted<T>(
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (!isNspawnOf(state.nspawnPid!, state.name)) throw bootFailure(state, `nspawn exited before ${what()}`);
+    if (!isNspawnRunning(state)) throw bootFailure(state, `nspawn exited before ${what()}`);
     if (Date.now() > deadline) throw bootFailure(state, `timed out after ${BOOT_TIMEOUT_MS} ms waiting for ${what()}`);
     await sleep(100);
   }
@@ -339,9 +339,23 @@ function findInit(nspawnPid: number): number | undefined {
     .find((pid) => Number.isInteger(pid) && pid > 0 && /^NSpid:\s+\d+\s+1$/m.test(readProcFile(pid, "status")));
 }
 
-/** True while `pid` is (or is about to exec) the nspawn of machine `name`; false once it is a zombie. */
-function isNspawnOf(pid: number, name: string): boolean {
-  return readProcFile(pid, "cmdline").split("\0").includes(`--machine=${name}`);
+/**
+ * True while the host's nspawn (or the unshare and sh that exec it) runs; false once it is a zombie.
+ * Known by pid and start time: its command line is briefly unreadable while it execs.
+ */
+function isNspawnRunning(host: SystemdHostState): boolean {
+  return (
+    host.nspawnPid !== undefined &&
+    host.nspawnStartTime !== undefined &&
+    readStartTime(host.nspawnPid) === host.nspawnStartTime
+  );
+}
+
+/** Field 22 of /proc/PID/stat; undefined for a process that is gone or a zombie. */
+function readStartTime(pid: number): string | undefined {
+  const stat = readProcFile(pid, "stat");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields[0] === undefined || fields[0] === "" || fields[0] === "Z" ? undefined : fields[19];
 }
 
 function netnsPath(netns: string): string {
