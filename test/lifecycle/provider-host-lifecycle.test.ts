@@ -296,11 +296,11 @@ function lifecycleSuite(kind: HostKind): void {
         );
       assert.ok(failure instanceof ProviderHostError, String(failure));
       assert.match(failure.message, /bind failed|Address already in use/);
-      // The daemon's own lines, from where this host's xinetd logs: the file, or the journal.
+      // The daemon's own lines, from where this host's xinetd logs: the file (with a level), or the journal.
       assert.ok(failure.message.includes(`${XINETD_LOG_NAME[kind]}:\n`), failure.message);
       assert.match(
         failure.message,
-        /xinetd\[\d+\]: bind failed \(Address already in use \(errno = 98\)\)\. service = pxpartial/,
+        /xinetd\[\d+\]: (?:ERROR: )?bind failed \(Address already in use \(errno = 98\)\)\. service = pxpartial/,
       );
       assert.ok(failure.partial, "the engine is told what exists");
       assert.equal(failure.partial.id, state.id);
