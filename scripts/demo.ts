@@ -109,10 +109,10 @@ async function handEdit(target: LabHost, description: string, script: string): P
 /** `pulumi up` for one resource, with what it wrote and whether xinetd re-read its configuration. */
 async function up(target: LabHost, resource: ProgramResource, inputs: Record<string, unknown>): Promise<void> {
   checkpoint();
-  const reloads = xinetdReloads(target);
+  const reloads = await xinetdReloads(target);
   const since = Date.now();
   const step = await resource.up(inputs);
-  const reloaded = xinetdReloads(target) - reloads;
+  const reloaded = (await xinetdReloads(target)) - reloads;
   const reloadNote = reloaded > 0 ? `, xinetd reloaded ${reloaded}x` : "";
   console.log(`${step === "create" ? "+" : "~"} ${label(resource)} ${step} (${seconds(since)}${reloadNote})`);
   const outputs = resource.outputs;
@@ -230,10 +230,10 @@ async function demo(): Promise<void> {
   heading("pulumi destroy: in reverse order");
   for (const resource of [...all].reverse()) {
     checkpoint();
-    const reloads = xinetdReloads(target);
+    const reloads = await xinetdReloads(target);
     const since = Date.now();
     await resource.destroy();
-    const reloaded = xinetdReloads(target) - reloads;
+    const reloaded = (await xinetdReloads(target)) - reloads;
     console.log(
       `- ${label(resource)} delete (${seconds(since)}${reloaded > 0 ? `, xinetd reloaded ${reloaded}x` : ""})`,
     );

@@ -18,12 +18,15 @@ export interface XinetdHostFacts {
   logSource: XinetdLogSource;
 }
 
-/** Debian's init script and unit write this; `signal` only ever signals a process named xinetd. */
+/**
+ * Debian 12's init script writes this (also under systemd); Debian 13's unit writes none, so the
+ * scripts also ask systemd (scripts/xinetd-pid.sh). `signal` only ever signals a process named xinetd.
+ */
 const PID_FILE = "/run/xinetd.pid";
 
 /** How to reload xinetd on this host and where it logs (one round trip). */
 export async function detectXinetdHost(runner: CommandRunner): Promise<XinetdHostFacts> {
-  const script = remoteScript("detect-xinetd");
+  const script = remoteScript("detect-xinetd", { pid_file: PID_FILE });
   const result = await runner.run(script);
   if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
   const strategy = /^STRATEGY (\S+)$/m.exec(result.stdout)?.[1];
@@ -47,6 +50,7 @@ export async function detectXinetdHost(runner: CommandRunner): Promise<XinetdHos
   return { strategy, logSource };
 }
 
+/** The reload as shell text for reload-observe.sh, which defines the `xinetd_pid` it may call. */
 export function reloadCommand(strategy: Exclude<ReloadStrategy, "none">): string {
   if (typeof strategy === "object") return strategy.command;
   switch (strategy) {
@@ -55,8 +59,8 @@ export function reloadCommand(strategy: Exclude<ReloadStrategy, "none">): string
     case "service":
       return "service xinetd reload";
     case "signal":
-      // Never a blind HUP: a standalone rsync daemon dies of it.
-      return `pid=$(cat ${PID_FILE}) && [ "$(cat /proc/$pid/comm)" = xinetd ] && kill -HUP "$pid"`;
+      // Never a blind HUP: a standalone rsync daemon dies of it. xinetd_pid checks the process's name.
+      return 'pid=$(xinetd_pid) && kill -HUP "$pid"';
   }
 }
 

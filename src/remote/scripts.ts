@@ -28,6 +28,8 @@ const LIBRARIES: Partial<Record<RemoteScriptName, readonly string[]>> = {
   "inspect-secrets": ["target-file"],
   "discard-previous": ["common"],
   "restore-previous": ["common"],
+  "detect-xinetd": ["xinetd-pid"],
+  "reload-observe": ["xinetd-pid"],
 };
 
 export const REMOTE_SCRIPTS_DIR = join(__dirname, "scripts");

@@ -27,6 +27,7 @@ import {
   type ServiceCheck,
   type ServiceProbe,
   type XinetdHostFacts,
+  type XinetdLogSource,
 } from "./reload";
 import { describePortConflict, rsyncDiagnostics } from "./rsync";
 import { remoteScript } from "./scripts";
@@ -163,7 +164,7 @@ export class XinetdReloader {
         const note = entry.change.changed
           ? `rolled back (${rollback})`
           : "the file was already as it is; nothing rolled back";
-        entry.reject(await this.failure(entry, observation, probesByPath.get(entry.path)!, note));
+        entry.reject(await this.failure(entry, observation, probesByPath.get(entry.path)!, note, logSource));
       }
     } catch (error) {
       for (const entry of batch) entry.reject(error);
@@ -203,6 +204,7 @@ export class XinetdReloader {
     observation: ReloadObservation,
     probes: ServiceProbe[],
     undone: string,
+    logSource: XinetdLogSource,
   ): Promise<RemoteError> {
     const reasons = observation.xinetdRunning
       ? failedChecks(observation, probes).map(describeCheck)
@@ -217,7 +219,7 @@ export class XinetdReloader {
     const summary = `reloading xinetd with ${entry.path} failed verification: ${reasons.join("; ")}; ${undone}`;
     // Multi-line details travel as stderr, which RemoteError's message shows line by line.
     const details = [
-      logLines ? `xinetd's log:\n${logLines}` : "xinetd logged nothing about it",
+      logLines ? `${logName(logSource)}:\n${logLines}` : "xinetd logged nothing about it",
       ...(observation.reloadOutput ? [`reload command said:\n${observation.reloadOutput}`] : []),
       ...(rsyncLog ? [rsyncLog] : []),
     ].join("\n");
@@ -358,9 +360,19 @@ function explainingLines(log: string, path: string, services: string[]): string 
         services.some((name) => line.includes(name)),
     );
   // xinetd retries a failed bind many times in a second: one line per distinct message is enough.
-  const messageOf = (line: string) => line.replace(/^\S+ xinetd\[\d+\]: /, "");
+  // A log file's line starts `TIME xinetd[PID]: `, the journal's `TIME HOST xinetd[PID]: `.
+  const messageOf = (line: string) => line.replace(/^(?:\S+ ){1,2}xinetd\[\d+\]: /, "");
   const distinct = lines.filter((line, index) => index === 0 || messageOf(line) !== messageOf(lines[index - 1]!));
   return distinct.slice(-EXPLAINING_LOG_LINES).join("\n");
+}
+
+/** Where the explaining lines come from, as the error names it. */
+function logName(logSource: XinetdLogSource): string {
+  return logSource.kind === "journal"
+    ? "xinetd's journal (journalctl -u xinetd)"
+    : logSource.kind === "file" || logSource.kind === "syslog"
+      ? `xinetd's log (${logSource.path})`
+      : "xinetd's log";
 }
 
 function runsRsync(service: XinetdServiceModel): boolean {

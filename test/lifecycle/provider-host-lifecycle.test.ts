@@ -6,17 +6,18 @@
 // layer's empty `.<name>.lock`). Then the seed scenario end to end, check failures, secrets.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { startLab, type Lab, type LabHost } from "../lab/lab";
+import { HOST_KINDS, startLab, type AnyLabHost, type HostKind, type Lab } from "../lab/lab";
 import { labSkipReason } from "../lab/requirements";
 import {
   fieldDrift,
+  prepareForRsync,
   ProgramResource,
   providerTexts,
   rootConnection,
+  sshLogins,
+  systemctlReloads,
   temporaryFilesIn,
   xinetdReloads,
   type ProviderTexts,
@@ -29,8 +30,6 @@ import {
   type ProviderHost,
 } from "../support/provider-host";
 import { BACKUP_USER, RSYNC_PORT, SEED_CONFIG_PATH, SEED_SECRETS_PATH, seedSteps } from "../support/seed-scenario";
-
-const skip = labSkipReason();
 
 const CONFIG = "/etc/rsyncd/rsyncd.conf";
 const SECRETS = "/etc/rsyncd/rsyncd.secrets";
@@ -65,9 +64,23 @@ function recording(host: ProviderHost, seen: string[]): ProviderHost {
   });
 }
 
-describe("resources through the real dynamic-provider host on a lab host", { skip }, () => {
-  let lab: Lab;
-  let target: LabHost;
+/** The log the error of a failed verification quotes, by host kind. */
+const XINETD_LOG_NAME: Record<HostKind, string> = {
+  namespace: "xinetd's log (/var/log/xinetd.log)",
+  debian12: "xinetd's journal (journalctl -u xinetd)",
+  debian13: "xinetd's journal (journalctl -u xinetd)",
+};
+
+for (const kind of HOST_KINDS) {
+  const title = "resources through the real dynamic-provider host on a lab host";
+  describe(kind === "namespace" ? title : `${title} (${kind})`, { skip: labSkipReason([kind]) }, () => {
+    lifecycleSuite(kind);
+  });
+}
+
+function lifecycleSuite(kind: HostKind): void {
+  let lab: Lab<AnyLabHost>;
+  let target: AnyLabHost;
   let host: ProviderHost;
   let texts: ProviderTexts;
   let connection: Record<string, unknown>;
@@ -86,13 +99,12 @@ describe("resources through the real dynamic-provider host on a lab host", { ski
    */
   const filesOnHost = async () =>
     (await sh("ls -A /etc/xinetd.d /etc/rsyncd")).split("\n").filter((name) => !/^\..*\.lock$/.test(name));
-  const sshLogins = () =>
-    readFileSync(join(target.dir, "var/log/sshd.log"), "utf8").split("Accepted publickey").length - 1;
 
   before(async () => {
     texts = await providerTexts();
-    lab = await startLab({ hosts: 1 });
+    lab = await startLab({ hosts: 1, kind });
     target = lab.hosts[0]!;
+    await prepareForRsync(target);
     connection = rootConnection(lab, target);
     // Run in this checkout: the shim resolves `pulumi-xinetd/provider` (dist/) from the host's directory.
     host = recording(await startProviderHost(), answers);
@@ -104,7 +116,7 @@ describe("resources through the real dynamic-provider host on a lab host", { ski
   });
 
   test("a check failure comes back naming each property, and nothing reaches the host", async () => {
-    const logins = sshLogins();
+    const logins = await sshLogins(target);
     const before = await sh("ls -lA /etc/xinetd.d /etc/rsyncd");
 
     const service = resource("xinetdService", "bad-service");
@@ -154,7 +166,7 @@ describe("resources through the real dynamic-provider host on a lab host", { ski
     );
 
     assert.equal(service.inState, false, "the engine creates nothing after a failed check");
-    assert.equal(sshLogins(), logins, "no SSH session was opened");
+    assert.equal(await sshLogins(target), logins, "no SSH session was opened");
     assert.equal(await sh("ls -lA /etc/xinetd.d /etc/rsyncd"), before);
   });
 
@@ -172,9 +184,15 @@ describe("resources through the real dynamic-provider host on a lab host", { ski
       logOnFailure: { add: ["USERID"] },
       disable: false,
     };
-    const reloads = xinetdReloads(target);
+    const reloads = await xinetdReloads(target);
+    const systemdReloads = await systemctlReloads(target);
     assert.equal(await service.up(inputs), "create");
-    assert.equal(xinetdReloads(target), reloads + 1, "create reloads xinetd once");
+    assert.equal(await xinetdReloads(target), reloads + 1, "create reloads xinetd once");
+    assert.equal(
+      await systemctlReloads(target),
+      systemdReloads + (kind === "namespace" ? 0 : 1),
+      "`reload: auto` reloads through systemctl on a systemd host",
+    );
     const written = await sh("cat /etc/xinetd.d/pxcat");
     assert.equal(service.outputs.content, written);
     assert.match(written, /log_on_failure\s+\+= USERID/);
@@ -184,7 +202,7 @@ describe("resources through the real dynamic-provider host on a lab host", { ski
     assert.equal(await service.refresh(), "refreshed");
     assert.deepEqual(fieldDrift(created, service.outputs), []);
     assert.equal((await service.drift()).changes, "none");
-    assert.equal(xinetdReloads(target), reloads + 1, "refresh does not reload");
+    assert.equal(await xinetdReloads(target), reloads + 1, "refresh does not reload");
 
     await sh(String.raw`sed -i 's/^}/\tinstances = 7\n}/' /etc/xinetd.d/pxcat`);
     await service.refresh();
@@ -193,10 +211,10 @@ describe("resources through the real dynamic-provider host on a lab host", { ski
 
     assert.equal(await service.up(inputs), "update");
     assert.equal(await sh("cat /etc/xinetd.d/pxcat"), written, "the file is back byte for byte");
-    assert.equal(xinetdReloads(target), reloads + 2);
+    assert.equal(await xinetdReloads(target), reloads + 2);
 
     assert.equal(await service.up({ ...inputs, instances: 10 }), "update");
-    assert.equal(xinetdReloads(target), reloads + 3, "one changed attribute, exactly one reload");
+    assert.equal(await xinetdReloads(target), reloads + 3, "one changed attribute, exactly one reload");
     assert.match(await sh("cat /etc/xinetd.d/pxcat"), /instances\s+= 10\n/);
     await service.refresh();
     assert.equal((await service.drift()).changes, "none");
@@ -204,7 +222,7 @@ describe("resources through the real dynamic-provider host on a lab host", { ski
     const last = service.state;
     await service.destroy();
     assert.equal(await exists("/etc/xinetd.d/pxcat"), false);
-    assert.equal(xinetdReloads(target), reloads + 4, "delete reloads xinetd once");
+    assert.equal(await xinetdReloads(target), reloads + 4, "delete reloads xinetd once");
     assert.equal(await sh('ss -Hltn "sport = :7341"'), "");
     assert.deepEqual(await temporaryFilesIn(target, "/etc/xinetd.d"), []);
     assert.equal((await host.read(last.id, service.urn, last.outputs, last.inputs)).id, "", "a refresh now drops it");
@@ -278,6 +296,12 @@ describe("resources through the real dynamic-provider host on a lab host", { ski
         );
       assert.ok(failure instanceof ProviderHostError, String(failure));
       assert.match(failure.message, /bind failed|Address already in use/);
+      // The daemon's own lines, from where this host's xinetd logs: the file (with a level), or the journal.
+      assert.ok(failure.message.includes(`${XINETD_LOG_NAME[kind]}:\n`), failure.message);
+      assert.match(
+        failure.message,
+        /xinetd\[\d+\]: (?:ERROR: )?bind failed \(Address already in use \(errno = 98\)\)\. service = pxpartial/,
+      );
       assert.ok(failure.partial, "the engine is told what exists");
       assert.equal(failure.partial.id, state.id);
       assert.equal(failure.partial.properties.port, 7351, "the outputs are the rolled-back file, not the wanted one");
@@ -306,7 +330,7 @@ describe("resources through the real dynamic-provider host on a lab host", { ski
       comment: "data files",
       readOnly: true,
     };
-    const reloads = xinetdReloads(target);
+    const reloads = await xinetdReloads(target);
 
     assert.equal(await config.up(configInputs), "create");
     assert.equal(await module.up(moduleInputs), "create");
@@ -338,7 +362,11 @@ describe("resources through the real dynamic-provider host on a lab host", { ski
 
     assert.equal(await module.up({ ...moduleInputs, comment: "data files, moved" }), "update");
     assert.match(await sh(`cat ${CONFIG}`), /\tcomment = data files, moved\n/);
-    assert.equal(xinetdReloads(target), reloads, "rsync reads its config per connection: xinetd is never reloaded");
+    assert.equal(
+      await xinetdReloads(target),
+      reloads,
+      "rsync reads its config per connection: xinetd is never reloaded",
+    );
 
     await module.destroy();
     assert.equal(
@@ -500,4 +528,4 @@ describe("resources through the real dynamic-provider host on a lab host", { ski
       assert.ok(!secretLines.some((line) => text.includes(line)), `a secret appears in the ${where}`);
     }
   });
-});
+}

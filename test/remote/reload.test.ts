@@ -3,25 +3,39 @@ import { after, before, describe, test } from "node:test";
 
 import { changeXinetdService, readRemoteFile, RemoteError, XinetdReloader } from "../../src/remote";
 import { ConnectionPool } from "../../src/remote/ssh";
-import { run, startLab, type Lab, type LabHost } from "../lab/lab";
+import { HOST_KINDS, run, startLab, type AnyLabHost, type HostKind, type Lab } from "../lab/lab";
 import { labSkipReason } from "../lab/requirements";
+import { prepareForRsync, xinetdReloads } from "../support/program-resources";
 import { countingRunner, sshRunner } from "./support";
-
-const skip = labSkipReason();
 
 const RSYNC_SERVICE = "/etc/xinetd.d/rsync";
 const RSYNC_CONF = "/etc/rsyncd/rsyncd.conf";
 const STANDALONE_PID_FILE = "/run/rsyncd-standalone.pid";
 const RSYNCD_CONF_TEXT = "[pub]\n\tpath = /srv\n\tcomment = public files\n";
 
-describe("reloading xinetd on a lab host", { skip }, () => {
-  let lab: Lab;
-  let host: LabHost;
+/** What `reload: "auto"` picks on each kind of host. */
+const DETECTED_STRATEGY: Record<HostKind, string> = {
+  namespace: "service",
+  debian12: "systemctl",
+  debian13: "systemctl",
+};
+
+for (const kind of HOST_KINDS) {
+  const title = "reloading xinetd on a lab host";
+  describe(kind === "namespace" ? title : `${title} (${kind})`, { skip: labSkipReason([kind]) }, () => {
+    reloadSuite(kind);
+  });
+}
+
+function reloadSuite(kind: HostKind): void {
+  let lab: Lab<AnyLabHost>;
+  let host: AnyLabHost;
   const pool = new ConnectionPool();
 
   before(async () => {
-    lab = await startLab({ hosts: 1 });
+    lab = await startLab({ hosts: 1, kind });
     host = lab.hosts[0]!;
+    await prepareForRsync(host);
     await host.exec(["sh", "-c", `cat > ${RSYNC_CONF}`], { input: RSYNCD_CONF_TEXT });
   });
 
@@ -30,15 +44,14 @@ describe("reloading xinetd on a lab host", { skip }, () => {
     await lab?.stop();
   });
 
-  const reconfigurations = async () =>
-    (await host.exec(["grep", "-c", "Starting reconfiguration", "/var/log/xinetd.log"])).stdout.trim();
+  const reconfigurations = () => xinetdReloads(host);
   const listModules = () => run(["rsync", "--contimeout=5", `rsync://${host.address}/`]);
 
   test("an rsync service under xinetd: changed, reloaded, verified listening, and it answers", async () => {
     const runner = sshRunner(lab, host, pool);
     const result = await changeXinetdService(runner, RSYNC_SERVICE, () => rsyncService("/usr/bin/rsync"));
     assert.equal(result.change.validation.method, "host");
-    assert.equal(result.reload?.strategy, "service");
+    assert.equal(result.reload?.strategy, DETECTED_STRATEGY[kind]);
     assert.deepEqual(
       result.reload?.services.map((s) => [s.name, s.port, s.state]),
       [["rsync", 873, "listening"]],
@@ -75,11 +88,11 @@ describe("reloading xinetd on a lab host", { skip }, () => {
     const runner = countingRunner(sshRunner(lab, host, pool));
     const reloader = new XinetdReloader(runner);
     const ports = Array.from({ length: 12 }, (_, i) => 17400 + i);
-    const reloads = Number(await reconfigurations());
+    const reloads = await reconfigurations();
     const results = await Promise.all(
       ports.map((port) => reloader.changeService(`/etc/xinetd.d/echo${port}`, () => echoService(`echo-${port}`, port))),
     );
-    assert.equal(Number(await reconfigurations()), reloads + 1);
+    assert.equal(await reconfigurations(), reloads + 1);
     for (const [i, result] of results.entries()) {
       assert.equal(result.reload?.batchSize, ports.length);
       assert.deepEqual(
@@ -100,7 +113,7 @@ describe("reloading xinetd on a lab host", { skip }, () => {
     );
     assert.equal(standalone.code, 0, standalone.stderr);
     try {
-      const reloads = Number(await reconfigurations());
+      const reloads = await reconfigurations();
       await assert.rejects(
         changeXinetdService(runner, "/etc/xinetd.d/rsync-alt", () => rsyncService("/usr/bin/rsync", 17500)),
         (error: unknown) => {
@@ -115,14 +128,14 @@ describe("reloading xinetd on a lab host", { skip }, () => {
         },
       );
       assert.deepEqual(await readRemoteFile(runner, "/etc/xinetd.d/rsync-alt"), { exists: false });
-      assert.equal(Number(await reconfigurations()), reloads + 2, "the reload, then the one after the rollback");
+      assert.equal(await reconfigurations(), reloads + 2, "the reload, then the one after the rollback");
       const listed = await listModules();
       assert.equal(listed.code, 0, "the standalone daemon was not sent a HUP, and xinetd still serves 873");
     } finally {
       await host.exec(`kill "$(cat ${STANDALONE_PID_FILE})"`);
     }
   });
-});
+}
 
 function rsyncService(server: string, port?: number): string {
   const name = port === undefined ? "rsync" : "rsync-alt";

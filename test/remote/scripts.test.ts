@@ -62,7 +62,7 @@ const SCRIPTS_AS_SENT: Record<RemoteScriptName, Record<string, string>> = {
   },
   "read-file": { target: "/etc/x" },
   "inspect-secrets": { target: "/etc/x" },
-  "detect-xinetd": {},
+  "detect-xinetd": { pid_file: "/run/xinetd.pid" },
   "reload-observe": {
     reload_command: "service xinetd reload",
     log_kind: "file",
@@ -77,7 +77,7 @@ describe("the remote scripts as artifacts", { skip }, () => {
   test("every script file is valid sh (sh -n)", () => {
     const files = fs.readdirSync(REMOTE_SCRIPTS_DIR).filter((name) => name.endsWith(".sh"));
     // Every script a caller sends plus the shared libraries, and no orphan file.
-    const expected = [...Object.keys(SCRIPTS_AS_SENT), "common", "target-file", "validators"].map(
+    const expected = [...Object.keys(SCRIPTS_AS_SENT), "common", "target-file", "validators", "xinetd-pid"].map(
       (name) => `${name}.sh`,
     );
     assert.deepEqual(files.sort(), expected.sort());

@@ -2,7 +2,7 @@
 // link that lets one lab host be another's bastion.
 import assert from "node:assert/strict";
 
-import { run, type Lab, type LabHost } from "../lab/lab";
+import { run, type AnyLabHost, type Lab, type LabHost } from "../lab/lab";
 import { openHost, type ConnectionPool } from "../../src/remote/ssh";
 import type { CommandRunner } from "../../src/remote/transport";
 
@@ -30,7 +30,7 @@ export function countingRunner(runner: CommandRunner): CountingRunner {
 }
 
 /** A root runner over the real SSH transport, with the host key pinned. */
-export function sshRunner(lab: Lab, host: LabHost, pool: ConnectionPool): CommandRunner {
+export function sshRunner(lab: Lab<AnyLabHost>, host: AnyLabHost, pool: ConnectionPool): CommandRunner {
   return openHost(
     { connection: { host: host.address, privateKey: lab.rootPrivateKey, hostKey: host.hostKeyLine } },
     pool,

@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { rsyncdConfig, rsyncListing, rsyncModule, rsyncSecrets, xinetdService, type Props } from "../../src/provider";
+import { HOST_KINDS, type HostKind } from "../lab/lab";
 import { labSkipReason } from "../lab/requirements";
+import { systemctlReloads, xinetdReloads } from "../support/program-resources";
 import { checked, oneHostLab } from "../support/provider-lab";
-
-const skip = labSkipReason();
 
 const CONFIG = "/etc/rsyncd/rsyncd.conf";
 const SECRETS = "/etc/rsyncd/rsyncd.secrets";
@@ -24,8 +24,15 @@ function changedSettings(before: Props, after: Props): string[] {
     .sort();
 }
 
-describe("provider methods on a lab host", { skip }, () => {
-  const lab = oneHostLab();
+for (const kind of HOST_KINDS) {
+  const title = "provider methods on a lab host";
+  describe(kind === "namespace" ? title : `${title} (${kind})`, { skip: labSkipReason([kind]) }, () => {
+    providerSuite(kind);
+  });
+}
+
+function providerSuite(kind: HostKind): void {
+  const lab = oneHostLab(kind);
 
   test("XinetdService: create, no drift, hand edit seen as that field, update restores, delete removes and reloads", async () => {
     const inputs = checked(xinetdService, {
@@ -250,4 +257,30 @@ describe("provider methods on a lab host", { skip }, () => {
     );
     await xinetdService.delete(first.id, first.outs);
   });
-});
+
+  test('XinetdService with `reload: "signal"`: a HUP to xinetd\'s own pid, found where the host writes no pid file', async () => {
+    // Through sudo: another runner identity than the other tests', so a reloader of its own.
+    const inputs = checked(xinetdService, {
+      connection: lab.connection,
+      sudo: true,
+      reload: "signal",
+      serviceName: "pxsignal",
+      type: ["UNLISTED"],
+      port: 7361,
+      socketType: "stream",
+      wait: false,
+      user: "nobody",
+      server: "/bin/cat",
+    });
+    const pidFile = (await lab.sh("test -e /run/xinetd.pid && echo present || echo absent")).trim();
+    assert.equal(pidFile, kind === "debian13" ? "absent" : "present", "Debian 13's unit writes no pid file");
+    const [reloads, systemdReloads] = [await xinetdReloads(lab.host), await systemctlReloads(lab.host)];
+    const { id, outs } = await xinetdService.create(inputs);
+    assert.match(await lab.sh('ss -Hltn "sport = :7361"'), /7361/);
+    assert.equal(await xinetdReloads(lab.host), reloads + 1, "xinetd re-read its configuration once");
+    assert.equal(await systemctlReloads(lab.host), systemdReloads, "not through systemctl");
+    await xinetdService.delete(id, outs);
+    assert.equal(await lab.sh('ss -Hltn "sport = :7361"'), "");
+    assert.equal(await xinetdReloads(lab.host), reloads + 2);
+  });
+}

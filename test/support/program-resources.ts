@@ -9,7 +9,7 @@ import { join } from "node:path";
 
 import type { ResourceKind } from "../../src/provider";
 import { providerShim } from "../../src/resources/provider-shim";
-import type { Lab, LabHost } from "../lab/lab";
+import type { AnyLabHost, Lab } from "../lab/lab";
 import {
   DynamicResourceLifecycle,
   dynamicUrn,
@@ -112,19 +112,52 @@ export function fieldDrift(stored: PropertyBag, refreshed: PropertyBag): FieldDr
 }
 
 /** The connection as a program would give it: root over SSH with the lab's key, host key pinned. */
-export function rootConnection(lab: Lab, host: LabHost): Record<string, unknown> {
+export function rootConnection(lab: Lab<AnyLabHost>, host: AnyLabHost): Record<string, unknown> {
   return { host: host.address, privateKey: lab.rootPrivateKey, hostKey: host.hostKeyLine };
 }
 
+/**
+ * What an operator does before the first rsync resource on a fresh host: a namespace host has
+ * /etc/rsyncd (the lab mounts it); a Debian system has none until someone makes it.
+ */
+export async function prepareForRsync(host: AnyLabHost): Promise<void> {
+  if (host.kind === "namespace") return;
+  const made = await host.exec(["mkdir", "-p", "-m", "755", "/etc/rsyncd"]);
+  if (made.code !== 0) throw new Error(`mkdir /etc/rsyncd on ${host.name}: ${made.stderr}`);
+}
+
+/**
+ * Lines of `unit`'s messages in the host's journal that contain `text` (a systemd host), or of
+ * the log file a namespace host writes instead (`file`, under its directory).
+ */
+async function countLogLines(host: AnyLabHost, unit: string, file: string, text: string): Promise<number> {
+  const log =
+    host.kind === "namespace"
+      ? readFileSync(join(host.dir, file), "utf8")
+      : (await host.exec(["journalctl", "-q", "--no-pager", "-o", "cat", "-u", unit])).stdout;
+  return log.split("\n").filter((line) => line.includes(text)).length;
+}
+
 /** How many times xinetd re-read its configuration (one line per SIGHUP) since the host started. */
-export function xinetdReloads(host: LabHost): number {
-  return readFileSync(join(host.dir, "var/log/xinetd.log"), "utf8")
-    .split("\n")
-    .filter((line) => line.includes("Starting reconfiguration")).length;
+export function xinetdReloads(host: AnyLabHost): Promise<number> {
+  return countLogLines(host, "xinetd", "var/log/xinetd.log", "Starting reconfiguration");
+}
+
+/**
+ * How many times systemd reloaded xinetd.service (`systemctl reload xinetd`) since a systemd host
+ * started; a namespace host has no systemd, so none.
+ */
+export async function systemctlReloads(host: AnyLabHost): Promise<number> {
+  return host.kind === "namespace" ? 0 : countLogLines(host, "xinetd", "", "Reloading xinetd.service");
+}
+
+/** How many SSH logins the host's sshd accepted since it started. */
+export function sshLogins(host: AnyLabHost): Promise<number> {
+  return countLogLines(host, "ssh", "var/log/sshd.log", "Accepted publickey");
 }
 
 /** The remote layer's temporary files (`.<name>.tmp.XXXXXX`) in a directory of the host. */
-export async function temporaryFilesIn(host: LabHost, directory: string): Promise<string[]> {
+export async function temporaryFilesIn(host: AnyLabHost, directory: string): Promise<string[]> {
   const listing = await host.exec(["ls", "-A", directory]);
   if (listing.code !== 0) throw new Error(`ls ${directory} on ${host.name}: ${listing.stderr}`);
   return listing.stdout.split("\n").filter((name) => name.includes(".tmp."));

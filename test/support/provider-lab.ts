@@ -5,7 +5,8 @@ import { after, before } from "node:test";
 
 import { xinetdService, type Props } from "../../src/provider";
 import { closeAll } from "../../src/remote/ssh";
-import { startLab, type Lab, type LabHost } from "../lab/lab";
+import { startLab, type AnyLabHost, type HostKind, type Lab } from "../lab/lab";
+import { prepareForRsync } from "./program-resources";
 
 /** Any provider kind: they share `check`'s shape. */
 export type ProviderKind = typeof xinetdService;
@@ -18,8 +19,8 @@ export function checked(kind: ProviderKind, news: Props): Props {
 }
 
 export interface OneHostLab {
-  lab: Lab;
-  host: LabHost;
+  lab: Lab<AnyLabHost>;
+  host: AnyLabHost;
   /** Root by key, host key pinned. */
   connection: Props;
   /** Runs a script as root on the host (not over SSH) and returns its stdout; it must succeed. */
@@ -27,10 +28,10 @@ export interface OneHostLab {
 }
 
 /**
- * A one-host lab for the enclosing `describe`: started before its tests, stopped after them. The
- * fields are filled in by the `before` hook, so read them inside tests only.
+ * A one-host lab of `kind` for the enclosing `describe`: started before its tests, stopped after
+ * them. The fields are filled in by the `before` hook, so read them inside tests only.
  */
-export function oneHostLab(): OneHostLab {
+export function oneHostLab(kind: HostKind = "namespace"): OneHostLab {
   const fixture = {
     async sh(script: string): Promise<string> {
       const result = await fixture.host.exec(["sh", "-c", script]);
@@ -39,8 +40,9 @@ export function oneHostLab(): OneHostLab {
     },
   } as OneHostLab;
   before(async () => {
-    fixture.lab = await startLab({ hosts: 1 });
+    fixture.lab = await startLab({ hosts: 1, kind });
     fixture.host = fixture.lab.hosts[0]!;
+    await prepareForRsync(fixture.host);
     fixture.connection = {
       host: fixture.host.address,
       privateKey: fixture.lab.rootPrivateKey,

@@ -8,6 +8,10 @@
  *
  * Sequence: wait for `Started working: N available services`, send SIGUSR1, wait for
  * `generated state dump`, read the `Service = NAME` / `State = Active` entries, send SIGTERM.
+ *
+ * With `hostPid` (or XINETD_ORACLE_HOST_PID, which test/oracle/xinetd-releases.test.ts sets to a
+ * systemd lab host's init), xinetd runs in that process's mount namespace and root: its binary,
+ * libraries, users and /etc/services are the host's Debian release's. Its files go to the host's /tmp.
  */
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -30,6 +34,8 @@ export interface XinetdOptions {
   mode?: "includedir" | "include";
   /** Give up (and kill xinetd) after this long; default 5000 ms. */
   timeoutMs?: number;
+  /** Run xinetd in this process's mount namespace and root (a systemd lab host's init); default: this machine's. */
+  hostPid?: number;
 }
 
 export interface XinetdVerdict {
@@ -52,6 +58,7 @@ const POLL_MS = 3;
 const STARTED = /: NOTICE: Started working: (\d+) available services?$/m;
 const DUMPED = /: INFO: generated state dump in file /;
 const LINE_PREFIX = /^\S+ xinetd\[\d+\]: /;
+const HOST_PID_FROM_ENV = process.env.XINETD_ORACLE_HOST_PID;
 
 function mainConfig(dir: string, files: XinetdFile[], options: XinetdOptions): string {
   const includes =
@@ -140,21 +147,30 @@ export async function xinetdVerdict(files: XinetdFile[], options: XinetdOptions 
       throw new Error(`bad service file name ${JSON.stringify(f.name)}`);
     }
   }
-  const dir = await mkdtemp(join(tmpdir(), "xinetd-oracle-"));
+  const hostPid = options.hostPid?.toString() ?? HOST_PID_FROM_ENV;
+  // The host's /tmp as this process sees it, and as xinetd does.
+  const [outerTmp, innerTmp] = hostPid ? [`/proc/${hostPid}/root/tmp`, "/tmp"] : [tmpdir(), tmpdir()];
+  // nsenter without --pid execs (no fork), so the child's pid stays xinetd's pid.
+  const enterHost = hostPid ? ["nsenter", "-t", hostPid, "-m", "-r", "-w", "--"] : [];
+  // `outer`: where this process reads and writes the files; `dir`: the same directory as xinetd sees it.
+  const outer = await mkdtemp(join(outerTmp, "xinetd-oracle-"));
+  const dir = join(innerTmp, outer.slice(outerTmp.length + 1));
   try {
     const runDir = join(dir, "run");
-    const logPath = join(dir, "xinetd.log");
+    const logPath = join(outer, "xinetd.log");
     const mainPath = join(dir, "xinetd.conf");
-    await mkdir(runDir);
-    await mkdir(join(dir, "services"));
-    for (const f of files) await writeFile(join(dir, "services", f.name), f.content);
-    await writeFile(mainPath, mainConfig(dir, files, options));
+    await mkdir(join(outer, "run"));
+    await mkdir(join(outer, "services"));
+    for (const f of files) await writeFile(join(outer, "services", f.name), f.content);
+    await writeFile(join(outer, "xinetd.conf"), mainConfig(dir, files, options));
     await writeFile(logPath, "");
 
     // unshare and sh both exec, so the child's pid is xinetd's pid.
-    const child = spawn("unshare", ["-n", "-m", "sh", "-c", SCRIPT, "sh", runDir, logPath, mainPath], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const [command, ...args] = [
+      ...enterHost,
+      ...["unshare", "-n", "-m", "sh", "-c", SCRIPT, "sh", runDir, join(dir, "xinetd.log"), mainPath],
+    ];
+    const child = spawn(command!, args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     let exitCode: number | null | undefined;
@@ -165,7 +181,7 @@ export async function xinetdVerdict(files: XinetdFile[], options: XinetdOptions 
       }),
     );
     try {
-      return await watch(logPath, join(runDir, "xinetd.dump"), options.timeoutMs ?? 5000, {
+      return await watch(logPath, join(outer, "run", "xinetd.dump"), options.timeoutMs ?? 5000, {
         signal: (name) => child.kill(name),
         exited,
         exitCode: () => exitCode,
@@ -179,6 +195,6 @@ export async function xinetdVerdict(files: XinetdFile[], options: XinetdOptions 
       }
     }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await rm(outer, { recursive: true, force: true });
   }
 }

@@ -2,25 +2,36 @@
 # reconfigured (or exits), then until every probed service listens (bounded), and reports.
 # Parameters: reload_command (shell text; empty to only observe), log_kind (file, syslog, journal,
 # none), log_path, pid_file. Stdin: one `<name> <protocol> <port or ->` line per service.
+# The reload command may call xinetd_pid (xinetd-pid.sh, included before this script).
 set -u
 services=$(cat)
 out=$(mktemp /tmp/.xinetd-reload.XXXXXX) || exit 2
 trap 'rm -f -- "$out"' EXIT
 case $log_kind in file|syslog) ;; *) log_path=/dev/null ;; esac
 offset=$(wc -c <"$log_path" 2>/dev/null) || offset=0
-since=$(date +%s)
+# The journal's position before the reload: a time (`--since`) has whole seconds, so it would let an
+# earlier reload's `Reconfigured` pass for this one's.
+cursor=
+if [ "$log_kind" = journal ]; then
+  cursor=$(journalctl -q -n 0 --show-cursor 2>/dev/null | sed -n 's/^-- cursor: //p')
+fi
 log_window() {
   case $log_kind in
   file) tail -c +$((offset + 1)) -- "$log_path" 2>/dev/null ;;
   syslog) tail -c +$((offset + 1)) -- "$log_path" 2>/dev/null | grep -i xinetd ;;
-  journal) journalctl -q --no-pager -u xinetd --since "@$((since - 1))" 2>/dev/null ;;
+  journal)
+    if [ -n "$cursor" ]; then
+      journalctl -q --no-pager -o short-iso -u xinetd --after-cursor="$cursor" 2>/dev/null
+    else
+      # An empty journal has no cursor yet: everything in it is new.
+      journalctl -q --no-pager -o short-iso -u xinetd 2>/dev/null
+    fi
+    ;;
   *) true ;;
   esac
 }
 xinetd_alive() {
-  pid=$(cat -- "$pid_file" 2>/dev/null) || pid=$(pidof xinetd 2>/dev/null) || return 1
-  pid=${pid%% *}
-  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = xinetd ]
+  xinetd_pid >/dev/null
 }
 check_services() {
   printf '%s\n' "$services" | while read -r name protocol port; do
