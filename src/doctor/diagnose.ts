@@ -86,12 +86,22 @@ export async function diagnoseWithRunner(
 
   const listedOnHost = connects.lines.some((line) => line === "LIST\t0");
   const probe = client && (await client);
-  if (probe) findings.push(...clientFindings(probe, listedOnHost, rsyncEntries.map((e) => e.model.onlyFrom)));
+  if (probe)
+    findings.push(
+      ...clientFindings(
+        probe,
+        listedOnHost,
+        rsyncEntries.map((e) => e.model.onlyFrom),
+      ),
+    );
 
   const logs: LogExcerpt[] = [
     ...evidence.logs
       .filter((log) => log.source.startsWith("xinetd:"))
-      .map((log) => ({ source: log.source, lines: relevantXinetdLines(log.lines, xinetdLogLines(evidence, rsyncEntries)) })),
+      .map((log) => ({
+        source: log.source,
+        lines: relevantXinetdLines(log.lines, xinetdLogLines(evidence, rsyncEntries)),
+      })),
     ...evidence.logs.filter((log) => !log.source.startsWith("xinetd:")),
     ...connects.blocks
       .filter((block) => block.kind === "log")
@@ -121,7 +131,9 @@ function relevantXinetdLines(lines: readonly string[], aboutRsync: readonly stri
 function clientFindings(probe: ClientProbe, listedOnHost: boolean, onlyFrom: readonly unknown[]): Finding[] {
   if (probe.outcome === "listed") return [];
   const where = `${probe.address}:${probe.port}`;
-  const restrictions = onlyFrom.filter((value) => value !== undefined).map((value) => `only_from: ${JSON.stringify(value)}`);
+  const restrictions = onlyFrom
+    .filter((value) => value !== undefined)
+    .map((value) => `only_from: ${JSON.stringify(value)}`);
   if (listedOnHost) {
     return [
       finding(
@@ -130,7 +142,11 @@ function clientFindings(probe: ClientProbe, listedOnHost: boolean, onlyFrom: rea
         `rsync answers on the host itself, but not from here: ${where} gave "${probe.outcome}"` +
           (probe.detail ? ` (${probe.detail})` : "") +
           ". Something between this machine and the daemon refuses it.",
-        [`from here: ${probe.outcome}${probe.detail ? `: ${probe.detail}` : ""}`, "on the host: the module list", ...restrictions],
+        [
+          `from here: ${probe.outcome}${probe.detail ? `: ${probe.detail}` : ""}`,
+          "on the host: the module list",
+          ...restrictions,
+        ],
         "Check, in this order: a firewall on the host or the path, xinetd's `only_from`/`no_access`, xinetd's `bind` " +
           "(or rsyncd.conf's `address` for a standalone daemon), and `hosts allow` in rsyncd.conf.",
       ),

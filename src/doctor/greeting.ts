@@ -23,7 +23,8 @@ export function probeRsyncGreeting(address: string, port: number, timeoutMs = 5_
       clearTimeout(timer);
       socket.destroy();
       const lines = received.split("\n");
-      const modules = outcome === "listed" ? lines.filter((l) => l.includes("\t")).map((l) => l.split("\t")[0]!.trimEnd()) : [];
+      const modules =
+        outcome === "listed" ? lines.filter((l) => l.includes("\t")).map((l) => l.split("\t")[0]!.trimEnd()) : [];
       resolve({
         address,
         port,

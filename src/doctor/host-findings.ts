@@ -133,8 +133,7 @@ export function serverFindings(
 
   const deactivation = cpsDeactivation(evidence, rsyncEntries);
   // What else already explains why xinetd does not hold the port.
-  const explained =
-    server.launcher === "standalone" || server.launcher === "other" || deactivation?.stillDown === true;
+  const explained = server.launcher === "standalone" || server.launcher === "other" || deactivation?.stillDown === true;
   if (evidence.xinetd.state === "running") {
     for (const entry of enabled) {
       const reasons: string[] = [];
@@ -206,7 +205,9 @@ export function serverFindings(
     );
   }
 
-  const ipv6Entries = enabled.filter((entry) => (entry.model.flags ?? []).some((flag) => flag.toUpperCase() === "IPV6"));
+  const ipv6Entries = enabled.filter((entry) =>
+    (entry.model.flags ?? []).some((flag) => flag.toUpperCase() === "IPV6"),
+  );
   if (ipv6Entries.length > 0 && evidence.ipv6 !== "available") {
     const afLines = logLines.filter((line) => /errno = 97|Address family not supported/.test(line));
     findings.push(
@@ -216,11 +217,8 @@ export function serverFindings(
         evidence.ipv6 === "none"
           ? `${where(ipv6Entries[0]!)} sets \`flags = IPv6\` but this host has no IPv6: xinetd cannot open its socket.`
           : `${where(ipv6Entries[0]!)} sets \`flags = IPv6\` but IPv6 is disabled on every interface ` +
-            "(`net.ipv6.conf.all.disable_ipv6 = 1`): only IPv4 clients, through mapped addresses, can reach it.",
-        [
-          evidence.ipv6 === "none" ? "/proc/net/if_inet6 is absent" : "net.ipv6.conf.all.disable_ipv6 = 1",
-          ...afLines,
-        ],
+              "(`net.ipv6.conf.all.disable_ipv6 = 1`): only IPv4 clients, through mapped addresses, can reach it.",
+        [evidence.ipv6 === "none" ? "/proc/net/if_inet6 is absent" : "net.ipv6.conf.all.disable_ipv6 = 1", ...afLines],
         "Drop `IPv6` from `flags` (xinetd then listens on IPv4), or enable IPv6 on the host; then reload xinetd.",
       ),
     );

@@ -57,17 +57,12 @@ export function serverReport(
       : entry
         ? configOption([entry.model.server ?? "", ...(entry.model.serverArgs ?? [])])
         : undefined;
-  const daemonUser =
-    launcher === "standalone" && holder ? userName(holder.uid) : (entry?.model.user ?? "root");
+  const daemonUser = launcher === "standalone" && holder ? userName(holder.uid) : (entry?.model.user ?? "root");
   return {
     launcher,
     listening: listeners.map((listener) => listener.address),
-    ...(holder
-      ? { process: { pid: holder.pid, name: holder.name, commandLine: holder.argv.join(" ") } }
-      : {}),
-    ...(entry
-      ? { xinetdService: { file: entry.file, name: entry.name, id: entry.id, enabled: !entry.disabled } }
-      : {}),
+    ...(holder ? { process: { pid: holder.pid, name: holder.name, commandLine: holder.argv.join(" ") } } : {}),
+    ...(entry ? { xinetdService: { file: entry.file, name: entry.name, id: entry.id, enabled: !entry.disabled } } : {}),
     ...(activeUnit ? { unit: { name: activeUnit[0], active: activeUnit[1].ActiveState ?? "unknown" } } : {}),
     configPath: configPath ?? fromLauncher ?? DEFAULT_RSYNCD_CONFIG_PATH,
     configFrom: configPath !== undefined ? "option" : fromLauncher !== undefined ? "launcher" : "default",

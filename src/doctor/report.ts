@@ -27,7 +27,9 @@ export function renderReport(diagnosis: Diagnosis): string {
     const s = server.xinetdService;
     out.push(`  xinetd entry: \`${s.name}\` in ${s.file}${s.enabled ? "" : " (disabled)"}`);
   }
-  const from = { option: "--config", launcher: "the launcher's --config", default: "rsync's default" }[server.configFrom];
+  const from = { option: "--config", launcher: "the launcher's --config", default: "rsync's default" }[
+    server.configFrom
+  ];
   out.push(`  config: ${server.configPath} (${from}); the daemon starts as ${server.daemonUser}`);
   if (diagnosis.modules.length > 0) {
     const modules = diagnosis.modules.map(
