@@ -59,7 +59,8 @@ export function serverFindings(
         [`ss -ltn 'sport = :${port}' shows no socket`, ...configured.map((line) => `configured: ${line}`)],
         configured.length > 0
           ? "The findings below say why the configured server does not listen."
-          : `Nothing is configured to serve rsync: add an xinetd service (\`service rsync\`, \`server = /usr/bin/rsync\`, ` +
+          : "Nothing is configured to serve rsync: add an xinetd service (`service rsync`, " +
+              "`server = /usr/bin/rsync`, " +
               "`server_args = --daemon`), a socket unit, or start `rsync --daemon`.",
       ),
     );
@@ -74,13 +75,15 @@ export function serverFindings(
         contested ? "error" : "info",
         contested
           ? `A standalone \`rsync --daemon\` (pid ${holder.pid}) holds port ${port}, so ` +
-              `${enabled.length > 0 ? `xinetd's ${where(enabled[0]!)}` : `the socket unit ${units[0]![0]}`} cannot bind it.`
+              `${enabled.length > 0 ? `xinetd's ${where(enabled[0]!)}` : `the socket unit ${units[0]![0]}`} ` +
+              "cannot bind it."
           : `Port ${port} is served by a standalone \`rsync --daemon\` (pid ${holder.pid}), not by xinetd.`,
         [`pid ${holder.pid}: ${holder.commandLine}`, ...(contested ? logLines : [])],
         contested
           ? "Stop and disable the standalone daemon (`systemctl disable --now rsync`, or `service rsync stop` and " +
               "`update-rc.d rsync disable`), then reload xinetd."
-          : "Nothing to do if that is intended. It reads rsyncd.conf's global part (`port`, `address`) only at start, " +
+          : "Nothing to do if that is intended. It reads rsyncd.conf's global part (`port`, `address`) only at " +
+              "start, " +
               "and SIGHUP stops it rather than reloading it.",
       ),
     );

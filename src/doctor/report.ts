@@ -3,10 +3,11 @@ import type { Diagnosis, ServerReport } from "./types";
 
 function servedBy(server: ServerReport): string {
   const process = server.process ? ` (pid ${server.process.pid})` : "";
+  const entry = server.xinetdService;
   const on = server.listening.length > 0 ? `, listening on ${server.listening.join(", ")}` : "";
   switch (server.launcher) {
     case "xinetd":
-      return `xinetd${process}${server.xinetdService ? `, service \`${server.xinetdService.name}\` in ${server.xinetdService.file}` : ""}${on}`;
+      return `xinetd${process}${entry ? `, service \`${entry.name}\` in ${entry.file}` : ""}${on}`;
     case "systemd-socket":
       return `systemd socket unit${server.unit ? ` ${server.unit.name}` : ""}${on}`;
     case "standalone":

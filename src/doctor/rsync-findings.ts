@@ -89,6 +89,12 @@ export function connectAddress(listening: readonly string[]): string | undefined
   return address.replace(/%\w+$/, "");
 }
 
+const CONFIG_SOURCES: Record<ServerReport["configFrom"], string> = {
+  option: "--config",
+  launcher: "the launcher's --config",
+  default: "rsync's default",
+};
+
 const USER_NAME = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
 
 /** The secrets-file user a real connection logs in as: the first auth user the file has a line for. */
@@ -103,7 +109,7 @@ function secretsUsers(answer: FramedAnswer, key: string): string[] {
     .flatMap((b) => b.content.split("\n").filter(Boolean));
 }
 
-/** Requests about the modules' files (round trip 3); connections need round trip 3's secrets answer, so they go last. */
+/** Requests about the modules' files (round trip 3); connections need its secrets answer, so they go last. */
 export function fileRequests(plans: readonly ModulePlan[], logFiles: readonly string[], daemonUser: string) {
   const requests: InspectRequest[] = [];
   for (const plan of plans) {
@@ -155,7 +161,7 @@ export function configFindings(
           "connection fails before the greeting (clients see code 5 or a reset).",
         [
           `${server.configPath}: ${notFile ? "not a regular readable file" : "no such file"}`,
-          `chosen from ${server.configFrom === "option" ? "--config" : server.configFrom === "launcher" ? "the launcher's --config" : "rsync's default"}`,
+          `chosen from ${CONFIG_SOURCES[server.configFrom]}`,
         ],
         `Create ${server.configPath}, or point the launcher's \`--config=\` at the file that holds the modules.`,
       ),
@@ -193,7 +199,8 @@ export function moduleFindings(
         finding(
           "module-path-missing",
           "error",
-          `The path of module \`${plan.name}\`, \`${plan.path}\`, ${verdict === "missing" ? "does not exist" : "is not a directory"}: ` +
+          `The path of module \`${plan.name}\`, \`${plan.path}\`, ` +
+            `${verdict === "missing" ? "does not exist" : "is not a directory"}: ` +
             "clients get `@ERROR: chroot failed` or `chdir failed`.",
           [`${plan.path}: ${verdict === "missing" ? "no such file or directory" : "not a directory"}`],
           `Create the directory (\`mkdir -p ${plan.path}\`) or fix \`path\` of \`[${plan.name}]\`.`,
@@ -204,10 +211,12 @@ export function moduleFindings(
         finding(
           "module-path-unreadable",
           "error",
-          `Module \`${plan.name}\` runs as user \`${plan.user}\` (group \`${plan.group}\`), who cannot read and enter ` +
+          `Module \`${plan.name}\` runs as user \`${plan.user}\` (group \`${plan.group}\`), who cannot read and ` +
+            "enter " +
             `\`${plan.path}\`: clients get \`change_dir … failed: Permission denied\`.`,
           [`${plan.path}: not readable and searchable by ${plan.user}:${plan.group}`],
-          `Let \`${plan.user}\` read it (\`chmod o+rx ${plan.path}\`, or a group it is in), or set \`uid\`/\`gid\` of ` +
+          `Let \`${plan.user}\` read it (\`chmod o+rx ${plan.path}\`, or a group it is in), or set ` +
+            "`uid`/`gid` of " +
             `\`[${plan.name}]\` to an owner of the files.`,
         ),
       );
@@ -220,7 +229,8 @@ export function moduleFindings(
           "secrets-file-missing",
           "error",
           `Module \`${plan.name}\` has \`auth users\`, but its secrets file \`${plan.secretsFile}\` ` +
-            `${facts[0] === "missing" ? "does not exist" : "cannot be read"}: every login fails with \`@ERROR: auth failed\`.`,
+            `${facts[0] === "missing" ? "does not exist" : "cannot be read"}: ` +
+            "every login fails with `@ERROR: auth failed`.",
           [`${plan.secretsFile}: ${facts[0] === "missing" ? "no such file" : "not a readable regular file"}`],
           `Create it with one \`user:password\` line per user, owned by root, mode 0600.`,
         ),
@@ -279,7 +289,8 @@ export function moduleFindings(
       finding(
         "chroot-unavailable",
         "error",
-        `${chrooting.map((p) => `\`${p.name}\``).join(", ")} set${chrooting.length === 1 ? "s" : ""} \`use chroot = yes\`, ` +
+        `${chrooting.map((p) => `\`${p.name}\``).join(", ")} set${chrooting.length === 1 ? "s" : ""} ` +
+          "`use chroot = yes`, " +
           `but the daemon ${root ? "cannot chroot on this host" : `runs as \`${server.daemonUser}\`, not root`}: ` +
           "clients get `@ERROR: chroot failed`.",
         [root ? "chroot / true failed (no CAP_SYS_CHROOT)" : `the daemon's user: ${server.daemonUser}`],
@@ -302,7 +313,8 @@ export function moduleFindings(
         [`${file}: ${verdict === "no-directory" ? "directory missing" : `not writable by ${server.daemonUser}`}`],
         verdict === "no-directory"
           ? `Create the directory, or point \`log file\` at an existing one.`
-          : `Let \`${server.daemonUser}\` write it (\`chown ${server.daemonUser} ${file}\`), or choose another \`log file\`.`,
+          : `Let \`${server.daemonUser}\` write it (\`chown ${server.daemonUser} ${file}\`), ` +
+              "or choose another `log file`.",
       ),
     );
   }

@@ -39,7 +39,7 @@ export interface Finding {
   fix: string;
 }
 
-/** What serves the rsync port: xinetd, a systemd socket unit, a standalone `rsync --daemon`, another program, or nothing. */
+/** What serves the rsync port: xinetd, a socket unit, a standalone `rsync --daemon`, another program, or nothing. */
 export type Launcher = "xinetd" | "systemd-socket" | "standalone" | "other" | "none";
 
 export interface ServerReport {
