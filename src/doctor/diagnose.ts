@@ -68,7 +68,10 @@ export async function diagnoseWithRunner(
 
   const evidence = await probeHost(runner, port, timeoutMs);
   const entries = readXinetdEntries(evidence);
-  const rsyncEntries = entries.filter((entry) => servesRsync(entry, port));
+  const candidates = entries.filter((entry) => servesRsync(entry, port));
+  // Files xinetd skips (`.rsync.previous`, `rsync.dpkg-old`, `rsync~`) matter only when no file it reads has the entry.
+  const read = candidates.filter((entry) => !entry.skippedFile);
+  const rsyncEntries = read.length > 0 ? read : candidates;
   const server = serverReport(evidence, rsyncEntries, port, options.configPath);
   const findings: Finding[] = serverFindings(evidence, rsyncEntries, entries, server, port);
 

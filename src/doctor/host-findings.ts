@@ -145,7 +145,8 @@ export function serverFindings(
       }
       reasons.push(...entry.errors);
       const duplicates = allEntries.filter(
-        (other) => other !== entry && other.id === entry.id && !other.disabled && !other.skippedFile,
+        (other) =>
+          other !== entry && other.id === entry.id && !other.disabled && !other.skippedFile && !entry.skippedFile,
       );
       if (duplicates.length > 0) {
         reasons.push(

@@ -60,6 +60,13 @@ describe("the doctor on broken lab hosts", { skip }, () => {
     assert.ok(diagnosis.logs.some((log) => log.source === "rsync:/var/log/rsync.log"));
   });
 
+  test("the `.rsync.previous` copy a change leaves beside the service file is no finding", async () => {
+    await breakHost(host, `cp ${SERVICE_FILE} /etc/xinetd.d/.rsync.previous`);
+    const diagnosis = await diagnose();
+    assert.deepEqual(codes(diagnosis), []);
+    assert.equal(diagnosis.server.xinetdService?.file, SERVICE_FILE);
+  });
+
   test("xinetd stopped: nothing-listening and xinetd-not-running", async () => {
     await breakHost(host, "service xinetd stop");
     const diagnosis = await diagnose();

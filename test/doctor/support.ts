@@ -42,7 +42,7 @@ const SERVICE_TEXT = `service rsync
 const HEAL = `set -e
 if [ -f /var/run/rsyncd.pid ]; then kill "$(cat /var/run/rsyncd.pid)" 2>/dev/null || true; rm -f /var/run/rsyncd.pid; fi
 sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
-rm -rf /etc/xinetd.d/rsync.conf /etc/xinetd.d/arsync /srv/pub.gone /srv/pub /srv/backup
+rm -rf /etc/xinetd.d/rsync.conf /etc/xinetd.d/arsync /etc/xinetd.d/.rsync.previous /srv/pub.gone /srv/pub /srv/backup
 mkdir -p /srv/pub /srv/backup && echo hello > /srv/pub/file && chmod 755 /srv/pub /srv/backup
 cat > ${RSYNC_CONF} <<'END'
 ${RSYNCD_CONF_TEXT}END
