@@ -159,6 +159,20 @@ async function refresh(resources: ProgramResource[]): Promise<void> {
   if (drifted === 0) console.log(`  no drift in any of the ${resources.length} resources`);
 }
 
+/** Runs the built `pulumi-xinetd doctor` on the host: what serves rsync, the secrets finding, the count. */
+function doctor(identity: string, knownHosts: string, target: LabHost): void {
+  const args = ["doctor", target.address, "--identity", identity, "--known-hosts", knownHosts];
+  console.log(`  $ pulumi-xinetd ${args.join(" ")}`);
+  const result = spawnSync(process.execPath, [join(ROOT, "dist/cli.js"), ...args], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  const blocks = result.stdout.split("\n\n");
+  const secrets = blocks.find((block) => block.startsWith("ERROR secrets-file-mode")) ?? "(not found)";
+  indented([blocks[0], secrets, blocks.at(-1)].join("\n\n"));
+  console.log(`  exit code ${result.status ?? "none"}: 0 only when no finding is an error`);
+}
+
 async function demo(): Promise<void> {
   buildIfStale();
   console.log(
@@ -226,6 +240,11 @@ async function demo(): Promise<void> {
   console.log(`  ${SEED_CONFIG_PATH} and ${XINETD_FILE} are byte for byte as first written`);
   console.log("  refresh again:");
   await refresh(resources);
+
+  heading("pulumi-xinetd doctor: someone makes the secrets file world-readable; logins to `backup` now fail");
+  await handEdit(target, "loosens the secrets file:", `chmod 644 ${SEED_SECRETS_PATH}`);
+  doctor(lab.rootKeyPath, lab.knownHostsPath, target);
+  await handEdit(target, "puts it back:", `chmod 600 ${SEED_SECRETS_PATH}`);
 
   heading("pulumi destroy: in reverse order");
   for (const resource of [...all].reverse()) {

@@ -5,6 +5,7 @@
 import type { CommandRunner } from "../remote";
 import { listRsyncDaemonModules } from "../remote/rsync-listing";
 import type { CheckFailure } from "./checks";
+import { withDiagnosis } from "./diagnosis";
 import { defineHostKind } from "./kind";
 import { inputsOf, UNKNOWN, withoutUndefined, type Props } from "./props";
 import { SCHEMA_VERSION } from "./schema";
@@ -27,17 +28,26 @@ async function listing(runner: CommandRunner, props: Props): Promise<string[]> {
   return listed.map((module) => module.name);
 }
 
+/** Fails, with the doctor's findings, unless the daemon lists every expected module. */
 async function verify(inputs: Props, { runner }: { runner: CommandRunner }): Promise<Props> {
-  const modules = await listing(runner, inputs);
-  const missing = missingModules(inputs.expectedModules, modules);
-  if (missing.length > 0) {
-    throw new Error(
-      `rsync://localhost:${String(inputs.port)}/ on ${String((inputs.connection as { host?: string }).host)} does ` +
-        `not list ${missing.map((m) => `\`${m}\``).join(", ")}; it lists ` +
-        `${modules.length > 0 ? modules.map((m) => `\`${m}\``).join(", ") : "nothing"}`,
-    );
+  const host = String((inputs.connection as { host?: string }).host);
+  try {
+    const modules = await listing(runner, inputs);
+    const missing = missingModules(inputs.expectedModules, modules);
+    if (missing.length > 0) {
+      throw new Error(
+        `rsync://localhost:${String(inputs.port)}/ on ${host} does ` +
+          `not list ${missing.map((m) => `\`${m}\``).join(", ")}; it lists ` +
+          `${modules.length > 0 ? modules.map((m) => `\`${m}\``).join(", ") : "nothing"}`,
+      );
+    }
+    return withoutUndefined({ ...inputsOf(inputs), modules, schemaVersion: SCHEMA_VERSION });
+  } catch (error) {
+    throw await withDiagnosis(error, runner, host, {
+      rsyncPort: Number(inputs.port),
+      configPath: String(inputs.configPath),
+    });
   }
-  return withoutUndefined({ ...inputsOf(inputs), modules, schemaVersion: SCHEMA_VERSION });
 }
 
 /**

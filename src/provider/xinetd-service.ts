@@ -18,6 +18,8 @@ import {
 import {
   changeXinetdService,
   discardPreviousVersion,
+  RELOAD_VERIFICATION_COMMAND,
+  RemoteError,
   readRemoteFile,
   type CommandRunner,
   type ReloadStrategy,
@@ -35,6 +37,7 @@ import {
   xinetdProblemProperty,
 } from "../schema";
 import { problemFailures, type CheckFailure } from "./checks";
+import { withDiagnosis } from "./diagnosis";
 import { alreadyExistsError } from "./errors";
 import { defineHostKind } from "./kind";
 import { fileOutputs, outcomeUnknown } from "./outputs";
@@ -134,17 +137,38 @@ function contentFor(current: string | undefined, model: XinetdServiceModel): str
 async function apply(inputs: Props, { runner, creating }: { runner: CommandRunner; creating: boolean }) {
   const path = pathOf(inputs);
   const model = modelOf(inputs);
-  const { change } = await changeXinetdService(
-    runner,
-    path,
-    (current) => {
-      if (creating && current !== undefined && inputs.adopt !== true && !isOwnFile(current, model))
-        throw alreadyExistsError(`the xinetd service file ${path}`, runner.label);
-      return contentFor(current, model);
-    },
-    { ...reloadOptions(inputs.reload), verifyUnchanged: true },
-  );
-  return fileOutputs(inputs, { path }, change.content ?? "");
+  try {
+    const { change } = await changeXinetdService(
+      runner,
+      path,
+      (current) => {
+        if (creating && current !== undefined && inputs.adopt !== true && !isOwnFile(current, model))
+          throw alreadyExistsError(`the xinetd service file ${path}`, runner.label);
+        return contentFor(current, model);
+      },
+      { ...reloadOptions(inputs.reload), verifyUnchanged: true },
+    );
+    return fileOutputs(inputs, { path }, change.content ?? "");
+  } catch (error) {
+    throw await diagnosedReloadFailure(error, runner, inputs, model);
+  }
+}
+
+/** A failed reload verification of a service that runs rsync's daemon, with the doctor's findings. */
+async function diagnosedReloadFailure(
+  error: unknown,
+  runner: CommandRunner,
+  inputs: Props,
+  model: XinetdServiceModel,
+): Promise<unknown> {
+  const verification = error instanceof RemoteError && error.command === RELOAD_VERIFICATION_COMMAND;
+  const args = model.serverArgs ?? [];
+  if (!verification || !(posix.basename(model.server ?? "") === "rsync" || args.includes("--daemon"))) return error;
+  const config = args.find((arg) => arg.startsWith("--config="))?.slice("--config=".length);
+  return withDiagnosis(error, runner, String((inputs.connection as { host?: string }).host), {
+    ...(model.port === undefined ? {} : { rsyncPort: model.port }),
+    ...(config === undefined ? {} : { configPath: config }),
+  });
 }
 
 /** What the host has: the service entry's attributes as xinetd reads them; gone when file or entry is. */

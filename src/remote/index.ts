@@ -23,6 +23,7 @@ export {
 } from "./reload";
 export {
   changeXinetdService,
+  RELOAD_VERIFICATION_COMMAND,
   ReloadConflictError,
   XinetdReloader,
   xinetdReloaderFor,

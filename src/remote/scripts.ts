@@ -19,7 +19,9 @@ export type RemoteScriptName =
   | "detect-xinetd"
   | "reload-observe"
   | "rsync-log-tail"
-  | "rsync-list-modules";
+  | "rsync-list-modules"
+  | "doctor-probe"
+  | "doctor-inspect";
 
 /** Files of shared shell functions, and which scripts include them (in this order). */
 const LIBRARIES: Partial<Record<RemoteScriptName, readonly string[]>> = {

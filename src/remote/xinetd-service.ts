@@ -72,6 +72,8 @@ interface VerifyOption {
 }
 
 const DEFAULT_SETTLE_MS = 100;
+/** The `command` of the RemoteError a failed reload verification raises. */
+export const RELOAD_VERIFICATION_COMMAND = "reload xinetd";
 const EXPLAINING_LOG_LINES = 15;
 
 export class XinetdReloader {
@@ -226,7 +228,7 @@ export class XinetdReloader {
     return new RemoteError({
       code: "command-failed",
       host: this.runner.label,
-      command: "reload xinetd",
+      command: RELOAD_VERIFICATION_COMMAND,
       summary,
       stdout: observation.log,
       stderr: details,

@@ -2,7 +2,7 @@
 // and that every subpath resolves to JavaScript and its types under the module resolutions users set.
 // Needs `npm run build` first (as `npm test` and `npm run test:fast` do); a stale dist/ fails here.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -114,6 +114,32 @@ describe("the package's entry points", () => {
     );
   });
 
+  test("pulumi-xinetd/doctor loads the SSH transport but not Pulumi, the resources or the provider", () => {
+    const loaded = filesLoadedBy("pulumi-xinetd/doctor");
+    assert.ok(loaded.includes(path.join(DIST, "doctor", "index.js")));
+    assert.ok(
+      loaded.some((file) => SSH2.test(file)),
+      "the doctor reaches hosts over ssh2",
+    );
+    assert.deepEqual(
+      loaded.filter((file) => PULUMI.test(file) || RESOURCES.test(file) || PROVIDER.test(file)),
+      [],
+      "the doctor is Pulumi-free",
+    );
+    const program = `process.stdout.write(JSON.stringify(Object.keys(require("pulumi-xinetd/doctor")).sort()))`;
+    const names = JSON.parse(execFileSync(process.execPath, ["-e", program], { cwd: PROJECT_ROOT, encoding: "utf8" }));
+    assert.deepEqual(names, ["diagnoseRsyncHost", "diagnoseWithRunner", "probeRsyncGreeting", "renderReport"]);
+  });
+
+  test("the package's bin runs the doctor: usage on no command, exit 2", () => {
+    const bin = (
+      JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { bin: Record<string, string> }
+    ).bin["pulumi-xinetd"]!;
+    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, bin)], { encoding: "utf8" });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /usage: pulumi-xinetd doctor HOST/);
+  });
+
   test("the root exports the resources, and the format layer only under pulumi-xinetd/formats", () => {
     const program = `const root = require("pulumi-xinetd"), formats = require("pulumi-xinetd/formats");
       process.stdout.write(JSON.stringify({ root: Object.keys(root).sort(), formats: Object.keys(formats) }));`;
@@ -153,6 +179,7 @@ describe("the package's types, as a user's project resolves them", () => {
     "pulumi-xinetd": "dist/index.d.ts",
     "pulumi-xinetd/formats": "dist/formats/index.d.ts",
     "pulumi-xinetd/provider": "dist/provider/index.d.ts",
+    "pulumi-xinetd/doctor": "dist/doctor/index.d.ts",
   };
   for (const [resolution, options] of Object.entries(resolutions)) {
     test(`moduleResolution ${resolution} finds the declarations of every entry point`, () => {

@@ -1,4 +1,5 @@
-// The layers depend one way: formats ← schema ← remote ← provider ← resources ← fleet. Every import of
+// The layers depend one way: formats ← schema ← remote ← doctor ← provider ← resources ← fleet, and the
+// command line (src/cli.ts) on the doctor. Every import of
 // every file under src/ is read with the TypeScript parser and checked against what its layer may
 // import, so a shortcut (the format layer reaching for ssh2, a resource calling the remote layer
 // at registration time) fails here instead of in review.
@@ -12,7 +13,7 @@ import ts from "typescript";
 
 const SRC = resolve(__dirname, "../../src");
 
-type Layer = "formats" | "schema" | "remote" | "provider" | "resources" | "fleet" | "root";
+type Layer = "formats" | "schema" | "remote" | "doctor" | "provider" | "resources" | "fleet" | "root" | "cli";
 
 /** What each layer may import: other layers (value imports), layers it may import types from, and packages. */
 const ALLOWED: Record<Layer, { values: readonly Layer[]; typesOnly: readonly Layer[]; packages: readonly string[] }> = {
@@ -20,7 +21,10 @@ const ALLOWED: Record<Layer, { values: readonly Layer[]; typesOnly: readonly Lay
   // What the layers above share, SSH- and Pulumi-free: settings tables, defaults, value checks.
   schema: { values: ["formats", "schema"], typesOnly: [], packages: [] },
   remote: { values: ["formats", "schema", "remote"], typesOnly: [], packages: ["ssh2"] },
-  provider: { values: ["formats", "schema", "remote", "provider"], typesOnly: [], packages: [] },
+  // The diagnosis reads hosts through the remote layer; Pulumi-free, so the command line runs without it.
+  doctor: { values: ["formats", "schema", "remote", "doctor"], typesOnly: [], packages: [] },
+  // The provider attaches the doctor's findings to a failed check.
+  provider: { values: ["formats", "schema", "remote", "doctor", "provider"], typesOnly: [], packages: [] },
   // The provider is loaded by the serialized shim at call time (a computed require), never imported.
   resources: {
     values: ["formats", "schema", "resources"],
@@ -33,6 +37,8 @@ const ALLOWED: Record<Layer, { values: readonly Layer[]; typesOnly: readonly Lay
     packages: ["@pulumi/pulumi", "@pulumi/command"],
   },
   root: { values: ["resources", "fleet"], typesOnly: ["formats"], packages: [] },
+  // `pulumi-xinetd doctor`, the package's bin.
+  cli: { values: ["doctor", "remote"], typesOnly: [], packages: [] },
 };
 
 interface Import {
@@ -50,7 +56,7 @@ function sourceFiles(dir: string): string[] {
 
 function layerOf(file: string): Layer {
   const first = relative(SRC, file).split("/")[0]!;
-  // `src/index.ts` is the package root; `../formats` (a folder's index) is the formats layer.
+  // `src/index.ts` is the package root, `src/cli.ts` the bin; `../formats` (a folder's index) is the formats layer.
   return first === "index.ts" ? "root" : (first.replace(/\.ts$/, "") as Layer);
 }
 
@@ -113,7 +119,7 @@ function violations(file: string, text = readFileSync(file, "utf8")): string[] {
   });
 }
 
-test("every import under src/ follows the layers: formats ← schema ← remote ← provider ← resources ← fleet", () => {
+test("every import under src/ follows the layers: formats ← schema ← remote ← doctor ← provider ← resources ← fleet", () => {
   const files = sourceFiles(SRC);
   assert.ok(files.length > 50, `found only ${files.length} source files under ${SRC}`);
   assert.deepEqual(
@@ -151,6 +157,19 @@ test("the rule can fail: imports a layer may not make are reported, type-only on
     violations(join(SRC, "fleet/pretend.ts"), 'import { maxDialAttempts } from "../remote/ssh/target";\n'),
     ['fleet/pretend.ts imports "../remote/ssh/target": the fleet layer may not import values from the remote layer'],
   );
+  assert.deepEqual(
+    violations(
+      join(SRC, "doctor/pretend.ts"),
+      'import * as pulumi from "@pulumi/pulumi";\nimport { kind } from "../provider";\n',
+    ),
+    [
+      'doctor/pretend.ts imports "@pulumi/pulumi": the doctor layer may not load @pulumi/pulumi',
+      'doctor/pretend.ts imports "../provider": the doctor layer may not import the provider layer',
+    ],
+  );
+  assert.deepEqual(violations(join(SRC, "resources/pretend.ts"), 'import { diagnoseRsyncHost } from "../doctor";\n'), [
+    'resources/pretend.ts imports "../doctor": the resources layer may not import the doctor layer',
+  ]);
   const resourceFile = join(SRC, "resources/pretend.ts");
   assert.deepEqual(
     violations(

@@ -71,6 +71,8 @@ const SCRIPTS_AS_SENT: Record<RemoteScriptName, Record<string, string>> = {
   },
   "rsync-log-tail": { log_file: "/var/log/rsyncd.log", lines: "20" },
   "rsync-list-modules": { port: "873", connect_timeout: "10" },
+  "doctor-probe": { port: "873", nonce: "0123abcd", lines: "300", max_files: "200" },
+  "doctor-inspect": { nonce: "0123abcd", port: "873", lines: "40", connect_timeout: "5" },
 };
 
 describe("the remote scripts as artifacts", { skip }, () => {
