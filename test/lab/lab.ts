@@ -1,13 +1,16 @@
-// The lab: K simulated Debian hosts on this machine, each a set of namespaces running a real sshd
-// and a real xinetd, for integration tests and benchmarks. Needs root (see requirements.ts).
+// The lab: K hosts on this machine for integration tests and benchmarks, each running a real sshd
+// and a real xinetd. Needs root (see requirements.ts). Hosts are of one of these kinds:
+// - "namespace": a set of namespaces sharing the machine's binaries (below);
+// - "debian12", "debian13": a whole Debian system booted by systemd in systemd-nspawn (systemd-host.ts).
 //
-// Per host:
+// Every host has a veth pair, root side `pxl-<id>-<n>` = 10.213.B.(4k+1)/30, host side `eth0` =
+// 10.213.B.(4k+2)/30. A /30 per host keeps hosts unable to reach each other (no bridge, no
+// forwarding, no default route): they talk only to the root namespace.
+//
+// A namespace host:
 // - an "anchor" process (`unshare --net --mount --uts ... sleep infinity`) owns the host's network,
 //   mount and UTS namespaces; sshd and xinetd are started inside them with nsenter, so every
 //   process of the host (and every ssh session) shares them;
-// - network: a veth pair, root side `pxl-<id>-<n>` = 10.213.B.(4k+1)/30, host side `eth0` =
-//   10.213.B.(4k+2)/30. A /30 per host keeps hosts unable to reach each other (no bridge, no
-//   forwarding, no default route): they talk only to the root namespace;
 // - mounts, all inside the host's own mount namespace (they vanish with its last process):
 //   /etc is an overlay of the machine's /etc, so no write by a host reaches the machine and missing
 //   mount points such as /etc/rsyncd can exist per host; its upper dir is seeded with the host's
@@ -18,15 +21,51 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
-import * as net from "node:net";
 import * as path from "node:path";
+
+import {
+  buildAccountFiles,
+  generateHostKey,
+  generateUserKey,
+  NO_SUDO_USER_NAME,
+  SUDO_USER_NAME,
+  writeAccounts,
+  type AccountFiles,
+  type LabKeys,
+  type LabUser,
+} from "./accounts";
+import { ensureRootFs, type SystemdHostKind } from "./rootfs";
+import {
+  hostEnvironment,
+  readFileOrEmpty,
+  readNamespace,
+  readProcFile,
+  receivesSshBanner,
+  requirePid,
+  run,
+  runChecked,
+  sleep,
+  waitFor,
+  writeFile,
+  listPids,
+  type ExecOptions,
+  type ExecResult,
+} from "./system";
+import {
+  deleteNetworkNamespaces,
+  readSystemdHostStatus,
+  startSystemdHost,
+  stopSystemdHosts,
+  type SystemdHostState,
+  type SystemdLabHost,
+} from "./systemd-host";
+
+export { NO_SUDO_USER_NAME, SUDO_USER_NAME, run, type ExecOptions, type ExecResult, type LabUser, type SystemdLabHost };
 
 export const LAB_PARENT_DIR = "/tmp";
 export const LAB_DIR_PREFIX = "pxlab-";
 /** Root-namespace veth names are `pxl-<lab id>-<host number>` (at most 15 characters). */
 export const LAB_LINK_PREFIX = "pxl-";
-export const SUDO_USER_NAME = "labuser";
-export const NO_SUDO_USER_NAME = "labnosudo";
 export const SSH_PORT = 22;
 
 // 10.213.0.0/16 is split in 256 blocks (/24) of 64 hosts (/30 each); a lab takes whole blocks.
@@ -39,35 +78,18 @@ const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 3_000;
 const ALLOCATION_LOCK = path.join(LAB_PARENT_DIR, "pxlab.alloc.lock");
 const STATE_FILE = "lab.json";
-const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-export interface ExecResult {
-  stdout: string;
-  stderr: string;
-  /** Exit code, or null when the command was killed by a signal (see `signal`). */
-  code: number | null;
-  signal: NodeJS.Signals | null;
+export type HostKind = "namespace" | SystemdHostKind;
+export const HOST_KINDS: readonly HostKind[] = ["namespace", "debian12", "debian13"];
+
+/** One host of a mixed lab. */
+export interface HostSpec {
+  kind: HostKind;
 }
 
-export interface ExecOptions {
-  /** Written to the command's stdin, then stdin is closed. */
-  input?: string;
-  /** Kill the command (SIGKILL) after this long; default 30 s. */
-  timeoutMs?: number;
-  /** Added to the clean environment (PATH, HOME=/root, LANG=C.UTF-8) the command runs with. */
-  env?: Record<string, string>;
-}
-
-export interface LabUser {
-  name: string;
-  /** ed25519 private key file, mode 0600, no passphrase. */
-  keyPath: string;
-  privateKey: string;
-  /** `ssh-ed25519 AAAA... comment` */
-  publicKey: string;
-}
-
+/** A namespace host. */
 export interface LabHost {
+  kind: "namespace";
   /** 1-based position in `Lab.hosts`. */
   number: number;
   /** Also the host's hostname. */
@@ -86,10 +108,14 @@ export interface LabHost {
   exec(command: string[] | string, options?: ExecOptions): Promise<ExecResult>;
 }
 
-export interface Lab {
+/** A host of any kind: narrow on `kind`. */
+export type AnyLabHost = LabHost | SystemdLabHost;
+
+/** A lab whose hosts are all namespace hosts (the default) or, with `AnyLabHost`, of any kind. */
+export interface Lab<Host extends AnyLabHost = LabHost> {
   id: string;
   dir: string;
-  hosts: LabHost[];
+  hosts: Host[];
   rootKeyPath: string;
   rootPrivateKey: string;
   /** `labuser`: passwordless sudo. */
@@ -102,19 +128,27 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-interface HostState {
+/** What every host records in the state file; each kind adds its own fields. */
+export interface BaseHostState {
   number: number;
   name: string;
   address: string;
   gatewayAddress: string;
   link: string;
   dir: string;
-  anchorPid?: number;
+  /** The namespaces of the host's processes (a systemd host: nspawn's mount namespace). */
   mountNamespace?: string;
   netNamespace?: string;
+}
+
+interface NamespaceHostState extends BaseHostState {
+  kind: "namespace";
+  anchorPid?: number;
   sshdPid?: number;
   xinetdPid?: number;
 }
+
+type HostState = NamespaceHostState | SystemdHostState;
 
 interface LabState {
   id: string;
@@ -141,13 +175,33 @@ export function labDirFor(id: string): string {
   return path.join(LAB_PARENT_DIR, `${LAB_DIR_PREFIX}${id}`);
 }
 
-export async function startLab(options: { hosts: number; id?: string }): Promise<Lab> {
-  const hostCount = options.hosts;
-  if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > MAX_HOSTS) {
-    throw new Error(`hosts must be an integer from 1 to ${MAX_HOSTS}, got ${hostCount}`);
-  }
+export interface LabOptions {
+  /** How many hosts of `kind`, or one spec per host (a mixed lab). */
+  hosts: number | readonly HostSpec[];
+  /** The kind of every host when `hosts` is a number; default "namespace". */
+  kind?: HostKind;
+  id?: string;
+}
+
+/**
+ * Starts a lab and waits until every host answers ssh. Root file systems of systemd hosts are built
+ * first if this machine has none yet (about a minute each, once).
+ */
+export function startLab(options: { hosts: number; kind?: "namespace"; id?: string }): Promise<Lab>;
+export function startLab(options: LabOptions): Promise<Lab<AnyLabHost>>;
+export async function startLab(options: LabOptions): Promise<Lab<AnyLabHost>> {
+  const kinds = hostKindsOf(options);
   const id = options.id ?? randomBytes(3).toString("hex");
   if (!/^[a-z0-9]{1,6}$/.test(id)) throw new Error(`lab id must match [a-z0-9]{1,6}, got ${JSON.stringify(id)}`);
+  const rootFsPaths = new Map<SystemdHostKind, string>();
+  for (const kind of new Set(kinds)) {
+    if (kind === "namespace") continue;
+    const rootFs = await ensureRootFs(kind);
+    if (rootFs.buildMs !== undefined) {
+      console.error(`pxlab: ${kind} root fs ready in ${(rootFs.buildMs / 1000).toFixed(1)} s: ${rootFs.path}`);
+    }
+    rootFsPaths.set(kind, rootFs.path);
+  }
   const dir = labDirFor(id);
   try {
     fs.mkdirSync(dir, { mode: 0o700 });
@@ -160,17 +214,20 @@ export async function startLab(options: { hosts: number; id?: string }): Promise
 
   const stateStore = new StateStore(dir);
   try {
-    const state = await allocateAddresses(id, dir, hostCount);
+    const state = await allocateAddresses(id, dir, kinds);
     stateStore.save(state);
     const [rootKey, sudoUser, noSudoUser] = await Promise.all([
       generateUserKey(dir, "root", id),
       generateUserKey(dir, SUDO_USER_NAME, id),
       generateUserKey(dir, NO_SUDO_USER_NAME, id),
     ]);
-    const accounts = buildAccountFiles();
-    const hosts = await mapWithConcurrency(state.hosts, START_CONCURRENCY, (hostState) =>
-      startHost(hostState, { rootKey, sudoUser, noSudoUser }, accounts, () => stateStore.save(state)),
-    );
+    const keys = { rootKey, sudoUser, noSudoUser };
+    const saveState = () => stateStore.save(state);
+    const machineAccounts = kinds.includes("namespace") ? buildAccountFiles("/etc") : undefined;
+    const hosts = await mapWithConcurrency(state.hosts, START_CONCURRENCY, (hostState): Promise<AnyLabHost> => {
+      if (hostState.kind === "namespace") return startHost(hostState, keys, machineAccounts!, saveState);
+      return startSystemdHost(hostState, rootFsPaths.get(hostState.kind)!, keys, saveState);
+    });
     const knownHostsPath = path.join(dir, "known_hosts");
     fs.writeFileSync(knownHostsPath, hosts.map((host) => `${host.address} ${host.hostKeyLine}\n`).join(""));
     return {
@@ -194,6 +251,36 @@ export async function startLab(options: { hosts: number; id?: string }): Promise
   }
 }
 
+/** One kind per host, or an error naming every problem with `hosts` and `kind`. */
+function hostKindsOf(options: LabOptions): HostKind[] {
+  const problems: string[] = [];
+  let kinds: HostKind[];
+  if (typeof options.hosts === "number") {
+    const hostCount = options.hosts;
+    if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > MAX_HOSTS) {
+      problems.push(`\`hosts\` must be an integer from 1 to ${MAX_HOSTS}, got ${hostCount}`);
+    }
+    kinds = Array.from({ length: Number.isInteger(hostCount) && hostCount > 0 ? hostCount : 0 }, () => {
+      return options.kind ?? "namespace";
+    });
+  } else {
+    if (options.kind !== undefined) problems.push("`kind` goes in each host's spec when `hosts` is a list");
+    if (options.hosts.length < 1 || options.hosts.length > MAX_HOSTS) {
+      problems.push(`\`hosts\` must list 1 to ${MAX_HOSTS} hosts, got ${options.hosts.length}`);
+    }
+    kinds = options.hosts.map((spec) => spec.kind);
+  }
+  for (const [index, kind] of kinds.entries()) {
+    if (!HOST_KINDS.includes(kind)) {
+      problems.push(
+        `\`kind\` of host ${index + 1} must be one of ${HOST_KINDS.join(", ")}, got ${JSON.stringify(kind)}`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new Error(problems.join("; "));
+  return kinds;
+}
+
 /**
  * Stops the lab whose state is in `dir`: every process in its hosts' namespaces (TERM, then KILL
  * after a grace period), its links, and its directory. Does nothing if `dir` does not exist.
@@ -207,8 +294,12 @@ export async function stopLabFromState(dir: string): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
     return;
   }
-  const state = JSON.parse(fs.readFileSync(statePath, "utf8")) as LabState;
+  const state = readState(dir);
+  const systemdHosts = state.hosts.filter(isSystemdHostState);
+  // Each systemd host shuts down on nspawn's TERM; what survives is swept with the rest.
+  await stopSystemdHosts(systemdHosts);
   await terminateLabProcesses(state.hosts);
+  await deleteNetworkNamespaces(systemdHosts);
   await deleteLabLinks(state.id);
   // Mounts live only in the hosts' namespaces; one in ours would make rm -rf reach into it.
   const leakedMounts = mountsUnder(dir);
@@ -228,46 +319,51 @@ export function findLabDirs(): string[] {
 
 export interface HostStatus {
   name: string;
+  kind: HostKind;
   address: string;
-  anchorRunning: boolean;
-  sshdRunning: boolean;
-  xinetdRunning: boolean;
+  /** Whether each part of the host runs: namespaces, sshd, xinetd; a systemd host's nspawn, sshd, xinetd. */
+  parts: Record<string, boolean>;
 }
 
 /** What is still running of the lab recorded in `dir`, or undefined if there is none. */
 export function readLabStatus(dir: string): { id: string; hosts: HostStatus[] } | undefined {
-  const statePath = path.join(dir, STATE_FILE);
-  if (!fs.existsSync(statePath)) return undefined;
-  const state = JSON.parse(fs.readFileSync(statePath, "utf8")) as LabState;
+  if (!fs.existsSync(path.join(dir, STATE_FILE))) return undefined;
+  const state = readState(dir);
   return {
     id: state.id,
     hosts: state.hosts.map((host) => ({
       name: host.name,
+      kind: host.kind,
       address: host.address,
-      anchorRunning: isRunningInNamespace(host.anchorPid, host.mountNamespace),
-      sshdRunning: isRunningInNamespace(host.sshdPid, host.mountNamespace),
-      xinetdRunning: isRunningInNamespace(readXinetdPid(host.dir), host.mountNamespace),
+      parts:
+        host.kind === "namespace"
+          ? {
+              namespaces: isRunningInNamespace(host.anchorPid, host.mountNamespace),
+              sshd: isRunningInNamespace(host.sshdPid, host.mountNamespace),
+              xinetd: isRunningInNamespace(readXinetdPid(host.dir), host.mountNamespace),
+            }
+          : readSystemdHostStatus(host),
     })),
   };
 }
 
+/** The state file; a lab recorded before host kinds existed has namespace hosts only. */
+function readState(dir: string): LabState {
+  const state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), "utf8")) as LabState;
+  return {
+    ...state,
+    hosts: state.hosts.map(
+      (host) => ({ ...host, kind: (host.kind as HostKind | undefined) ?? "namespace" }) as HostState,
+    ),
+  };
+}
+
+function isSystemdHostState(host: HostState): host is SystemdHostState {
+  return host.kind !== "namespace";
+}
+
 // ---------------------------------------------------------------------------------------------
-// Starting a host
-
-interface LabKeys {
-  rootKey: LabUser;
-  sudoUser: LabUser;
-  noSudoUser: LabUser;
-}
-
-interface AccountFiles {
-  passwd: string;
-  group: string;
-  shadow: string;
-  shadowGid: number;
-  sudoUid: number;
-  noSudoUid: number;
-}
+// Starting a namespace host
 
 // Runs as root inside the new namespaces, before any daemon starts. $1 host dir, $2 host name,
 // $3 host address. /tmp goes last: the bind sources live under it.
@@ -291,7 +387,7 @@ ip link set eth0 up
 `;
 
 async function startHost(
-  state: HostState,
+  state: NamespaceHostState,
   keys: LabKeys,
   accounts: AccountFiles,
   saveState: () => void,
@@ -366,6 +462,7 @@ async function startHost(
   });
 
   return {
+    kind: "namespace",
     number: state.number,
     name: state.name,
     address: state.address,
@@ -384,7 +481,7 @@ async function startHost(
 }
 
 /** Writes the host's directory tree; returns its public host key line. */
-async function prepareHostFiles(state: HostState, keys: LabKeys, accounts: AccountFiles): Promise<string> {
+async function prepareHostFiles(state: NamespaceHostState, keys: LabKeys, accounts: AccountFiles): Promise<string> {
   const hostDir = state.dir;
   const at = (relative: string) => path.join(hostDir, relative);
   for (const [relative, mode] of [
@@ -410,11 +507,7 @@ async function prepareHostFiles(state: HostState, keys: LabKeys, accounts: Accou
   // A fresh Debian xinetd install: the machine's (all disabled) service files.
   await fsp.cp("/etc/xinetd.d", at("etc/xinetd.d"), { recursive: true, preserveTimestamps: true });
   if (fs.existsSync("/etc/sudoers.d")) await fsp.cp("/etc/sudoers.d", at("etc/sudoers.d"), { recursive: true });
-  await writeFile(at(`etc/sudoers.d/${SUDO_USER_NAME}`), `${SUDO_USER_NAME} ALL=(ALL) NOPASSWD:ALL\n`, 0o440);
-  await writeFile(at("etc/passwd"), accounts.passwd, 0o644);
-  await writeFile(at("etc/group"), accounts.group, 0o644);
-  await writeFile(at("etc/shadow"), accounts.shadow, 0o640);
-  await fsp.chown(at("etc/shadow"), 0, accounts.shadowGid);
+  await writeAccounts(hostDir, "/etc/skel", keys, accounts);
 
   await writeFile(at("etc-overlay/upper/hostname"), `${state.name}\n`, 0o644);
   await writeFile(
@@ -430,26 +523,10 @@ async function prepareHostFiles(state: HostState, keys: LabKeys, accounts: Accou
     0o644,
   );
   await writeFile(at("etc-overlay/upper/ssh/sshd_config"), sshdConfig(state), 0o644);
-  const hostKeyPath = at("etc-overlay/upper/ssh/ssh_host_ed25519_key");
-  await runChecked(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", `root@${state.name}`, "-f", hostKeyPath]);
-  const hostKeyLine = (await fsp.readFile(`${hostKeyPath}.pub`, "utf8")).trim().split(/\s+/).slice(0, 2).join(" ");
-
-  await writeFile(at("root/.ssh/authorized_keys"), `${keys.rootKey.publicKey}\n`, 0o600);
-  for (const [user, uid] of [
-    [keys.sudoUser, accounts.sudoUid],
-    [keys.noSudoUser, accounts.noSudoUid],
-  ] as const) {
-    const home = at(`home/${user.name}`);
-    await fsp.cp("/etc/skel", home, { recursive: true });
-    await fsp.mkdir(path.join(home, ".ssh"), { mode: 0o700 });
-    await writeFile(path.join(home, ".ssh/authorized_keys"), `${user.publicKey}\n`, 0o600);
-    await chownTree(home, uid, uid);
-    await fsp.chmod(home, 0o750);
-  }
-  return hostKeyLine;
+  return generateHostKey(at("etc-overlay/upper/ssh/ssh_host_ed25519_key"), state.name);
 }
 
-function sshdConfig(state: HostState): string {
+function sshdConfig(state: NamespaceHostState): string {
   return [
     `# pxlab host ${state.name}`,
     `ListenAddress ${state.address}:${SSH_PORT}`,
@@ -467,48 +544,6 @@ function sshdConfig(state: HostState): string {
   ].join("\n");
 }
 
-/** The machine's account files plus the two lab users, whose ids are free on the machine. */
-function buildAccountFiles(): AccountFiles {
-  const passwd = fs.readFileSync("/etc/passwd", "utf8");
-  const group = fs.readFileSync("/etc/group", "utf8");
-  const shadow = fs.readFileSync("/etc/shadow", "utf8");
-  const usedIds = new Set(
-    [passwd, group].flatMap((text) => text.split("\n").map((line) => Number(line.split(":")[2]))),
-  );
-  const freeIds: number[] = [];
-  for (let candidate = 2001; freeIds.length < 2; candidate++) {
-    if (!usedIds.has(candidate)) freeIds.push(candidate);
-  }
-  const [sudoUid, noSudoUid] = freeIds as [number, number];
-  const shadowGroup = group.split("\n").find((line) => line.startsWith("shadow:"));
-  const withNewline = (text: string) => (text.endsWith("\n") ? text : `${text}\n`);
-  // `*` (no password) rather than `!` (locked): with UsePAM no, sshd refuses locked accounts.
-  return {
-    passwd:
-      withNewline(passwd) +
-      `${SUDO_USER_NAME}:x:${sudoUid}:${sudoUid}:pxlab user with sudo:/home/${SUDO_USER_NAME}:/bin/bash\n` +
-      `${NO_SUDO_USER_NAME}:x:${noSudoUid}:${noSudoUid}:pxlab user without sudo:/home/${NO_SUDO_USER_NAME}:/bin/bash\n`,
-    group: withNewline(group) + `${SUDO_USER_NAME}:x:${sudoUid}:\n${NO_SUDO_USER_NAME}:x:${noSudoUid}:\n`,
-    shadow: withNewline(shadow) + `${SUDO_USER_NAME}:*:19000:0:99999:7:::\n${NO_SUDO_USER_NAME}:*:19000:0:99999:7:::\n`,
-    shadowGid: shadowGroup ? Number(shadowGroup.split(":")[2]) : 0,
-    sudoUid,
-    noSudoUid,
-  };
-}
-
-async function generateUserKey(dir: string, user: string, id: string): Promise<LabUser> {
-  const keysDir = path.join(dir, "keys");
-  await fsp.mkdir(keysDir, { recursive: true, mode: 0o700 });
-  const keyPath = path.join(keysDir, user);
-  await runChecked(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", `${user}@pxlab-${id}`, "-f", keyPath]);
-  return {
-    name: user,
-    keyPath,
-    privateKey: await fsp.readFile(keyPath, "utf8"),
-    publicKey: (await fsp.readFile(`${keyPath}.pub`, "utf8")).trim(),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Addresses
 
@@ -517,8 +552,8 @@ async function generateUserKey(dir: string, user: string, id: string): Promise<L
  * Other labs' state files and the machine's own addresses mark blocks as taken; a lock directory
  * makes the check-and-record atomic between labs started concurrently.
  */
-async function allocateAddresses(id: string, dir: string, hostCount: number): Promise<LabState> {
-  const blocksNeeded = Math.ceil(hostCount / HOSTS_PER_BLOCK);
+async function allocateAddresses(id: string, dir: string, kinds: HostKind[]): Promise<LabState> {
+  const blocksNeeded = Math.ceil(kinds.length / HOSTS_PER_BLOCK);
   return withAllocationLock(async () => {
     const taken = new Set<number>();
     for (const otherDir of findLabDirs()) {
@@ -539,11 +574,12 @@ async function allocateAddresses(id: string, dir: string, hostCount: number): Pr
       id,
       dir,
       addressBlocks: Array.from({ length: blocksNeeded }, (_, i) => first + i),
-      hosts: Array.from({ length: hostCount }, (_, index) => {
+      hosts: kinds.map((kind, index): HostState => {
         const block = first + Math.floor(index / HOSTS_PER_BLOCK);
         const subnet = (index % HOSTS_PER_BLOCK) * 4;
         const number = index + 1;
         return {
+          kind,
           number,
           name: `pxlab-${id}-${number}`,
           address: `${ADDRESS_PREFIX}.${block}.${subnet + 2}`,
@@ -593,9 +629,11 @@ async function terminateLabProcesses(hosts: HostState[]): Promise<void> {
   const ownNamespaces = new Set([readNamespace(process.pid, "mnt"), readNamespace(process.pid, "net")]);
   for (const own of ownNamespaces) if (own) namespaces.delete(own);
   // An anchor whose namespaces were never recorded (start interrupted) is known by pid alone.
-  const unverifiedAnchors = hosts
-    .filter((host) => host.anchorPid !== undefined && host.mountNamespace === undefined)
-    .map((host) => host.anchorPid!);
+  const unverifiedAnchors = hosts.flatMap((host) =>
+    host.kind === "namespace" && host.anchorPid !== undefined && host.mountNamespace === undefined
+      ? [host.anchorPid]
+      : [],
+  );
 
   const findRemaining = () => {
     const remaining = new Set(unverifiedAnchors.filter(isUnshareAnchor));
@@ -660,22 +698,6 @@ function mountsUnder(dir: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-function listPids(): number[] {
-  return fs
-    .readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number);
-}
-
-/** `mnt:[4026532317]`, or undefined for a process that is gone or a zombie. */
-function readNamespace(pid: number, kind: "mnt" | "net"): string | undefined {
-  try {
-    return fs.readlinkSync(`/proc/${pid}/ns/${kind}`);
-  } catch {
-    return undefined;
-  }
-}
-
 function isRunningInNamespace(pid: number | undefined, mountNamespace: string | undefined): boolean {
   return pid !== undefined && mountNamespace !== undefined && readNamespace(pid, "mnt") === mountNamespace;
 }
@@ -685,92 +707,13 @@ function isUnshareAnchor(pid: number): boolean {
   return commandLine.startsWith("unshare\0") || commandLine === "sleep\0infinity\0";
 }
 
-function readProcFile(pid: number, file: string): string {
-  return readFileOrEmpty(`/proc/${pid}/${file}`);
-}
-
 function readXinetdPid(hostDir: string): number | undefined {
   const pid = Number.parseInt(readFileOrEmpty(path.join(hostDir, "run/xinetd.pid")), 10);
   return Number.isInteger(pid) ? pid : undefined;
 }
 
-function requirePid(child: { pid?: number | undefined }, what: string): number {
-  if (child.pid === undefined) throw new Error(`could not start ${what}`);
-  return child.pid;
-}
-
-function hostEnvironment(): Record<string, string> {
-  return { PATH: HOST_PATH, HOME: "/root", LANG: "C.UTF-8" };
-}
-
-/** Runs a command without a shell; never rejects on a non-zero exit. */
-export function run(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
-      stdio: ["pipe", "pipe", "pipe"],
-      cwd: "/",
-      env: options.env ?? process.env,
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 30_000);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        stdout: Buffer.concat(stdout).toString("utf8"),
-        stderr: Buffer.concat(stderr).toString("utf8"),
-        code,
-        signal,
-      });
-    });
-    child.stdin.on("error", () => undefined); // the command may exit without reading its input
-    child.stdin.end(options.input ?? "");
-  });
-}
-
-async function runChecked(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
-  const result = await run(argv, options);
-  if (result.code !== 0) {
-    throw new Error(`\`${argv.join(" ")}\` failed (${result.code ?? result.signal}): ${result.stderr.trim()}`);
-  }
-  return result;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-/** Connects from the root namespace and reads the server's identification line. */
-function receivesSshBanner(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: address, port, timeout: 2_000 });
-    let received = "";
-    const finish = (ready: boolean) => {
-      socket.destroy();
-      resolve(ready);
-    };
-    socket.on("data", (chunk) => {
-      received += chunk.toString("latin1");
-      if (received.includes("\n")) finish(received.startsWith("SSH-2.0-"));
-    });
-    socket.on("timeout", () => finish(false));
-    socket.on("error", () => finish(false));
-    socket.on("end", () => finish(false));
-  });
-}
-
-async function waitFor(what: string, timeoutMs: number, condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 async function mapWithConcurrency<T, R>(items: T[], limit: number, worker: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -785,34 +728,8 @@ async function mapWithConcurrency<T, R>(items: T[], limit: number, worker: (item
   return results;
 }
 
-async function chownTree(target: string, uid: number, gid: number): Promise<void> {
-  await fsp.chown(target, uid, gid);
-  for (const entry of await fsp.readdir(target, { withFileTypes: true })) {
-    const child = path.join(target, entry.name);
-    if (entry.isDirectory()) await chownTree(child, uid, gid);
-    else await fsp.lchown(child, uid, gid);
-  }
-}
-
-async function writeFile(file: string, content: string, mode: number): Promise<void> {
-  await fsp.writeFile(file, content, { mode });
-  await fsp.chmod(file, mode);
-}
-
-function readFileOrEmpty(file: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
-}
-
 function isDefined<T>(value: T | undefined): value is T {
   return value !== undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Writes the state file atomically, so `down` always reads a whole one. */

@@ -5,6 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+import type { HostKind } from "./lab";
+import { rootFsPath, SUITE_OF_KIND, type SystemdHostKind } from "./rootfs";
+
 const REQUIRED_EXECUTABLES = [
   "/usr/sbin/sshd",
   "/usr/bin/ssh",
@@ -29,12 +32,22 @@ const REQUIRED_EXECUTABLES = [
 // Directories the lab bind-mounts over inside each host: they must exist as mount points.
 const REQUIRED_DIRECTORIES = ["/etc", "/srv", "/var/log", "/run", "/root", "/home", "/tmp"];
 
-/** Everything missing on this machine for the lab to run; empty when the lab can run. */
-export function findMissingLabRequirements(): string[] {
+// What systemd hosts need besides: nspawn to boot them, debootstrap to build a root fs not cached yet.
+const SYSTEMD_HOST_EXECUTABLES = ["/usr/bin/systemd-nspawn"];
+const ROOT_FS_BUILD_EXECUTABLES = ["/usr/sbin/debootstrap"];
+
+/**
+ * Everything missing on this machine for a lab with hosts of `kinds` to run; empty when it can.
+ */
+export function findMissingLabRequirements(kinds: readonly HostKind[] = ["namespace"]): string[] {
   if (process.platform !== "linux") return [`needs Linux, this is ${process.platform}`];
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push("needs root (network and mount namespaces, veth, mounts)");
-  for (const executable of REQUIRED_EXECUTABLES) {
+  const systemdKinds = [...new Set(kinds)].filter((kind): kind is SystemdHostKind => kind in SUITE_OF_KIND);
+  const executables = [...REQUIRED_EXECUTABLES];
+  if (systemdKinds.length > 0) executables.push(...SYSTEMD_HOST_EXECUTABLES);
+  if (systemdKinds.some((kind) => !fs.existsSync(rootFsPath(kind)))) executables.push(...ROOT_FS_BUILD_EXECUTABLES);
+  for (const executable of executables) {
     if (!isExecutable(executable)) missing.push(`missing ${executable}`);
   }
   for (const directory of REQUIRED_DIRECTORIES) {
@@ -51,8 +64,8 @@ export function findMissingLabRequirements(): string[] {
  * Returns undefined when the lab can run. Otherwise prints one loud line and returns the reason,
  * to pass as `{ skip }` to node:test; with CI=true it throws instead, so CI never skips silently.
  */
-export function labSkipReason(): string | undefined {
-  const missing = findMissingLabRequirements();
+export function labSkipReason(kinds: readonly HostKind[] = ["namespace"]): string | undefined {
+  const missing = findMissingLabRequirements(kinds);
   if (missing.length === 0) return undefined;
   const reason = `lab unavailable: ${missing.join("; ")}`;
   if (process.env.CI === "true") throw new Error(`${reason} (CI=true, so lab tests fail instead of skipping)`);
