@@ -31,3 +31,18 @@ export {
   type XinetdServiceChange,
 } from "./xinetd-service";
 export { changeRsyncdConfig, describePortConflict, rsyncDiagnostics, RSYNC_PORT } from "./rsync";
+export {
+  changeSystemdUnits,
+  dropInsOf,
+  readSystemdUnits,
+  removeSystemdUnits,
+  SystemdActivator,
+  systemdActivatorFor,
+  systemdUnitPaths,
+  type SystemdUnitEdits,
+  type SystemdUnitFiles,
+  type SystemdUnitPaths,
+  type SystemdUnitsChange,
+  type SystemdUnitsOptions,
+  type SystemdUnitsTarget,
+} from "./systemd-units";

@@ -19,7 +19,12 @@ export type RemoteScriptName =
   | "detect-xinetd"
   | "reload-observe"
   | "rsync-log-tail"
-  | "rsync-list-modules";
+  | "rsync-list-modules"
+  | "systemd-read-units"
+  | "systemd-change-units"
+  | "systemd-activate"
+  | "systemd-restore-units"
+  | "systemd-remove-units";
 
 /** Files of shared shell functions, and which scripts include them (in this order). */
 const LIBRARIES: Partial<Record<RemoteScriptName, readonly string[]>> = {
@@ -28,6 +33,10 @@ const LIBRARIES: Partial<Record<RemoteScriptName, readonly string[]>> = {
   "inspect-secrets": ["target-file"],
   "discard-previous": ["common"],
   "restore-previous": ["common"],
+  "systemd-read-units": ["systemd-show-units"],
+  "systemd-change-units": ["common", "systemd-show-units"],
+  "systemd-restore-units": ["common"],
+  "systemd-remove-units": ["common"],
 };
 
 export const REMOTE_SCRIPTS_DIR = join(__dirname, "scripts");
