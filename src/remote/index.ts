@@ -30,7 +30,7 @@ export {
   type XinetdReloaderOptions,
   type XinetdServiceChange,
 } from "./xinetd-service";
-export { changeRsyncdConfig, describePortConflict, rsyncDiagnostics, RSYNC_PORT } from "./rsync";
+export { changeRsyncdConfig, describePortConflict, rsyncDiagnostics } from "./rsync";
 export {
   changeSystemdUnits,
   dropInsOf,

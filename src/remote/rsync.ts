@@ -13,7 +13,6 @@ import { readRemoteFile } from "./read-file";
 import { remoteScript } from "./scripts";
 import type { CommandRunner } from "./transport";
 
-export const RSYNC_PORT = 873;
 const LOG_TAIL_LINES = 20;
 
 /**

@@ -7,6 +7,7 @@
 import { posix } from "node:path";
 
 import type { XinetdServiceModel } from "../formats";
+import { DEFAULT_RELOAD, DEFAULT_RSYNCD_CONFIG_PATH } from "../schema";
 import {
   changeRemoteFile,
   companionPaths,
@@ -253,7 +254,7 @@ const reloaders = new Map<string, HostReloader>();
 
 /** A strategy as a user writes it in `reload`. */
 function describeStrategy(strategy: ReloadStrategy | undefined): string {
-  return JSON.stringify(strategy ?? "auto");
+  return JSON.stringify(strategy ?? DEFAULT_RELOAD);
 }
 
 /**
@@ -368,7 +369,7 @@ function runsRsync(service: XinetdServiceModel): boolean {
 
 function rsyncConfigOf(service: XinetdServiceModel): string {
   const option = (service.serverArgs ?? []).find((arg) => arg.startsWith("--config="));
-  return option ? option.slice("--config=".length) : "/etc/rsyncd.conf";
+  return option ? option.slice("--config=".length) : DEFAULT_RSYNCD_CONFIG_PATH;
 }
 
 /**

@@ -25,8 +25,8 @@ export type XinetdReload = ReloadName | { command: string };
 export const DEFAULT_RELOAD: ReloadName = "auto";
 
 /** What `reload` must be, to follow the field's name: `must be one of "auto", … or { command: "..." }`. */
-export const RELOAD_REQUIREMENT =
-  `must be one of ${RELOAD_NAMES.map((n) => `"${n}"`).join(", ")} or { command: ` + `"..." }`;
+const RELOAD_CHOICES = RELOAD_NAMES.map((name) => `"${name}"`).join(", ");
+export const RELOAD_REQUIREMENT = `must be one of ${RELOAD_CHOICES} or { command: "..." }`;
 
 /** Whether `value` is a valid `reload`: one of the names, or `{ command }` with a non-blank command. */
 export function isReload(value: unknown): value is XinetdReload {

@@ -207,7 +207,9 @@ export async function startLab(options: LabOptions): Promise<Lab<AnyLabHost>> {
     fs.mkdirSync(dir, { mode: 0o700 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new Error(`lab ${id} already exists at ${dir}; stop it first (stopLabFromState or \`npm run lab down\`)`);
+      throw new Error(`lab ${id} already exists at ${dir}; stop it first (stopLabFromState or \`npm run lab down\`)`, {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -245,7 +247,9 @@ export async function startLab(options: LabOptions): Promise<Lab<AnyLabHost>> {
     try {
       await stopLabFromState(dir);
     } catch (stopError) {
-      throw new Error(`${(startError as Error).message}; cleaning up also failed: ${(stopError as Error).message}`);
+      throw new Error(`${(startError as Error).message}; cleaning up also failed: ${(stopError as Error).message}`, {
+        cause: stopError,
+      });
     }
     throw startError;
   }
@@ -605,7 +609,7 @@ async function withAllocationLock<T>(body: () => Promise<T>): Promise<T> {
       // A lock older than any allocation can take was left by a killed process.
       const age = Date.now() - (fs.statSync(ALLOCATION_LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > 20_000) fs.rmSync(ALLOCATION_LOCK, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`timed out waiting for ${ALLOCATION_LOCK}`);
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for ${ALLOCATION_LOCK}`, { cause: error });
       else await sleep(50);
     }
   }

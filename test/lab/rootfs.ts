@@ -36,7 +36,7 @@ const LOCK_WAIT_SECONDS = 30 * 60;
 // build leaves no /proc or /sys mounted in the cache.
 const BUILD_SCRIPT = `set -eu
 final=$1
-if [ -d "$final" ]; then exit 0; fi
+if [ -d "$final" ]; then echo present; exit 0; fi
 for stale in "$final".build.*; do
   if [ -d "$stale" ]; then rm -rf --one-file-system "$stale"; fi
 done
@@ -54,6 +54,7 @@ rm -f "$build"/root/etc/ssh/ssh_host_*
 rm -f "$build/root/etc/hostname" "$build"/root/var/cache/apt/archives/*.deb
 mv -T "$build/root" "$final"
 rm -rf "$build"
+echo built
 `;
 
 export function rootFsCacheDir(): string {
@@ -71,12 +72,12 @@ export function rootFsPath(kind: SystemdHostKind): string {
 export interface RootFs {
   kind: SystemdHostKind;
   path: string;
-  /** How long this call built it; undefined when it was already cached. */
+  /** How long this call took to build it; undefined when it was cached or another builder made it. */
   buildMs?: number;
 }
 
 /**
- * Returns the root fs of `kind`, building it first when the cache lacks it (about a minute; a
+ * Returns the root fs of `kind`, building it first when the cache lacks it (under a minute here; a
  * concurrent builder of the same tree is waited for, not repeated).
  */
 export async function ensureRootFs(kind: SystemdHostKind): Promise<RootFs> {
@@ -106,5 +107,7 @@ export async function ensureRootFs(kind: SystemdHostKind): Promise<RootFs> {
       `building the ${kind} root fs in ${target} failed (${built.code ?? built.signal}): ${built.stderr.trim()}`,
     );
   }
-  return { kind, path: target, buildMs: performance.now() - startedAt };
+  return built.stdout.trim() === "built"
+    ? { kind, path: target, buildMs: performance.now() - startedAt }
+    : { kind, path: target };
 }

@@ -32,8 +32,14 @@ import {
 } from "./system";
 
 const BOOT_TIMEOUT_MS = 120_000;
-/** systemd shuts a host down in 1–2 s here; a host that takes longer is killed. */
-const NSPAWN_STOP_GRACE_MS = 20_000;
+// systemd halts a host within a second here. Now and then systemd 257 (debian13) reaches
+// halt.target and then waits forever; nspawn's second TERM, which signals it again, ends that.
+const NSPAWN_STOP_ROUNDS = [
+  ["SIGTERM", 3_000],
+  ["SIGTERM", 5_000],
+  ["SIGTERM", 10_000],
+  ["SIGKILL", 5_000],
+] as const;
 const NSPAWN_LOG = "nspawn.log";
 const SSH_PORT = 22;
 
@@ -220,15 +226,12 @@ export async function startSystemdHost(
 }
 
 /**
- * Shuts the hosts down: TERM to nspawn (systemd in the host powers off), KILL after a grace period.
+ * Shuts the hosts down: TERM to nspawn (it asks systemd in the host to halt), repeated, then KILL.
  * Their namespaces' other processes, if any survive, are the caller's sweep.
  */
 export async function stopSystemdHosts(hosts: SystemdHostState[]): Promise<void> {
   const runningNspawns = () => hosts.flatMap((host) => (isNspawnRunning(host) ? [host.nspawnPid!] : []));
-  for (const [signal, waitMs] of [
-    ["SIGTERM", NSPAWN_STOP_GRACE_MS],
-    ["SIGKILL", 5_000],
-  ] as const) {
+  for (const [signal, waitMs] of NSPAWN_STOP_ROUNDS) {
     const pids = runningNspawns();
     for (const pid of pids) signalIfAlive(pid, signal);
     const deadline = Date.now() + waitMs;

@@ -14,13 +14,12 @@ import {
   RsyncSecrets,
   RsyncServer,
   XinetdService,
-  type RsyncdConfigArgs,
-  type RsyncModuleArgs,
   type RsyncSecretsArgs,
   type RsyncServerArgs,
   type XinetdServiceArgs,
 } from "../../src";
-import { RSYNC_PARAMETERS } from "../../src/formats";
+import { GLOBAL_MODEL_PARAMETERS, MODULE_MODEL_PARAMETERS, RSYNC_PARAMETERS } from "../../src/formats";
+import { settingKeys } from "../../src/schema";
 import { rsyncdConfig, rsyncModule, rsyncSecrets, xinetdService, type ResourceKindProvider } from "../../src/provider";
 
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
@@ -442,75 +441,10 @@ describe("every documented input reaches the provider", () => {
     libwrap: "full",
     extra: { mdns: ["no"] },
   };
-  const moduleKeys: Record<keyof RsyncModuleArgs, true> = {
-    connection: true,
-    sudo: true,
-    adopt: true,
-    configPath: true,
-    moduleName: true,
-    authDigest: true,
-    authUsers: true,
-    charset: true,
-    comment: true,
-    dontCompress: true,
-    earlyExec: true,
-    exclude: true,
-    excludeFrom: true,
-    fakeSuper: true,
-    filter: true,
-    forwardLookup: true,
-    gid: true,
-    hostsAllow: true,
-    hostsDeny: true,
-    ignoreErrors: true,
-    ignoreNonreadable: true,
-    include: true,
-    includeFrom: true,
-    incomingChmod: true,
-    insecureLinks: true,
-    list: true,
-    lockFile: true,
-    logFile: true,
-    logFormat: true,
-    maxConnections: true,
-    maxVerbosity: true,
-    mungeSymlinks: true,
-    nameConverter: true,
-    numericIds: true,
-    openNoatime: true,
-    outgoingChmod: true,
-    path: true,
-    postXferExec: true,
-    preXferExec: true,
-    readOnly: true,
-    refuseOptions: true,
-    reverseLookup: true,
-    secretsFile: true,
-    strictModes: true,
-    syslogFacility: true,
-    syslogTag: true,
-    tempDir: true,
-    timeout: true,
-    transferLogging: true,
-    uid: true,
-    useChroot: true,
-    writeOnly: true,
-    extra: true,
-  };
-  const globalKeys: Record<keyof RsyncdConfigArgs, true> = {
-    ...(({ moduleName: _moduleName, ...rest }) => rest)(moduleKeys),
-    address: true,
-    daemonChroot: true,
-    daemonGid: true,
-    daemonUid: true,
-    listenBacklog: true,
-    motdFile: true,
-    pidFile: true,
-    port: true,
-    proxyProtocol: true,
-    proxyProtocolHosts: true,
-    socketOptions: true,
-  };
+  // Every key of each args type: the settings table and the parameter table (test/schema checks
+  // that the args interfaces have exactly these keys), so a new parameter needs no edit here.
+  const moduleKeys = [...settingKeys("RsyncModule"), ...MODULE_MODEL_PARAMETERS.map((p) => p.key)];
+  const globalKeys = [...settingKeys("RsyncdConfig"), ...GLOBAL_MODEL_PARAMETERS.map((p) => p.key)];
   const moduleArgs = {
     ...parameterArgs("module"),
     connection,
@@ -538,8 +472,8 @@ describe("every documented input reaches the provider", () => {
   };
 
   test("the literals below list every key of each args type, and the rsync ones every parameter of the table", () => {
-    assert.deepEqual(Object.keys(moduleArgs).sort(), Object.keys(moduleKeys).sort());
-    assert.deepEqual(Object.keys(globalArgs).sort(), Object.keys(globalKeys).sort());
+    assert.deepEqual(Object.keys(moduleArgs).sort(), moduleKeys.sort());
+    assert.deepEqual(Object.keys(globalArgs).sort(), globalKeys.sort());
   });
 
   const cases: Array<
