@@ -84,7 +84,7 @@ function serviceFailures(inputs: Props, unknown: ReadonlySet<string>): CheckFail
   }
   const known = knownProperties(inputs, unknown);
   const model = modelOf({ ...known, serviceName: unknown.has("serviceName") ? "unknown" : inputs.serviceName });
-  const problems = validateSystemdSocketService(model).filter((problem) => !XINETD_ONLY.includes(problem.field));
+  const problems = validateSystemdSocketService(model);
   const propertyOf = (problem: { field: string }) =>
     problem.field === "name" ? "serviceName" : problem.field.replace(/\[\d+\]$/, "").replace(/^extra\..*/, "extra");
   failures.push(...problemFailures(problems, propertyOf, unknown, CROSS_FIELD_RULES));

@@ -123,11 +123,17 @@ export interface SystemdUnitsChange {
   verifyLog: string;
 }
 
-interface PendingActivation {
+/** A change waiting for the batch's activation. */
+interface PendingChange {
   target: SystemdUnitsTarget;
   options: SystemdUnitsOptions;
   written: WrittenFile[];
   socketChanged: boolean;
+}
+
+/** An operation waiting for the batch: a change to activate, or a removal that needs only the reload. */
+interface PendingActivation {
+  change?: PendingChange;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -167,9 +173,8 @@ export class SystemdActivator {
         (file) => file.path === socketPath || posix.dirname(file.path).endsWith(".socket.d"),
       );
       if (result.change.changed || options.verifyUnchanged === true) {
-        activation = new Promise((resolve, reject) =>
-          this.pending.push({ target, options, written: result.written, socketChanged, resolve, reject }),
-        );
+        const change = { target, options, written: result.written, socketChanged };
+        activation = new Promise((resolve, reject) => this.pending.push({ change, resolve, reject }));
       }
     } finally {
       this.inFlight--;
@@ -177,6 +182,23 @@ export class SystemdActivator {
     }
     if (activation) await activation;
     return result.change;
+  }
+
+  /**
+   * Stops, disables and removes a socket service (see systemd-remove-units.sh); the daemon-reload
+   * that makes systemd forget it joins the host's batch.
+   */
+  async remove(target: SystemdUnitsTarget, wait: boolean): Promise<void> {
+    this.inFlight++;
+    let reloaded: Promise<void> | undefined;
+    try {
+      await removeUnitFiles(this.runner, target, wait);
+      reloaded = new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
+    } finally {
+      this.inFlight--;
+      this.schedule();
+    }
+    await reloaded;
   }
 
   private schedule(): void {
@@ -197,34 +219,40 @@ export class SystemdActivator {
 
   private async flush(batch: PendingActivation[]): Promise<void> {
     try {
-      const checks = await activate(this.runner, true, batch.map(startLine));
-      const failing = batch.filter((entry) => !checkOf(checks, entry.target).ok);
-      for (const entry of batch) if (!failing.includes(entry)) entry.resolve();
+      const changes = batch.flatMap((entry) => (entry.change ? [entry.change] : []));
+      const checks = await activate(this.runner, true, changes.map(startLine));
+      const failing = changes.filter((change) => !checkOf(checks, change.target).ok);
+      for (const entry of batch) if (!entry.change || !failing.includes(entry.change)) entry.resolve();
       if (failing.length === 0) return;
       const notes = await this.rollBack(failing);
-      for (const entry of failing)
-        entry.reject(failureError(this.runner.label, entry, checkOf(checks, entry.target), notes));
+      for (const entry of batch) {
+        const change = entry.change;
+        if (change && failing.includes(change))
+          entry.reject(failureError(this.runner.label, change, checkOf(checks, change.target), notes.get(change)!));
+      }
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     }
   }
 
   /** Puts the previous files back where nobody changed them since, reloads, restarts or stops the sockets. */
-  private async rollBack(failing: PendingActivation[]): Promise<Map<PendingActivation, string>> {
-    const notes = new Map<PendingActivation, string>();
+  private async rollBack(failing: PendingChange[]): Promise<Map<PendingChange, string>> {
+    const notes = new Map<PendingChange, string>();
     const lines: string[] = [];
-    for (const entry of failing) {
-      const restored = await restoreFiles(this.runner, entry.target, entry.written);
-      const socketPath = systemdUnitPaths(entry.target).socket;
-      const socketWasNew = entry.written.some((file) => file.path === socketPath && !file.existed);
-      lines.push(socketWasNew ? stopLine(entry.target, entry.options) : startLine({ ...entry, socketChanged: true }));
-      notes.set(entry, restored);
+    for (const change of failing) {
+      const restored = await restoreFiles(this.runner, change.target, change.written);
+      const socketPath = systemdUnitPaths(change.target).socket;
+      const socketWasNew = change.written.some((file) => file.path === socketPath && !file.existed);
+      lines.push(
+        socketWasNew ? stopLine(change.target, change.options) : startLine({ ...change, socketChanged: true }),
+      );
+      notes.set(change, restored);
     }
     const after = await activate(this.runner, true, lines);
-    for (const entry of failing) {
-      const check = after.get(socketUnit(entry.target));
+    for (const change of failing) {
+      const check = after.get(socketUnit(change.target));
       const state = check === undefined ? "stopped (it was new)" : check.ok ? "answering again" : "NOT up again";
-      notes.set(entry, `${notes.get(entry)}; the socket is ${state}`);
+      notes.set(change, `${notes.get(change)}; the socket is ${state}`);
     }
     return notes;
   }
@@ -264,7 +292,7 @@ function enableWord(target: SystemdUnitsTarget): string {
   return target.unitDir.startsWith("/run/") ? "runtime" : "enable";
 }
 
-function startLine(entry: Pick<PendingActivation, "target" | "options" | "socketChanged">): string {
+function startLine(entry: Pick<PendingChange, "target" | "options" | "socketChanged">): string {
   const { target, options } = entry;
   return [
     "start",
@@ -318,12 +346,7 @@ async function activate(runner: CommandRunner, reload: boolean, lines: string[])
   return checks;
 }
 
-function failureError(
-  host: string,
-  entry: PendingActivation,
-  check: SocketCheck,
-  notes: Map<PendingActivation, string>,
-): RemoteError {
+function failureError(host: string, entry: PendingChange, check: SocketCheck, note: string): RemoteError {
   const unit = socketUnit(entry.target);
   const services = serviceUnitPattern(entry.target, entry.options.wait);
   const reasons = [
@@ -336,7 +359,7 @@ function failureError(
     code: "command-failed",
     host,
     command: `systemctl daemon-reload; systemctl restart ${unit}`,
-    summary: `${unit} did not come up with the new units: ${reasons.join("; ")}; rolled back (${notes.get(entry)})`,
+    summary: `${unit} did not come up with the new units: ${reasons.join("; ")}; rolled back (${note})`,
     stdout: check.journal,
     stderr: check.journal
       ? `the journal (journalctl -u ${unit} -u ${services}):\n${check.journal}`
@@ -459,10 +482,18 @@ async function restoreFiles(
 }
 
 /**
- * Stops and disables the socket, stops its service, removes the units, their drop-ins and the
- * previous versions kept beside them, reloads systemd. One round trip under the service's lock.
+ * Stops a socket service and removes its files through the host's shared activator: the
+ * daemon-reload after it is shared with the other changes and removals of the burst.
  */
-export async function removeSystemdUnits(runner: CommandRunner, target: SystemdUnitsTarget, wait: boolean) {
+export function removeSystemdUnits(runner: CommandRunner, target: SystemdUnitsTarget, wait: boolean): Promise<void> {
+  return systemdActivatorFor(runner).remove(target, wait);
+}
+
+/**
+ * Stops and disables the socket, stops its service, removes the units, their drop-ins, the
+ * previous versions kept beside them and the lock. One round trip under the service's lock.
+ */
+async function removeUnitFiles(runner: CommandRunner, target: SystemdUnitsTarget, wait: boolean): Promise<void> {
   const paths = systemdUnitPaths(target);
   const script = remoteScript("systemd-remove-units", {
     ...scriptParameters(target),

@@ -118,7 +118,10 @@ describe("SystemdSocketService diff", () => {
   for (const [what, change, expected] of cases) {
     test(`changing ${what}`, () => {
       const news = systemdSocketService.check(olds, { ...BASE, ...change }).inputs;
-      assert.deepEqual(systemdSocketService.diff("id", { ...olds, socketPath: "/x", schemaVersion: 1 }, news), expected);
+      assert.deepEqual(
+        systemdSocketService.diff("id", { ...olds, socketPath: "/x", schemaVersion: 1 }, news),
+        expected,
+      );
     });
   }
 

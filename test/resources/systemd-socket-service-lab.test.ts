@@ -93,27 +93,39 @@ describe("SystemdSocketService on real systemd hosts", { skip }, () => {
       assert.deepEqual(fieldDrift(created, service.outputs), []);
       assert.equal((await service.drift()).changes, "none");
 
-      // A drop-in as `systemctl edit` writes it: that field drifts, and the drop-in is listed.
-      const dropIn = `${UNIT_DIR}/${NAME}.socket.d/override.conf`;
+      // Drop-ins as `systemctl edit` writes them, for the socket and for the template service: the
+      // fields they change drift, and the drop-ins are listed.
+      const socketDropIn = `${UNIT_DIR}/${NAME}.socket.d/override.conf`;
+      const serviceDropIn = `${UNIT_DIR}/${NAME}@.service.d/override.conf`;
       await sh(
-        `mkdir -p ${UNIT_DIR}/${NAME}.socket.d && printf '### Editing by hand\\n[Socket]\\nMaxConnections=7\\n' ` +
-          `> ${dropIn} && systemctl daemon-reload`,
+        `mkdir -p ${UNIT_DIR}/${NAME}.socket.d ${UNIT_DIR}/${NAME}@.service.d && ` +
+          `printf '### Editing by hand\\n[Socket]\\nMaxConnections=7\\n' > ${socketDropIn} && ` +
+          `printf '[Unit]\\nAfter=network.target\\n[Service]\\nNice=5\\n' > ${serviceDropIn} && ` +
+          "systemctl daemon-reload",
       );
       await service.refresh();
       assert.deepEqual(fieldDrift(created, service.outputs), [
-        { property: "dropIns", stored: [], host: [dropIn] },
+        { property: "dropIns", stored: [], host: [socketDropIn, serviceDropIn] },
         { property: "instances", stored: 20, host: 7 },
+        { property: "nice", stored: undefined, host: 5 },
       ]);
       assert.deepEqual(await service.drift(), { changes: "some", replaces: [], deleteBeforeReplace: false });
 
-      // Update: the drop-in loses the setting (and, left with nothing, goes); the units are as created.
+      // Update: the drop-ins lose the model's settings; one left with nothing goes, the other keeps
+      // its `[Unit]` line byte for byte; the units are as created.
       assert.equal(await service.up(inputs), "update");
-      assert.equal(await sh(`test -e ${dropIn} && echo present || echo absent`), "absent\n");
+      assert.equal(await sh(`test -e ${socketDropIn} && echo present || echo absent`), "absent\n");
+      assert.equal(await sh(`cat ${serviceDropIn}`), "[Unit]\nAfter=network.target\n[Service]\n");
       assert.equal(await sh(`cat ${UNIT_DIR}/${NAME}.socket`), socketUnit);
       assert.equal((await sh(`systemctl show -p MaxConnections ${NAME}.socket`)).trim(), "MaxConnections=20");
       await service.refresh();
-      assert.equal((await service.drift()).changes, "none");
+      assert.deepEqual(fieldDrift(created, service.outputs), [
+        { property: "dropIns", stored: [], host: [serviceDropIn] },
+      ]);
+      assert.equal((await service.drift()).changes, "none", "a drop-in's other settings are not drift");
       assert.equal(listModules().status, 0);
+      await sh(`rm -r ${UNIT_DIR}/${NAME}@.service.d && systemctl daemon-reload`);
+      await service.refresh();
 
       // A hand edit of the unit itself, with a comment: the update changes only that line back.
       await sh(`sed -i 's/^MaxConnections=20$/# tuned by hand\\nMaxConnections=30/' ${UNIT_DIR}/${NAME}.socket`);
@@ -164,11 +176,20 @@ describe("SystemdSocketService on real systemd hosts", { skip }, () => {
       listing = listModules();
       assert.equal(listing.status, 0, listing.stderr);
 
+      // `wait: true` swaps the template for `NAME.service` (Accept=no) and back.
+      const { instances: _perConnection, ...single } = inputs;
+      assert.equal(await service.up({ ...single, wait: true }), "update");
+      assert.equal(service.outputs.servicePath, `${UNIT_DIR}/${NAME}.service`);
+      assert.equal(await sh(`test -e ${UNIT_DIR}/${NAME}@.service && echo present || echo absent`), "absent\n");
+      assert.match(await sh(`cat ${UNIT_DIR}/${NAME}.socket`), /^Accept=no$/m);
+      assert.match(await sh(`ss -Hltn "sport = :${PORT}"`), /8873/);
+      assert.equal(await service.up(inputs), "update");
+      assert.equal(await sh(`test -e ${UNIT_DIR}/${NAME}.service && echo present || echo absent`), "absent\n");
+      assert.equal(await sh(`cat ${UNIT_DIR}/${NAME}@.service`), serviceUnit);
+      assert.equal(listModules().status, 0);
+
       // Delete: socket stopped and disabled, units, drop-ins, previous versions and lock gone.
-      await sh(
-        `mkdir -p ${UNIT_DIR}/${NAME}@.service.d && printf '[Unit]\\nAfter=network.target\\n' ` +
-          `> ${UNIT_DIR}/${NAME}@.service.d/after.conf`,
-      );
+      await sh(`mkdir -p ${UNIT_DIR}/${NAME}.socket.d && printf '[Unit]\\nAfter=network.target\\n' > ${socketDropIn}`);
       await service.refresh();
       await service.destroy();
       assert.equal(await unitFiles(), "");
@@ -177,6 +198,57 @@ describe("SystemdSocketService on real systemd hosts", { skip }, () => {
       assert.equal(await sh(`systemctl list-units --all --no-legend '${NAME}*' || true`), "");
       assert.equal(await sh(`ss -Hltn "sport = :${PORT}"`), "");
       assert.notEqual(listModules().status, 0);
+      assert.equal(await sh("ls -A /tmp | grep -E '^\\.(systemd|change)-' || true"), "", "no scratch file left");
+    });
+
+    test(`${kind}: two services changed in one burst share one daemon-reload; existing units are adopted only when asked`, async () => {
+      const target = lab.hosts[index]!;
+      const sh = async (script: string): Promise<string> => {
+        const result = await target.exec(["sh", "-c", script]);
+        assert.equal(result.code, 0, result.stderr);
+        return result.stdout;
+      };
+      // systemd 252 logs `Reloading.`, 257 `Reloading...` then `Reloading finished in N ms.`
+      const reloads = async () =>
+        Number(await sh("journalctl _PID=1 -o cat --no-pager | grep -cE '^Reloading\\.' || true"));
+      const connection = { host: target.address, privateKey: lab.rootPrivateKey, hostKey: target.hostKeyLine };
+      const service = (name: string, port: number): [ProgramResource, PropertyBag] => [
+        new ProgramResource(host, "systemdSocketService", `${name}-${kind}`, texts),
+        { connection, serviceName: name, port, server: "/bin/cat", user: "nobody" },
+      ];
+      const [a, aInputs] = service("pxcat1", 7101);
+      const [b, bInputs] = service("pxcat2", 7102);
+      const before = await reloads();
+      assert.deepEqual(await Promise.all([a.up(aInputs), b.up(bInputs)]), ["create", "create"]);
+      assert.equal(await reloads(), before + 1, "one daemon-reload for both creates");
+      assert.match(await sh('ss -Hltn "( sport = :7101 or sport = :7102 )"'), /7101[\s\S]*7102|7102[\s\S]*7101/);
+      await Promise.all([a.destroy(), b.destroy()]);
+      assert.equal(await reloads(), before + 2, "one daemon-reload for both deletes");
+      assert.equal(await sh(`ls -A ${UNIT_DIR} | grep -F pxcat || true`), "");
+
+      // Units written by hand: refused without `adopt`, nothing touched; taken over losslessly with it.
+      const handSocket = "# written by hand\n[Socket]\nListenStream=0.0.0.0:7103\nAccept=yes\n";
+      const handService = "[Service]\nExecStart=-/bin/cat\nStandardInput=socket\n";
+      await sh(
+        `printf '${handSocket}' > ${UNIT_DIR}/pxhand.socket && printf '${handService}' > ${UNIT_DIR}/pxhand@.service`,
+      );
+      const [hand, handInputs] = service("pxhand", 7103);
+      const refusal = await hand.up(handInputs).then(
+        () => assert.fail("took over units it does not own"),
+        (failure: unknown) => failure,
+      );
+      assert.ok(refusal instanceof ProviderHostError, String(refusal));
+      assert.match(refusal.message, /already exists[\s\S]*adopt: true/);
+      assert.equal(await sh(`cat ${UNIT_DIR}/pxhand.socket`), handSocket);
+      assert.equal(await hand.up({ ...handInputs, adopt: true }), "create");
+      assert.match(
+        await sh(`cat ${UNIT_DIR}/pxhand.socket`),
+        /^# written by hand\n\[Socket\]\nListenStream=0\.0\.0\.0:7103\n/,
+      );
+      assert.match(await sh(`cat ${UNIT_DIR}/pxhand@.service`), /^User=nobody$/m);
+      assert.equal((await sh("systemctl is-active pxhand.socket")).trim(), "active");
+      await hand.destroy();
+      assert.equal(await sh(`ls -A ${UNIT_DIR} | grep -F pxhand || true`), "");
     });
   }
 });

@@ -53,15 +53,20 @@ if [ -n "$verify" ]; then
     if [ -n "$file" ] && [ -f "$file" ] && [ ! -e "$work/${file##*/}" ] && ! grep -qxF "DELETE $file" "$work/.plan"; then
       cp -- "$file" "$work/" || exit 2
     fi
-  done
+  done || exit 2
   if command -v systemd-analyze >/dev/null 2>&1; then
     method=host
     SYSTEMD_UNIT_PATH="$work:" systemd-analyze verify --man=no "$work/$socket_unit" "$verify_unit" \
       >"$work/.verify" 2>&1
     status=$?
-    # It warns about settings it ignores with status 0: any message about these units refuses them.
+    # It drops a setting it cannot read with a message and status 0 (`Unknown key ..., ignoring`,
+    # `Failed to parse ...`): such a message about these units refuses them. Mere advice (`Special
+    # user nobody configured, this is not safe!`) does not.
     sed "s|$work/|$unit_dir/|g" "$work/.verify" >>"$report"
-    if [ "$status" -ne 0 ] || grep -Eq "$unit_names" "$work/.verify"; then verdict=rejected; fi
+    if [ "$status" -ne 0 ] ||
+      grep -E "$unit_names" "$work/.verify" | grep -qiE 'ignoring|failed|invalid|unknown|not found|no such'; then
+      verdict=rejected
+    fi
   else
     method="library-only no systemd-analyze"
   fi

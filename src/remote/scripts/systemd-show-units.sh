@@ -20,9 +20,10 @@ show_file() {
 }
 
 show_units() {
-  printf '%s\n' "$files" | while IFS= read -r file; do [ -z "$file" ] || show_file "$file"; done
+  # Each loop runs in a subshell (a pipeline): its failure is passed on explicitly.
+  printf '%s\n' "$files" | while IFS= read -r file; do [ -z "$file" ] || show_file "$file"; done || return 1
   printf '%s\n' "$dropin_dirs" | while IFS= read -r dropin_dir; do
     if [ -z "$dropin_dir" ] || [ ! -d "$dropin_dir" ]; then continue; fi
     for conf in "$dropin_dir"/*.conf; do [ ! -e "$conf" ] || show_file "$conf"; done
-  done
+  done || return 1
 }
