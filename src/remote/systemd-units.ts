@@ -220,7 +220,13 @@ export class SystemdActivator {
   private async flush(batch: PendingActivation[]): Promise<void> {
     try {
       const changes = batch.flatMap((entry) => (entry.change ? [entry.change] : []));
-      const checks = await activate(this.runner, true, changes.map(startLine));
+      let checks: Map<string, SocketCheck>;
+      try {
+        checks = await activate(this.runner, true, changes.map(startLine));
+      } catch (error) {
+        await this.undoUnapplied(batch, error);
+        return;
+      }
       const failing = changes.filter((change) => !checkOf(checks, change.target).ok);
       for (const entry of batch) if (!entry.change || !failing.includes(entry.change)) entry.resolve();
       if (failing.length === 0) return;
@@ -232,6 +238,31 @@ export class SystemdActivator {
       }
     } catch (error) {
       for (const entry of batch) entry.reject(error);
+    }
+  }
+
+  /**
+   * systemd could not be told (the daemon-reload failed): the changed files go back to what the
+   * running units were loaded from, and every operation of the batch fails with the reason.
+   */
+  private async undoUnapplied(batch: PendingActivation[], error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    for (const entry of batch) {
+      const change = entry.change;
+      const note = change
+        ? await restoreFiles(this.runner, change.target, change.written).catch(
+            (failure: unknown) => `the previous units could NOT be restored: ${String(failure)}`,
+          )
+        : "the files are removed";
+      entry.reject(
+        new RemoteError({
+          code: "command-failed",
+          host: this.runner.label,
+          command: "systemctl daemon-reload",
+          summary: `systemd could not be reloaded, so nothing was applied; ${note}`,
+          stderr: reason,
+        }),
+      );
     }
   }
 

@@ -14,7 +14,7 @@ import { fieldDrift, ProgramResource, providerTexts, type ProviderTexts } from "
 import { ProviderHostError, startProviderHost, type PropertyBag, type ProviderHost } from "../support/provider-host";
 
 const KINDS = ["debian12", "debian13"] as const;
-const skip = labSkipReason([...KINDS]);
+const skip = labSkipReason([...KINDS, "namespace"]);
 
 const NAME = "pxrsync";
 const PORT = 8873;
@@ -28,13 +28,34 @@ describe("SystemdSocketService on real systemd hosts", { skip }, () => {
 
   before(async () => {
     texts = await providerTexts();
-    lab = await startLab({ hosts: KINDS.map((kind) => ({ kind })) });
+    lab = await startLab({ hosts: [...KINDS, "namespace" as const].map((kind) => ({ kind })) });
     host = await startProviderHost();
   });
 
   after(async () => {
     await host?.stop();
     await lab?.stop();
+  });
+
+  test("a host without systemd (a namespace host) is refused before anything is written", async () => {
+    const target = lab.hosts[KINDS.length]!;
+    const service = new ProgramResource(host, "systemdSocketService", "pxnone", texts);
+    const before = await target.exec(["ls", "-A", UNIT_DIR]);
+    const error = await service
+      .up({
+        connection: { host: target.address, privateKey: lab.rootPrivateKey, hostKey: target.hostKeyLine },
+        serviceName: "pxnone",
+        port: 7105,
+        server: "/bin/cat",
+      })
+      .then(
+        () => assert.fail("created on a host without systemd"),
+        (failure: unknown) => failure,
+      );
+    assert.ok(error instanceof ProviderHostError, String(error));
+    assert.match(error.message, /does not run systemd \(no \/run\/systemd\/system\); nothing was changed/);
+    const afterwards = await target.exec(["ls", "-A", UNIT_DIR]);
+    assert.equal(afterwards.stdout, before.stdout);
   });
 
   for (const [index, kind] of KINDS.entries()) {
@@ -201,7 +222,7 @@ describe("SystemdSocketService on real systemd hosts", { skip }, () => {
       assert.equal(await sh("ls -A /tmp | grep -E '^\\.(systemd|change)-' || true"), "", "no scratch file left");
     });
 
-    test(`${kind}: two services changed in one burst share one daemon-reload; existing units are adopted only when asked`, async () => {
+    test(`${kind}: two services changed in one burst share one daemon-reload; existing units are adopted only when asked; sudo`, async () => {
       const target = lab.hosts[index]!;
       const sh = async (script: string): Promise<string> => {
         const result = await target.exec(["sh", "-c", script]);
@@ -249,6 +270,20 @@ describe("SystemdSocketService on real systemd hosts", { skip }, () => {
       assert.equal((await sh("systemctl is-active pxhand.socket")).trim(), "active");
       await hand.destroy();
       assert.equal(await sh(`ls -A ${UNIT_DIR} | grep -F pxhand || true`), "");
+
+      // Through `sudo -n` as a user with passwordless sudo: the same lifecycle, files owned by root.
+      const [viaSudo, sudoInputs] = service("pxsudo", 7104);
+      const sudoConnection = {
+        host: target.address,
+        user: lab.sudoUser.name,
+        privateKey: lab.sudoUser.privateKey,
+        hostKey: target.hostKeyLine,
+      };
+      assert.equal(await viaSudo.up({ ...sudoInputs, connection: sudoConnection, sudo: true }), "create");
+      assert.equal(await sh(`stat -c %U ${UNIT_DIR}/pxsudo.socket`), "root\n");
+      assert.match(await sh('ss -Hltn "sport = :7104"'), /7104/);
+      await viaSudo.destroy();
+      assert.equal(await sh(`ls -A ${UNIT_DIR} | grep -F pxsudo || true`), "");
     });
   }
 });

@@ -8,6 +8,8 @@
 # Stdin: KEEP, or `CHANGE <count>` and count records: `WRITE <length> <path>` followed by exactly
 # <length> bytes, or `DELETE 0 <path>`.
 set -u
+# sd_booted()'s test: without systemd as init, nothing could load or start the units.
+[ -d /run/systemd/system ] || fail "this host does not run systemd (no /run/systemd/system); nothing was changed"
 check_directory "$unit_dir"
 take_lock
 show_units || exit 2
