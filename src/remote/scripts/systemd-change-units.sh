@@ -32,6 +32,8 @@ while [ "$i" -lt "$count" ]; do
   *.d) scratch="$work/${parent##*/}"; mkdir -p -- "$scratch" || exit 2 ;;
   *) scratch=$work ;;
   esac
+  # A drop-in's directory is not the unit directory: it gets the same check, before any swap.
+  if [ -d "$parent" ]; then check_directory "$parent"; fi
   printf '%s\n' "$op $path" >>"$work/.plan"
   if [ "$op" = WRITE ]; then
     head -c "$length" >"$scratch/$base"
