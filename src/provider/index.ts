@@ -8,6 +8,7 @@ import * as rsyncModuleProvider from "./rsync-module";
 import * as rsyncSecretsProvider from "./rsync-secrets";
 import * as rsyncdConfigProvider from "./rsyncd-config";
 import type { HostKindMethods, ResourceKindProvider } from "./kind";
+import * as systemdSocketServiceProvider from "./systemd-socket-service";
 import * as xinetdServiceProvider from "./xinetd-service";
 
 export { SCHEMA_VERSION } from "./schema";
@@ -28,6 +29,8 @@ export const rsyncModule = kind(rsyncModuleProvider);
 export const rsyncdConfig = kind(rsyncdConfigProvider);
 export const rsyncSecrets = kind(rsyncSecretsProvider);
 export const rsyncListing = kind(rsyncListingProvider);
+export const systemdSocketService = kind(systemdSocketServiceProvider);
 
 /** The kinds by the name the shims ask for. */
-export type ResourceKind = "xinetdService" | "rsyncModule" | "rsyncdConfig" | "rsyncSecrets" | "rsyncListing";
+export type ResourceKind =
+  "xinetdService" | "rsyncModule" | "rsyncdConfig" | "rsyncSecrets" | "rsyncListing" | "systemdSocketService";

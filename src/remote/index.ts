@@ -32,3 +32,18 @@ export {
   type XinetdServiceChange,
 } from "./xinetd-service";
 export { changeRsyncdConfig, describePortConflict, rsyncDiagnostics } from "./rsync";
+export {
+  changeSystemdUnits,
+  dropInsOf,
+  readSystemdUnits,
+  removeSystemdUnits,
+  SystemdActivator,
+  systemdActivatorFor,
+  systemdUnitPaths,
+  type SystemdUnitEdits,
+  type SystemdUnitFiles,
+  type SystemdUnitPaths,
+  type SystemdUnitsChange,
+  type SystemdUnitsOptions,
+  type SystemdUnitsTarget,
+} from "./systemd-units";

@@ -21,7 +21,12 @@ export type RemoteScriptName =
   | "rsync-log-tail"
   | "rsync-list-modules"
   | "doctor-probe"
-  | "doctor-inspect";
+  | "doctor-inspect"
+  | "systemd-read-units"
+  | "systemd-change-units"
+  | "systemd-activate"
+  | "systemd-restore-units"
+  | "systemd-remove-units";
 
 /** Files of shared shell functions, and which scripts include them (in this order). */
 const LIBRARIES: Partial<Record<RemoteScriptName, readonly string[]>> = {
@@ -32,6 +37,10 @@ const LIBRARIES: Partial<Record<RemoteScriptName, readonly string[]>> = {
   "restore-previous": ["common"],
   "detect-xinetd": ["xinetd-pid"],
   "reload-observe": ["xinetd-pid"],
+  "systemd-read-units": ["systemd-show-units"],
+  "systemd-change-units": ["common", "systemd-show-units"],
+  "systemd-restore-units": ["common"],
+  "systemd-remove-units": ["common"],
 };
 
 export const REMOTE_SCRIPTS_DIR = join(__dirname, "scripts");

@@ -8,6 +8,8 @@
 export const DEFAULT_RSYNCD_CONFIG_PATH = "/etc/rsyncd.conf";
 /** The directory of `XinetdService`'s file when `configDir` is not given (xinetd's `includedir`). */
 export const DEFAULT_XINETD_CONFIG_DIR = "/etc/xinetd.d";
+/** The directory of `SystemdSocketService`'s units when `unitDir` is not given. */
+export const DEFAULT_SYSTEMD_UNIT_DIR = "/etc/systemd/system";
 /** `service rsync` is in /etc/services at 873; xinetd listens there whatever rsyncd.conf says. */
 export const RSYNC_SERVICE_PORT = 873;
 

@@ -9,3 +9,4 @@ export * from "./defaults";
 export * from "./problem-paths";
 export * from "./settings";
 export * from "./reference";
+export * from "./systemd-parameters";

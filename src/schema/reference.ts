@@ -11,6 +11,7 @@ import {
   type RsyncParameter,
 } from "../formats";
 import { RESOURCE_SETTINGS, type ResourceSetting, type SettingsKind } from "./settings";
+import { SYSTEMD_SOCKET_SERVICE_PARAMETERS } from "./systemd-parameters";
 
 export interface ReferenceRow {
   /** The daemon's spelling (`read only`, `socket_type`); none for a resource setting. */
@@ -62,6 +63,8 @@ export function referenceRows(kind: SettingsKind): ReferenceRow[] {
   if (kind === "RsyncModule") return [...settings, ...MODULE_MODEL_PARAMETERS.map(rsyncRow)];
   if (kind === "RsyncdConfig") return [...settings, ...GLOBAL_MODEL_PARAMETERS.map(rsyncRow)];
   if (kind === "RsyncSecrets") return settings;
+  if (kind === "SystemdSocketService")
+    return [...settings, ...SYSTEMD_SOCKET_SERVICE_PARAMETERS.map((parameter) => ({ ...parameter }))];
   // `interface` is xinetd's alias of `bind`: the resources take `bind` only.
   const attributes = XINETD_ATTRIBUTES.filter((attribute) => attribute.name !== "interface").map((attribute) => {
     const row: ReferenceRow = {

@@ -4,7 +4,12 @@
  * providers' key lists and the fleet parser's allowed keys and checks come from it, and tests
  * hold the resources' args interfaces (keys, types, TSDoc) and the README's reference to it.
  */
-import { DEFAULT_RSYNCD_CONFIG_PATH, DEFAULT_XINETD_CONFIG_DIR, DEFAULT_RELOAD } from "./defaults";
+import {
+  DEFAULT_RSYNCD_CONFIG_PATH,
+  DEFAULT_SYSTEMD_UNIT_DIR,
+  DEFAULT_XINETD_CONFIG_DIR,
+  DEFAULT_RELOAD,
+} from "./defaults";
 
 /** How a setting's value is checked, where the format layer does not check it. */
 export type SettingCheck = "connection" | "boolean" | "file" | "directory" | "reload" | "name" | "extra" | "users";
@@ -149,12 +154,47 @@ export const RSYNC_SECRETS_SETTINGS = [
   },
 ] as const satisfies readonly ResourceSetting[];
 
+export const SYSTEMD_SOCKET_SERVICE_SETTINGS = [
+  CONNECTION,
+  SUDO,
+  adopt("Take over unit files that already exist on the host instead of refusing to."),
+  {
+    key: "serviceName",
+    type: "string",
+    check: "name",
+    doc:
+      "The units' name stem: `NAME.socket` with `NAME@.service` (`wait: false`) or `NAME.service`. Required; a " +
+      "change replaces.",
+    required: true,
+    replaces: true,
+  },
+  {
+    key: "unitDir",
+    type: "string",
+    check: "directory",
+    doc: "Directory of the unit files. A change replaces.",
+    default: `\`${DEFAULT_SYSTEMD_UNIT_DIR}\``,
+    replaces: true,
+  },
+  {
+    key: "extra",
+    type: "SystemdExtra",
+    check: "extra",
+    doc:
+      "Further `[Socket]` and `[Service]` settings in systemd's own syntax " +
+      '(`{ service: { ProtectSystem: "full" } }`), written as given; `systemd-analyze verify` on the host ' +
+      "refuses what systemd would ignore or reject.",
+    default: "none",
+  },
+] as const satisfies readonly ResourceSetting[];
+
 /** The settings of every kind, by the resource's name. */
 export const RESOURCE_SETTINGS = {
   XinetdService: XINETD_SERVICE_SETTINGS,
   RsyncModule: RSYNC_MODULE_SETTINGS,
   RsyncdConfig: RSYNCD_CONFIG_SETTINGS,
   RsyncSecrets: RSYNC_SECRETS_SETTINGS,
+  SystemdSocketService: SYSTEMD_SOCKET_SERVICE_SETTINGS,
 } as const satisfies Record<string, readonly ResourceSetting[]>;
 
 export type SettingsKind = keyof typeof RESOURCE_SETTINGS;

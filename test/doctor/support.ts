@@ -1,7 +1,7 @@
 // The healthy rsync-under-xinetd host the broken-host tests start from, and how they break it.
 import assert from "node:assert/strict";
 
-import type { LabHost } from "../lab/lab";
+import type { AnyLabHost } from "../lab/lab";
 
 export const RSYNC_CONF = "/etc/rsyncd/rsyncd.conf";
 export const SECRETS = "/etc/rsyncd/rsyncd.secrets";
@@ -57,13 +57,13 @@ for i in $(seq 100); do ss -Hltn 'sport = :873' | grep -q . && exit 0; sleep 0.0
 exit 1
 `;
 
-export async function makeHealthy(host: LabHost): Promise<void> {
+export async function makeHealthy(host: AnyLabHost): Promise<void> {
   const healed = await host.exec(HEAL);
   assert.equal(healed.code, 0, `healing ${host.name}: ${healed.stderr}`);
 }
 
 /** Runs the operator's commands on the host; they must succeed. */
-export async function breakHost(host: LabHost, commands: string): Promise<void> {
+export async function breakHost(host: AnyLabHost, commands: string): Promise<void> {
   const result = await host.exec(commands);
   assert.equal(result.code, 0, `breaking ${host.name} with \`${commands}\`: ${result.stderr}`);
 }

@@ -146,7 +146,15 @@ describe("the package's entry points", () => {
     const { root, formats } = JSON.parse(
       execFileSync(process.execPath, ["-e", program], { cwd: PROJECT_ROOT, encoding: "utf8" }),
     ) as Record<string, string[]>;
-    assert.deepEqual(root, ["Fleet", "RsyncModule", "RsyncSecrets", "RsyncServer", "RsyncdConfig", "XinetdService"]);
+    assert.deepEqual(root, [
+      "Fleet",
+      "RsyncModule",
+      "RsyncSecrets",
+      "RsyncServer",
+      "RsyncdConfig",
+      "SystemdSocketService",
+      "XinetdService",
+    ]);
     for (const name of [
       "parseXinetdDocument",
       "setRsyncModule",

@@ -73,15 +73,40 @@ const SCRIPTS_AS_SENT: Record<RemoteScriptName, Record<string, string>> = {
   "rsync-list-modules": { port: "873", connect_timeout: "10" },
   "doctor-probe": { port: "873", nonce: "0123abcd", lines: "300", max_files: "200" },
   "doctor-inspect": { nonce: "0123abcd", port: "873", lines: "40", connect_timeout: "5" },
+  "systemd-read-units": {
+    files: "/etc/systemd/system/x.socket\n/etc/systemd/system/x@.service",
+    dropin_dirs: "/etc/systemd/system/x.socket.d",
+  },
+  "systemd-change-units": {
+    lock: "/etc/systemd/system/.x.socket.lock",
+    lock_wait: "60",
+    unit_dir: "/etc/systemd/system",
+    files: "/etc/systemd/system/x.socket\n/etc/systemd/system/x@.service",
+    dropin_dirs: "/etc/systemd/system/x.socket.d",
+    socket_unit: "x.socket",
+    verify_unit: "x@verify.service",
+    server: "/usr/bin/rsync",
+    unit_names: "x(\\.socket|@)",
+  },
+  "systemd-activate": { reload: "1" },
+  "systemd-restore-units": { lock: "/etc/systemd/system/.x.socket.lock", lock_wait: "60", unit_dir: "/etc" },
+  "systemd-remove-units": {
+    lock: "/etc/systemd/system/.x.socket.lock",
+    lock_wait: "60",
+    unit_dir: "/etc/systemd/system",
+    files: "/etc/systemd/system/x.socket\n/etc/systemd/system/x@.service",
+    dropin_dirs: "/etc/systemd/system/x.socket.d",
+    socket_unit: "x.socket",
+    service_unit: "x@*.service",
+  },
 };
 
 describe("the remote scripts as artifacts", { skip }, () => {
   test("every script file is valid sh (sh -n)", () => {
     const files = fs.readdirSync(REMOTE_SCRIPTS_DIR).filter((name) => name.endsWith(".sh"));
     // Every script a caller sends plus the shared libraries, and no orphan file.
-    const expected = [...Object.keys(SCRIPTS_AS_SENT), "common", "target-file", "validators", "xinetd-pid"].map(
-      (name) => `${name}.sh`,
-    );
+    const libraries = ["common", "target-file", "validators", "xinetd-pid", "systemd-show-units"];
+    const expected = [...Object.keys(SCRIPTS_AS_SENT), ...libraries].map((name) => `${name}.sh`);
     assert.deepEqual(files.sort(), expected.sort());
     for (const file of files) {
       const result = spawnSync("sh", ["-n", join(REMOTE_SCRIPTS_DIR, file)], { encoding: "utf8" });

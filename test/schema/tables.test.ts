@@ -19,6 +19,8 @@ import type {
   RsyncModuleArgs,
   RsyncSecrets,
   RsyncSecretsArgs,
+  SystemdSocketService,
+  SystemdSocketServiceArgs,
   XinetdService,
   XinetdServiceArgs,
 } from "../../src";
@@ -28,6 +30,7 @@ import {
   type ListValue,
   type RsyncdGlobalModel,
   type RsyncModuleModel,
+  type SystemdSocketServiceModel,
   type XinetdServiceModel,
 } from "../../src/formats";
 import {
@@ -36,6 +39,7 @@ import {
   tsdocOf,
   type SettingKey,
   type SettingsKind,
+  type SystemdExtra,
   type XinetdReload,
 } from "../../src/schema";
 import { README, withReference } from "../../scripts/reference";
@@ -67,6 +71,7 @@ interface SettingTypes {
   XinetdReload: XinetdReload;
   "Record<string, string>": Record<string, string>;
   "Record<string, ListValue>": Record<string, ListValue>;
+  SystemdExtra: SystemdExtra;
 }
 type Settings<K extends SettingsKind> = (typeof RESOURCE_SETTINGS)[K][number];
 /** The settings of a kind as the fields they describe. */
@@ -76,6 +81,7 @@ type RequiredSettings<K extends SettingsKind> = Extract<Settings<K>, { required:
 type ModuleParameters = Omit<RsyncModuleModel, "name" | "extra">;
 type GlobalParameters = Omit<RsyncdGlobalModel, "extra">;
 type XinetdAttributes = Omit<XinetdServiceModel, "name" | "extra">;
+type SystemdParameters = Omit<SystemdSocketServiceModel, "name" | "extra">;
 
 /** Exactly the table's keys: its parameters or attributes and its settings, nothing else. */
 export type KeysAreTheTables = [
@@ -83,6 +89,7 @@ export type KeysAreTheTables = [
   Assert<Equals<keyof RsyncdConfigArgs, keyof GlobalParameters | SettingKey<"RsyncdConfig">>>,
   Assert<Equals<keyof XinetdServiceArgs, keyof XinetdAttributes | SettingKey<"XinetdService">>>,
   Assert<Equals<keyof RsyncSecretsArgs, SettingKey<"RsyncSecrets">>>,
+  Assert<Equals<keyof SystemdSocketServiceArgs, keyof SystemdParameters | SettingKey<"SystemdSocketService">>>,
 ];
 
 /** The table's type for every key. `serverArgs` also takes xinetd's own line as a string (and stores the list). */
@@ -93,6 +100,9 @@ export type TypesAreTheTables = [
   Assert<Equals<Disagreeing<XinetdServiceArgs, SettingFields<"XinetdService">>, never>>,
   Assert<Same<pulumi.Unwrap<NonNullable<XinetdServiceArgs["serverArgs"]>>, string | string[]>>,
   Assert<Equals<Disagreeing<RsyncSecretsArgs, SettingFields<"RsyncSecrets">>, never>>,
+  Assert<Equals<Disagreeing<Omit<SystemdSocketServiceArgs, "serverArgs">, SystemdParameters>, never>>,
+  Assert<Equals<Disagreeing<SystemdSocketServiceArgs, SettingFields<"SystemdSocketService">>, never>>,
+  Assert<Same<pulumi.Unwrap<NonNullable<SystemdSocketServiceArgs["serverArgs"]>>, string | string[]>>,
 ];
 
 /** Required exactly where the settings table says so; every parameter and attribute is optional. */
@@ -101,6 +111,8 @@ export type RequiredAreTheTables = [
   Assert<Equals<RequiredKeys<RsyncdConfigArgs>, RequiredSettings<"RsyncdConfig">>>,
   Assert<Equals<RequiredKeys<XinetdServiceArgs>, RequiredSettings<"XinetdService">>>,
   Assert<Equals<RequiredKeys<RsyncSecretsArgs>, RequiredSettings<"RsyncSecrets">>>,
+  // `port` and `server` have no default under systemd: required like the settings that are.
+  Assert<Equals<RequiredKeys<SystemdSocketServiceArgs>, RequiredSettings<"SystemdSocketService"> | "port" | "server">>,
 ];
 
 /** Every input is an output of the same (unwrapped) type; the passwords of RsyncSecrets are not. */
@@ -115,6 +127,10 @@ export type InputsAreOutputs = [
   Assert<Equals<Exclude<keyof RsyncdConfigArgs, keyof RsyncdConfig>, never>>,
   Assert<Equals<Exclude<keyof XinetdServiceArgs, keyof XinetdService>, never>>,
   Assert<Equals<Exclude<keyof RsyncSecretsArgs, keyof RsyncSecrets>, "users">>,
+  Assert<Equals<SystemdSocketService["port"], pulumi.Output<number>>>,
+  Assert<Equals<SystemdSocketService["serverArgs"], pulumi.Output<string[] | undefined>>>,
+  Assert<Equals<SystemdSocketService["wait"], pulumi.Output<boolean>>>,
+  Assert<Equals<Exclude<keyof SystemdSocketServiceArgs, keyof SystemdSocketService>, never>>,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -162,6 +178,7 @@ const ARGS: Record<SettingsKind, { files: string[]; name: string }> = {
   RsyncModule: { files: ["rsync-module.ts"], name: "RsyncModuleArgs" },
   RsyncdConfig: { files: ["rsync-module.ts", "rsyncd-config.ts"], name: "RsyncdConfigArgs" },
   RsyncSecrets: { files: ["rsync-secrets.ts"], name: "RsyncSecretsArgs" },
+  SystemdSocketService: { files: ["systemd-socket-service.ts"], name: "SystemdSocketServiceArgs" },
 };
 
 describe("the tables are the one source of each resource kind's inputs", () => {

@@ -28,6 +28,7 @@ export const TYPE_NAMES: Record<ResourceKind, string> = {
   rsyncdConfig: "RsyncdConfig",
   rsyncSecrets: "RsyncSecrets",
   rsyncListing: "RsyncListing",
+  systemdSocketService: "SystemdSocketService",
 };
 
 /** Outputs derived from the file rather than set by a property: drift shows in the property itself. */
