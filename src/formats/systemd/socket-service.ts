@@ -169,29 +169,34 @@ export interface SystemdSocketServiceReading {
   unmanaged: string[];
 }
 
-const MANAGED_SOCKET = new Set([
-  ...Object.values(LISTEN_KEYS),
-  "Accept",
-  "BindIPv6Only",
-  "KeepAlive",
-  "NoDelay",
-  "MaxConnections",
-  "MaxConnectionsPerSource",
-  "TriggerLimitIntervalSec",
-  "TriggerLimitBurst",
-  "IPAddressAllow",
-  "IPAddressDeny",
-]);
-const MANAGED_SERVICE = new Set([
-  "ExecStart",
-  "User",
-  "Group",
-  "StandardInput",
-  "Environment",
-  "Nice",
-  "UMask",
-  ...Object.values(LIMIT_KEYS),
-]);
+/** The settings the model's typed fields write, per unit; `extra` may not set them, and a reading takes them. */
+export const MANAGED_SETTINGS = {
+  socket: [
+    ...Object.values(LISTEN_KEYS),
+    "Accept",
+    "BindIPv6Only",
+    "KeepAlive",
+    "NoDelay",
+    "MaxConnections",
+    "MaxConnectionsPerSource",
+    "TriggerLimitIntervalSec",
+    "TriggerLimitBurst",
+    "IPAddressAllow",
+    "IPAddressDeny",
+  ],
+  service: [
+    "ExecStart",
+    "User",
+    "Group",
+    "StandardInput",
+    "Environment",
+    "Nice",
+    "UMask",
+    ...Object.values(LIMIT_KEYS),
+  ],
+} as const;
+const MANAGED_SOCKET: ReadonlySet<string> = new Set(MANAGED_SETTINGS.socket);
+const MANAGED_SERVICE: ReadonlySet<string> = new Set(MANAGED_SETTINGS.service);
 
 const BOOLEAN_TRUE = new Set(["1", "yes", "y", "true", "t", "on"]);
 const BOOLEAN_FALSE = new Set(["0", "no", "n", "false", "f", "off"]);
@@ -362,7 +367,7 @@ export function readSystemdSocketService(
   }
 
   const extra: Record<string, Record<string, string[]>> = {};
-  const collect = (reading: UnitReading, part: "socket" | "service", section: string, managed: Set<string>) => {
+  const collect = (reading: UnitReading, part: "socket" | "service", section: string, managed: ReadonlySet<string>) => {
     for (const [group, keys] of reading) {
       for (const [key, values] of keys) {
         if (values.length === 0) continue;

@@ -3,7 +3,7 @@ import { errorsOf, FormatError, problem, type Problem } from "../problems";
 import { controlCharacterIn, controlOrInvisibleCharacterIn, whyRefused } from "../strings";
 import { MAX_UNIT_LINE_BYTES, isSafeUnitString } from "./document";
 import type { SystemdSocketServiceModel } from "./model";
-import { LIMIT_KEYS } from "./socket-service";
+import { LIMIT_KEYS, MANAGED_SETTINGS } from "./socket-service";
 
 /** The rule for what systemd cannot express at all. */
 export const NO_SYSTEMD_EQUIVALENT = "no-systemd-equivalent";
@@ -32,35 +32,6 @@ const MODEL_KEYS = new Set([
   "extra",
   ...Object.keys(LIMIT_KEYS),
 ]);
-
-/** Settings the typed fields write; `extra` may not set them. */
-const MANAGED_SETTINGS = {
-  socket: [
-    "ListenStream",
-    "ListenDatagram",
-    "ListenSequentialPacket",
-    "Accept",
-    "BindIPv6Only",
-    "KeepAlive",
-    "NoDelay",
-    "MaxConnections",
-    "MaxConnectionsPerSource",
-    "TriggerLimitIntervalSec",
-    "TriggerLimitBurst",
-    "IPAddressAllow",
-    "IPAddressDeny",
-  ],
-  service: [
-    "ExecStart",
-    "User",
-    "Group",
-    "StandardInput",
-    "Environment",
-    "Nice",
-    "UMask",
-    ...Object.values(LIMIT_KEYS),
-  ],
-};
 
 const SUPPORTED_FLAGS = new Set(["IPv4", "IPv6", "KEEPALIVE", "NODELAY", "REUSE", "NOLIBWRAP", "NAMEINARGS"]);
 const ADDRESS_WORDS = new Set(["any", "localhost", "link-local", "multicast"]);
@@ -221,7 +192,7 @@ function extraProblems(extra: unknown): Problem[] {
       const field = `extra.${part}.${key}`;
       if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(key))
         problems.push(problem(field, "invalid-name", `\`${key}\` cannot be written as a systemd setting name.`));
-      if (MANAGED_SETTINGS[part].includes(key))
+      if ((MANAGED_SETTINGS[part] as readonly string[]).includes(key))
         problems.push(
           problem(field, "known-setting-in-extra", `\`${key}=\` is written from the typed fields; set it there.`),
         );
