@@ -35,7 +35,8 @@ interface SelfTime {
 
 /** The part of the program a script belongs to. */
 export function areaOf(scriptUrl: string, functionName: string, projectRoot: string): string {
-  if (scriptUrl === "") return functionName || "(anonymous)";
+  // No script: V8's pseudo-frames ("(garbage collector)", "(program)") or native code.
+  if (scriptUrl === "") return functionName.startsWith("(") ? functionName : `native ${functionName || "(anonymous)"}`;
   // CommonJS scripts are named by path, ES modules by file URL.
   const url = scriptUrl.startsWith("/") ? pathToFileURL(scriptUrl).href : scriptUrl;
   if (url.startsWith("node:")) return "node internals";

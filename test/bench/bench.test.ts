@@ -1,6 +1,7 @@
 // Runs the benchmark at its tiniest (2 hosts, 2 modules, 1 repetition, every contender, 10 ms
-// round trip through the latency relay) so the script and the relay cannot rot. No timing assertions: only that it runs, does the work right and reports in
-// the documented shape. Needs the lab (root) and the built package (`npm test` builds first).
+// round trip through the latency relay) so the script and the relay cannot rot. No timing
+// assertions: only that it runs, does the work right and reports in the documented shape.
+// Needs the lab (root) and the built package (`npm test` builds first).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
