@@ -8,6 +8,8 @@ import type { ContenderName, Phase } from "./workload";
 export interface PhaseResult {
   /** Wall time from the first operation issued to the last one settled. */
   ms: number;
+  /** Controller CPU (user + system) over the same window, of everything the contender ran (cpu-meter.ts). */
+  cpuMs: number;
   /** Remote commands (SSH channels or invocations) over all hosts; undefined when not countable. */
   roundTrips: number | undefined;
   failedOperations: number;

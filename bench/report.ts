@@ -7,6 +7,12 @@ export interface Range {
   maxMs: number;
 }
 
+/** One contender in one phase: wall time, and the controller CPU it used (median over repetitions). */
+export interface PhaseFigures extends Range {
+  /** User + system CPU of everything the contender ran on the controller (bench/cpu-meter.ts). */
+  cpuMs: number;
+}
+
 export interface BenchResult {
   date: string;
   command: string;
@@ -16,9 +22,13 @@ export interface BenchResult {
   /** Resources in the fleet: hosts × (modules + 3). */
   resources: number;
   reps: number;
+  /** Round trip added between the controller and every host by the latency relay; 0: none, no relay. */
+  rttMs: number;
+  /** The relay's counters over the run (its CPU is charged to no contender); null without a relay. */
+  relay: { connections: number; bytes: number; peakHeldBytes: number } | null;
   contenders: ContenderName[];
   /** `phases.<phase>.<contender>`; a contender without the phase has no entry. */
-  phases: Record<Phase, Partial<Record<ContenderName, Range>>>;
+  phases: Record<Phase, Partial<Record<ContenderName, PhaseFigures>>>;
   /** Median of the library over the other contender's median, per phase (below 1: the library is faster). */
   ratios: Record<Phase, Partial<Record<Exclude<ContenderName, "library">, number>>>;
   /** The library's xinetd reloads per host, the highest over hosts and repetitions. */
@@ -28,6 +38,8 @@ export interface BenchResult {
   roundTripsPerResource: Record<Phase, Partial<Record<ContenderName, number | null>>>;
   /** Median SSH logins (TCP connections with key exchange) per host. */
   sshLoginsPerHost: Record<Phase, Partial<Record<ContenderName, number>>>;
+  /** Most SSH logins on any one host, over the repetitions. */
+  sshLoginsPerHostMax: Record<Phase, Partial<Record<ContenderName, number>>>;
   /** Failed operations over all phases and repetitions. */
   failedOperations: Partial<Record<ContenderName, number>>;
   /** Whether every repetition's refresh phases found exactly what they should. */
@@ -64,6 +76,15 @@ function cell(range: Range | undefined): string {
   return `${seconds(range.medianMs)} (${seconds(range.minMs)}–${seconds(range.maxMs)})`;
 }
 
+function cpuCell(figures: PhaseFigures | undefined, resources: number): string {
+  if (!figures) return "—";
+  return `${seconds(figures.cpuMs)} (${(figures.cpuMs / resources).toFixed(1)} ms)`;
+}
+
+function ratioCell(library: number | undefined, other: number | undefined): string {
+  return library === undefined || other === undefined || other === 0 ? "—" : (library / other).toFixed(2);
+}
+
 /** The run as Markdown: the command, the machine, the phase table and the other figures. */
 export function renderMarkdown(result: BenchResult): string {
   const contenders = result.contenders;
@@ -78,7 +99,12 @@ export function renderMarkdown(result: BenchResult): string {
       `${result.modules} modules (${result.resources} resources), ${result.reps} repetitions.`,
   );
   lines.push("");
-  lines.push("Median wall time (min–max):");
+  const latency =
+    result.rttMs === 0
+      ? "no added latency (contenders dial each sshd directly)"
+      : `RTT ${result.rttMs} ms added by the latency relay`;
+  const heading = `H = ${result.hosts}, ${latency}; ${machine.cpus} × ${machine.cpuModel}, ${result.date.slice(0, 10)}`;
+  lines.push(`Median wall time (min–max), ${heading}:`);
   lines.push("");
   const header = [
     "phase",
@@ -98,7 +124,26 @@ export function renderMarkdown(result: BenchResult): string {
     lines.push(`| ${cells.join(" | ")} |`);
   }
   lines.push("");
-  lines.push("Remote round trips per resource (SSH logins per host):");
+  lines.push(`Controller CPU, user + system, median (per resource), ${heading}:`);
+  lines.push("");
+  const cpuHeader = [
+    "phase",
+    ...contenders,
+    ...(contenders.includes("library") ? others.map((other) => `library / ${other}`) : []),
+  ];
+  lines.push(`| ${cpuHeader.join(" | ")} |`);
+  lines.push(`|${cpuHeader.map(() => "---").join("|")}|`);
+  for (const phase of PHASES) {
+    const figures = result.phases[phase];
+    const ratios = contenders.includes("library")
+      ? others.map((other) => ratioCell(figures.library?.cpuMs, figures[other]?.cpuMs))
+      : [];
+    lines.push(
+      `| ${[phase, ...contenders.map((name) => cpuCell(figures[name], result.resources)), ...ratios].join(" | ")} |`,
+    );
+  }
+  lines.push("");
+  lines.push("Remote round trips per resource (SSH logins per host: median, most on one host):");
   lines.push("");
   lines.push(`| phase | ${contenders.join(" | ")} |`);
   lines.push(`|---|${contenders.map(() => "---").join("|")}|`);
@@ -106,7 +151,11 @@ export function renderMarkdown(result: BenchResult): string {
     const cells = contenders.map((name) => {
       const trips = result.roundTripsPerResource[phase][name];
       const logins = result.sshLoginsPerHost[phase][name];
-      return `${trips === undefined || trips === null ? "—" : trips.toFixed(2)} (${logins === undefined ? "—" : logins})`;
+      const most = result.sshLoginsPerHostMax[phase][name];
+      return (
+        `${trips === undefined || trips === null ? "—" : trips.toFixed(2)} ` +
+        `(${logins === undefined ? "—" : logins}, ${most === undefined ? "—" : most})`
+      );
     });
     lines.push(`| ${phase} | ${cells.join(" | ")} |`);
   }
@@ -128,6 +177,12 @@ export function renderMarkdown(result: BenchResult): string {
   if (result.providerPeakRssMb !== null) {
     lines.push(
       `- provider host peak RSS: ${result.providerPeakRssMb.toFixed(0)} MiB; its start (not in the times above): ${result.providerHostStartMs?.toFixed(0)} ms per phase`,
+    );
+  }
+  if (result.relay) {
+    lines.push(
+      `- latency relay: ${result.relay.connections} connections, ${(result.relay.bytes / 2 ** 20).toFixed(1)} MiB ` +
+        "relayed; a process of its own, its CPU charged to no contender",
     );
   }
   lines.push(

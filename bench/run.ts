@@ -1,10 +1,13 @@
 /**
- * `npm run bench -- [--hosts 20] [--modules 10] [--reps 3] [--contenders a,b] [--out DIR]`
+ * `npm run bench -- [--hosts 20] [--modules 10] [--reps 3] [--rtt-ms 0] [--contenders a,b] [--out DIR] [--profile]`
  *
  * Converges, refreshes, drift-checks, updates and destroys the workload (bench/workload.ts) on a
  * lab of real sshd + xinetd hosts with every contender, in one run, and reports medians, ranges
  * and the library's ratios to the others. Contenders take turns within each repetition (in a
  * rotating order), so a slow stretch of a noisy machine hits them all alike.
+ * With `--rtt-ms N` (N > 0) every contender reaches every host through the latency relay
+ * (latency-relay.ts), which adds N ms per round trip. With `--profile` the library's provider host
+ * records a CPU profile per phase (profile.ts).
  * Writes DIR/<ISO date>.json and DIR/latest.md (DIR: bench/results) and prints the table.
  */
 import { spawnSync } from "node:child_process";
@@ -20,19 +23,24 @@ import { ansibleContender } from "./contenders/ansible";
 import { dialPerCommandContender } from "./contenders/dial-per-command";
 import { floorContender } from "./contenders/floor";
 import { libraryContender, PROJECT_ROOT, type LibraryMeasures } from "./contenders/library";
+import { startLatencyRelay, type LatencyRelay, type RelayCounters } from "./latency-relay";
+import { summarizeProfiles } from "./profile";
 import { median, rangeOf, renderMarkdown, round, type BenchResult } from "./report";
 import {
   CONTENDERS,
   editByHand,
+  knownHostsLine,
   PHASES,
   resetHost,
   verifyHost,
   type ContenderName,
+  type Endpoint,
   type Fleet,
   type Phase,
 } from "./workload";
 
 const MAX_HOSTS = 50;
+const MAX_RTT_MS = 1_000;
 // xinetd logs a reconfiguration a moment after `service xinetd reload` returns.
 const RELOAD_LOG_SETTLE_MS = 300;
 
@@ -42,6 +50,9 @@ interface Options {
   reps: number;
   contenders: ContenderName[];
   out: string;
+  /** Round trip the relay adds between the controller and every host; 0: no relay. */
+  rttMs: number;
+  profile: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -53,6 +64,8 @@ function parseOptions(argv: string[]): Options {
       reps: { type: "string", default: "3" },
       contenders: { type: "string", default: CONTENDERS.join(",") },
       out: { type: "string", default: path.join(PROJECT_ROOT, "bench/results") },
+      "rtt-ms": { type: "string", default: "0" },
+      profile: { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -77,6 +90,8 @@ function parseOptions(argv: string[]): Options {
     // Kept in the canonical order, so tables always read the same way.
     contenders: CONTENDERS.filter((name) => contenders.includes(name)),
     out: path.resolve(values.out),
+    rttMs: integer("rtt-ms", values["rtt-ms"], 0, MAX_RTT_MS),
+    profile: values.profile,
   };
 }
 
@@ -121,8 +136,11 @@ function machine(ansibleVersion: string | undefined): BenchResult["machine"] {
 
 interface Samples {
   ms: Record<Phase, Partial<Record<ContenderName, number[]>>>;
+  cpuMs: Record<Phase, Partial<Record<ContenderName, number[]>>>;
   roundTrips: Record<Phase, Partial<Record<ContenderName, (number | undefined)[]>>>;
   logins: Record<Phase, Partial<Record<ContenderName, number[]>>>;
+  /** Most logins on any host, per repetition. */
+  loginsMax: Record<Phase, Partial<Record<ContenderName, number[]>>>;
   reloads: Partial<Record<ContenderName, { converge: number[]; update: number[] }>>;
   failed: Partial<Record<ContenderName, number>>;
   findingsOk: Partial<Record<ContenderName, { noopRefresh: boolean; driftCheck: boolean }>>;
@@ -146,9 +164,11 @@ async function runPhase(fleet: Fleet, contender: Contender, phase: Phase, sample
   await new Promise((resolve) => setTimeout(resolve, RELOAD_LOG_SETTLE_MS));
 
   (samples.ms[phase][name] ??= []).push(result.ms);
+  (samples.cpuMs[phase][name] ??= []).push(result.cpuMs);
   (samples.roundTrips[phase][name] ??= []).push(result.roundTrips);
   const logins = fleet.hosts.map((host, index) => sshLogins(host) - loginsBefore[index]!);
   (samples.logins[phase][name] ??= []).push(median(logins));
+  (samples.loginsMax[phase][name] ??= []).push(Math.max(...logins));
   samples.failed[name] = (samples.failed[name] ?? 0) + result.failedOperations;
   if (contender.changesHosts && (phase === "converge" || phase === "update")) {
     const reloads = Math.max(...fleet.hosts.map((host, index) => xinetdReloads(host) - reloadsBefore[index]!));
@@ -169,7 +189,8 @@ async function runPhase(fleet: Fleet, contender: Contender, phase: Phase, sample
   }
   const trips = result.roundTrips === undefined ? "?" : String(result.roundTrips);
   progress(
-    `${name.padEnd(14)} ${phase.padEnd(11)} ${(result.ms / 1000).toFixed(2).padStart(8)} s  round trips ${trips}` +
+    `${name.padEnd(14)} ${phase.padEnd(11)} ${(result.ms / 1000).toFixed(2).padStart(8)} s` +
+      `  cpu ${(result.cpuMs / 1000).toFixed(2).padStart(7)} s  round trips ${trips}` +
       `${result.failedOperations ? `  FAILED ${result.failedOperations}` : ""}`,
   );
   return result;
@@ -182,22 +203,25 @@ function summarize(
   library: LibraryMeasures,
   ansibleVersion: string | undefined,
   command: string,
+  relay: RelayCounters | undefined,
 ): BenchResult {
   const resources = fleet.hosts.length * (fleet.modules + 3);
   const phases = perPhase((): BenchResult["phases"][Phase] => ({}));
   const ratios = perPhase((): BenchResult["ratios"][Phase] => ({}));
   const roundTripsPerResource = perPhase((): BenchResult["roundTripsPerResource"][Phase] => ({}));
   const sshLoginsPerHost = perPhase((): BenchResult["sshLoginsPerHost"][Phase] => ({}));
+  const sshLoginsPerHostMax = perPhase((): BenchResult["sshLoginsPerHostMax"][Phase] => ({}));
   for (const phase of PHASES) {
     for (const name of options.contenders) {
       const ms = samples.ms[phase][name];
       if (!ms || ms.length === 0) continue;
-      phases[phase][name] = rangeOf(ms);
+      phases[phase][name] = { ...rangeOf(ms), cpuMs: round(median(samples.cpuMs[phase][name]!)) };
       const trips = samples.roundTrips[phase][name]!;
       roundTripsPerResource[phase][name] = trips.every((value) => value !== undefined)
         ? round(median(trips as number[]) / resources, 2)
         : null;
       sshLoginsPerHost[phase][name] = median(samples.logins[phase][name]!);
+      sshLoginsPerHostMax[phase][name] = Math.max(...samples.loginsMax[phase][name]!);
     }
     const libraryMedian = phases[phase].library?.medianMs;
     for (const name of options.contenders) {
@@ -221,6 +245,8 @@ function summarize(
     modules: fleet.modules,
     resources,
     reps: options.reps,
+    rttMs: options.rttMs,
+    relay: relay ?? null,
     contenders: options.contenders,
     phases,
     ratios,
@@ -228,6 +254,7 @@ function summarize(
     reloadsPerHostByContender,
     roundTripsPerResource,
     sshLoginsPerHost,
+    sshLoginsPerHostMax,
     failedOperations: Object.fromEntries(options.contenders.map((name) => [name, samples.failed[name] ?? 0])),
     refreshFindingsAsExpected: samples.findingsOk,
     providerPeakRssMb: options.contenders.includes("library") ? round(library.providerPeakRssMb) : null,
@@ -250,12 +277,19 @@ export async function main(argv: string[]): Promise<BenchResult> {
   const lab: Lab = await startLab({ hosts: options.hosts });
   progress(`lab of ${options.hosts} hosts up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const contenders: Contender[] = [];
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pxbench-run-"));
+  let relay: LatencyRelay | undefined;
+  const closeContenders = async () => {
+    for (const contender of contenders.splice(0))
+      await contender.close().catch((error: unknown) => progress(`closing ${contender.name}: ${String(error)}`));
+  };
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
     (stopping ??= (async () => {
-      for (const contender of contenders)
-        await contender.close().catch((error: unknown) => progress(`closing ${contender.name}: ${String(error)}`));
+      await closeContenders();
+      await relay?.stop().catch((error: unknown) => progress(`stopping the latency relay: ${String(error)}`));
       await lab.stop();
+      fs.rmSync(workDir, { recursive: true, force: true });
     })());
   const onSignal = (signal: NodeJS.Signals) => {
     progress(`${signal}: stopping the lab and the provider host`);
@@ -265,18 +299,35 @@ export async function main(argv: string[]): Promise<BenchResult> {
   process.once("SIGTERM", onSignal);
 
   try {
+    let endpoints: Endpoint[] = lab.hosts.map((host) => ({ address: host.address, port: host.port }));
+    if (options.rttMs > 0) {
+      relay = await startLatencyRelay({
+        targets: lab.hosts.map((host) => ({ host: host.address, port: host.port })),
+        oneWayDelayMs: options.rttMs / 2,
+      });
+      endpoints = [...relay.endpoints];
+      progress(`latency relay (pid ${relay.pid}): ${options.rttMs} ms round trip in front of every host`);
+    }
+    const knownHostsPath = path.join(workDir, "known_hosts");
+    fs.writeFileSync(
+      knownHostsPath,
+      lab.hosts.map((host, index) => knownHostsLine(endpoints[index]!, host.hostKeyLine)).join(""),
+    );
     const fleet: Fleet = {
       hosts: lab.hosts,
       modules: options.modules,
       rootPrivateKey: lab.rootPrivateKey,
       rootKeyPath: lab.rootKeyPath,
-      knownHostsPath: lab.knownHostsPath,
+      endpoints,
+      knownHostsPath,
     };
+    const profileDir = options.profile ? path.join(workDir, "profiles") : undefined;
+    if (profileDir) fs.mkdirSync(profileDir);
     const libraryMeasures: LibraryMeasures = { providerPeakRssMb: 0, hostStartMs: [] };
     for (const name of options.contenders) {
       switch (name) {
         case "library":
-          contenders.push(libraryContender(fleet, progress, libraryMeasures));
+          contenders.push(libraryContender(fleet, progress, libraryMeasures, profileDir));
           break;
         case "ansible":
           contenders.push(ansibleContender(fleet, progress));
@@ -291,8 +342,10 @@ export async function main(argv: string[]): Promise<BenchResult> {
     }
     const samples: Samples = {
       ms: perPhase(() => ({})),
+      cpuMs: perPhase(() => ({})),
       roundTrips: perPhase(() => ({})),
       logins: perPhase(() => ({})),
+      loginsMax: perPhase(() => ({})),
       reloads: {},
       failed: {},
       findingsOk: {},
@@ -308,14 +361,23 @@ export async function main(argv: string[]): Promise<BenchResult> {
       }
     }
 
-    const result = summarize(options, fleet, samples, libraryMeasures, ansibleVersion, command);
+    await closeContenders();
+    const relayCounters = await relay?.stop();
+    const result = summarize(options, fleet, samples, libraryMeasures, ansibleVersion, command, relayCounters);
     const markdown = renderMarkdown(result);
     fs.mkdirSync(options.out, { recursive: true });
-    const jsonPath = path.join(options.out, `${result.date.replace(/:/g, "-").replace(/\.\d+Z$/, "Z")}.json`);
+    const stamp = result.date.replace(/:/g, "-").replace(/\.\d+Z$/, "Z");
+    const jsonPath = path.join(options.out, `${stamp}.json`);
     fs.writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
     fs.writeFileSync(path.join(options.out, "latest.md"), markdown);
     process.stdout.write(markdown);
     progress(`wrote ${jsonPath} and ${path.join(options.out, "latest.md")}`);
+    if (profileDir) {
+      const kept = path.join(options.out, `${stamp}-profile`);
+      fs.cpSync(profileDir, kept, { recursive: true });
+      fs.writeFileSync(path.join(kept, "summary.md"), summarizeProfiles(kept, PROJECT_ROOT));
+      progress(`wrote the provider host's CPU profiles and ${path.join(kept, "summary.md")}`);
+    }
     return result;
   } finally {
     await stopAll();

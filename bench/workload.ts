@@ -24,9 +24,16 @@ export type Generation = 0 | 1;
 
 export interface Connection {
   host: string;
+  port: number;
   user: string;
   privateKey: string;
   hostKey: string;
+}
+
+/** Where contenders dial a host: its sshd, or the latency relay's listener in front of it. */
+export interface Endpoint {
+  address: string;
+  port: number;
 }
 
 export interface Fleet {
@@ -34,7 +41,26 @@ export interface Fleet {
   modules: number;
   rootPrivateKey: string;
   rootKeyPath: string;
+  /** One per host, in `hosts` order: every contender dials these, never the hosts directly. */
+  endpoints: Endpoint[];
+  /** known_hosts naming the endpoints (`[address]:port` when the port is not 22). */
   knownHostsPath: string;
+}
+
+export function endpointOf(fleet: Fleet, host: LabHost): Endpoint {
+  return fleet.endpoints[host.number - 1]!;
+}
+
+/** `user@address:port`, as the library's pool labels a host. */
+export function endpointLabel(fleet: Fleet, host: LabHost): string {
+  const endpoint = endpointOf(fleet, host);
+  return `root@${endpoint.address}:${endpoint.port}`;
+}
+
+/** The known_hosts line for a host reached at `endpoint`, as OpenSSH looks it up. */
+export function knownHostsLine(endpoint: Endpoint, hostKeyLine: string): string {
+  const name = endpoint.port === 22 ? endpoint.address : `[${endpoint.address}]:${endpoint.port}`;
+  return `${name} ${hostKeyLine}\n`;
 }
 
 export type ResourceKind = "RsyncdConfig" | "RsyncSecrets" | "RsyncModule" | "XinetdService";
@@ -115,7 +141,14 @@ export function xinetdInputs(generation: Generation): Record<string, unknown> {
 }
 
 export function connectionOf(fleet: Fleet, host: LabHost): Connection {
-  return { host: host.address, user: "root", privateKey: fleet.rootPrivateKey, hostKey: host.hostKeyLine };
+  const endpoint = endpointOf(fleet, host);
+  return {
+    host: endpoint.address,
+    port: endpoint.port,
+    user: "root",
+    privateKey: fleet.rootPrivateKey,
+    hostKey: host.hostKeyLine,
+  };
 }
 
 export function resourcesOf(fleet: Fleet): WorkloadResource[] {

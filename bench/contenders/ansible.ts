@@ -10,9 +10,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 
-import { timed, type Contender, type PhaseResult } from "../contender";
+import type { Contender, PhaseResult } from "../contender";
+import { CpuMeter, measured } from "../cpu-meter";
 import {
   CONFIG_PATH,
+  endpointOf,
   globalInputs,
   moduleInputs,
   moduleName,
@@ -85,7 +87,9 @@ function inventory(fleet: Fleet): string {
   return [
     "[fleet]",
     ...fleet.hosts.map(
-      (host) => `${host.address} bench_host=h${host.number} secrets_password=${secretsPassword(host)}`,
+      (host) =>
+        `h${host.number} ansible_host=${endpointOf(fleet, host).address} ansible_port=${endpointOf(fleet, host).port}` +
+        ` secrets_password=${secretsPassword(host)}`,
     ),
     "",
     "[fleet:vars]",
@@ -99,10 +103,7 @@ function inventory(fleet: Fleet): string {
 }
 
 /** `changed` task results as `h<n>.<task>`, and failed plus unreachable counts from the recap. */
-function parseOutput(
-  stdout: string,
-  hostNames: Map<string, string>,
-): { changed: string[]; failures: number; recapHosts: number } {
+function parseOutput(stdout: string): { changed: string[]; failures: number; recapHosts: number } {
   const changed: string[] = [];
   let task = "";
   let failures = 0;
@@ -113,7 +114,7 @@ function parseOutput(
     if (taskHeader) task = taskHeader[1]!;
     if (line.startsWith("PLAY RECAP")) inRecap = true;
     const result = /^changed: \[([^\]]+)\]/.exec(line);
-    if (result && !inRecap && TASKS.includes(task)) changed.push(`${hostNames.get(result[1]!) ?? result[1]}.${task}`);
+    if (result && !inRecap && TASKS.includes(task)) changed.push(`${result[1]}.${task}`);
     const recap = inRecap ? /^(\S+)\s+:\s+ok=\d+\s+changed=\d+\s+unreachable=(\d+)\s+failed=(\d+)/.exec(line) : null;
     if (recap) {
       recapHosts++;
@@ -126,7 +127,8 @@ function parseOutput(
 export function ansibleContender(fleet: Fleet, report: (message: string) => void): Contender {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pxbench-ansible-"));
   const callLog = path.join(workDir, "ssh-calls.log");
-  const hostNames = new Map(fleet.hosts.map((host) => [host.address, `h${host.number}`]));
+  // Ansible and every process it starts (workers, ssh clients, the ControlPersist masters that detach).
+  const meter = new CpuMeter("ansible", false, `${path.join(workDir, "cp")}/`);
   const expectedDrift = fleet.hosts.flatMap((host) => DRIFTED_TASKS.map((task) => `h${host.number}.${task}`)).sort();
 
   fs.writeFileSync(path.join(workDir, "inventory.ini"), inventory(fleet));
@@ -165,6 +167,7 @@ export function ansibleContender(fleet: Fleet, report: (message: string) => void
         ANSIBLE_SCP_EXECUTABLE: wrappers.scp!,
         ANSIBLE_NOCOLOR: "1",
         PXBENCH_SSH_CALLS: callLog,
+        ...meter.environment,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -198,9 +201,9 @@ export function ansibleContender(fleet: Fleet, report: (message: string) => void
       const playbook = phase === "destroy" ? "destroy.yml" : "site.yml";
       const generation: Generation = phase === "update" ? 1 : 0;
       const callsBefore = callsSoFar();
-      const { ms, value: run } = await timed(() => runPlaybook(playbook, generation, check));
+      const { ms, cpuMs, value: run } = await measured(meter, () => runPlaybook(playbook, generation, check));
       const roundTrips = callsSoFar() - callsBefore;
-      const parsed = parseOutput(run.stdout, hostNames);
+      const parsed = parseOutput(run.stdout);
       let failedOperations = parsed.failures;
       if (parsed.recapHosts < fleet.hosts.length) {
         // No recap for some hosts: the run broke off; count every task of those hosts as failed.
@@ -211,9 +214,9 @@ export function ansibleContender(fleet: Fleet, report: (message: string) => void
           `ansible ${phase}: exit ${run.exitCode}, ${failedOperations} failed; ${(run.stderr || run.stdout).trim().split("\n").slice(-5).join(" | ")}`,
         );
       }
-      if (!check) return { ms, roundTrips, failedOperations };
+      if (!check) return { ms, cpuMs, roundTrips, failedOperations };
       const findingsAsExpected = isDeepStrictEqual(parsed.changed, phase === "noopRefresh" ? [] : expectedDrift);
-      return { ms, roundTrips, failedOperations, findings: parsed.changed, findingsAsExpected };
+      return { ms, cpuMs, roundTrips, failedOperations, findings: parsed.changed, findingsAsExpected };
     },
     async close() {
       // Ends the persistent master connections (ControlPersist) this contender's runs left behind.

@@ -33,10 +33,11 @@ import { remoteCommandLine } from "../../src/remote/ssh";
 import { reloadAndObserve } from "../../src/remote/reload";
 import { inspectSecretsFile } from "../../src/remote/secrets-file";
 import type { CommandRunner, RemoteProcess, RunOptions, RunResult, SpawnOptions } from "../../src/remote/transport";
-import type { LabHost } from "../../test/lab/lab";
-import { describeError, settleAll, timed, type Contender, type PhaseResult } from "../contender";
+import { describeError, settleAll, type Contender, type PhaseResult } from "../contender";
+import { CpuMeter, measured } from "../cpu-meter";
 import {
   CONFIG_PATH,
+  endpointOf,
   expectedDrift,
   globalInputs,
   resourcesOf,
@@ -48,6 +49,7 @@ import {
   xinetdInputs,
   type Fleet,
   type Generation,
+  type Endpoint,
   type Phase,
   type WorkloadResource,
 } from "../workload";
@@ -70,11 +72,11 @@ export class DialPerCommandRunner implements CommandRunner {
   invocations = 0;
 
   constructor(
-    private readonly host: LabHost,
+    private readonly endpoint: Endpoint,
     private readonly keyPath: string,
     private readonly knownHostsPath: string,
   ) {
-    this.label = `root@${host.address}:22`;
+    this.label = `root@${endpoint.address}:${endpoint.port}`;
     this.identity = this.label;
   }
 
@@ -161,9 +163,11 @@ export class DialPerCommandRunner implements CommandRunner {
         `ConnectTimeout=${DIAL_TIMEOUT_SECONDS}`,
         "-o",
         "LogLevel=ERROR",
+        "-p",
+        String(this.endpoint.port),
         "-l",
         "root",
-        this.host.address,
+        this.endpoint.address,
         remoteCommandLine(false),
       ],
       { stdio: ["pipe", "pipe", "pipe"] },
@@ -345,20 +349,29 @@ async function inspect(runner: CommandRunner, resource: WorkloadResource, genera
 export function dialPerCommandContender(fleet: Fleet, report: (message: string) => void): Contender {
   const resources = resourcesOf(fleet);
   const expected = [...expectedDrift(fleet)].flatMap(([name, keys]) => keys.map((key) => `${name}.${key}`)).sort();
+  // Its remote work runs in this process; its ssh clients are children this process reaps.
+  const meter = new CpuMeter("dialPerCommand", true);
   return {
     name: "dialPerCommand",
     changesHosts: true,
     async prepare() {},
     async runPhase(phase: Phase): Promise<PhaseResult> {
       const runners = new Map(
-        fleet.hosts.map((host) => [host, new DialPerCommandRunner(host, fleet.rootKeyPath, fleet.knownHostsPath)]),
+        fleet.hosts.map((host) => [
+          host,
+          new DialPerCommandRunner(endpointOf(fleet, host), fleet.rootKeyPath, fleet.knownHostsPath),
+        ]),
       );
       const onFailure = (error: unknown) => report(`dialPerCommand ${phase}: ${describeError(error)}`);
       const roundTrips = () => [...runners.values()].reduce((sum, runner) => sum + runner.invocations, 0);
 
       if (phase === "noopRefresh" || phase === "driftCheck") {
         const findings: string[] = [];
-        const { ms, value: failedOperations } = await timed(() =>
+        const {
+          ms,
+          cpuMs,
+          value: failedOperations,
+        } = await measured(meter, () =>
           settleAll(
             resources.map(async (resource) => {
               findings.push(...(await inspect(runners.get(resource.host)!, resource, 0)));
@@ -368,13 +381,13 @@ export function dialPerCommandContender(fleet: Fleet, report: (message: string) 
         );
         findings.sort();
         const findingsAsExpected = isDeepStrictEqual(findings, phase === "noopRefresh" ? [] : expected);
-        return { ms, roundTrips: roundTrips(), failedOperations, findings, findingsAsExpected };
+        return { ms, cpuMs, roundTrips: roundTrips(), failedOperations, findings, findingsAsExpected };
       }
 
       const generation: Generation = phase === "converge" ? 0 : 1;
       const removing = phase === "destroy";
       let failedOperations = 0;
-      const { ms } = await timed(() =>
+      const { ms, cpuMs } = await measured(meter, () =>
         Promise.all(
           fleet.hosts.map(async (host) => {
             const runner = runners.get(host)!;
@@ -401,7 +414,7 @@ export function dialPerCommandContender(fleet: Fleet, report: (message: string) 
           }),
         ),
       );
-      return { ms, roundTrips: roundTrips(), failedOperations };
+      return { ms, cpuMs, roundTrips: roundTrips(), failedOperations };
     },
     async close() {},
   };

@@ -3,11 +3,13 @@
  * resource operation. No implementation of the one-operation-per-resource model can do less.
  */
 import { ConnectionPool, openHost } from "../../src/remote/ssh";
-import { describeError, settleAll, timed, type Contender, type PhaseResult } from "../contender";
+import { describeError, settleAll, type Contender, type PhaseResult } from "../contender";
+import { CpuMeter, measured } from "../cpu-meter";
 import { connectionOf, resourcesOf, type Fleet, type Phase } from "../workload";
 
 export function floorContender(fleet: Fleet, report: (message: string) => void): Contender {
   const resources = resourcesOf(fleet);
+  const meter = new CpuMeter("floor", true);
   return {
     name: "floor",
     changesHosts: false,
@@ -19,7 +21,11 @@ export function floorContender(fleet: Fleet, report: (message: string) => void):
         const runners = new Map(
           fleet.hosts.map((host) => [host, openHost({ connection: connectionOf(fleet, host) }, pool)]),
         );
-        const { ms, value: failedOperations } = await timed(() =>
+        const {
+          ms,
+          cpuMs,
+          value: failedOperations,
+        } = await measured(meter, () =>
           settleAll(
             resources.map(async (resource) => {
               const result = await runners.get(resource.host)!.run("true");
@@ -29,7 +35,7 @@ export function floorContender(fleet: Fleet, report: (message: string) => void):
           ),
         );
         const roundTrips = [...runners.values()].reduce((sum, runner) => sum + pool.stats(runner.label).channels, 0);
-        return { ms, roundTrips, failedOperations };
+        return { ms, cpuMs, roundTrips, failedOperations };
       } finally {
         await pool.closeAll();
       }

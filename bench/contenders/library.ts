@@ -21,8 +21,10 @@ import {
   type ProviderHost,
 } from "../../test/support/provider-host";
 import { describeError, settleAll, timed, type Contender, type PhaseResult } from "../contender";
+import { CpuMeter, measured } from "../cpu-meter";
 import {
   connectionOf,
+  endpointLabel,
   expectedDrift,
   resourcesOf,
   type Fleet,
@@ -61,11 +63,16 @@ export function libraryContender(
   fleet: Fleet,
   report: (message: string) => void,
   measures: LibraryMeasures,
+  /** With `--profile`: where each phase's provider host writes `<rep>-<phase>.cpuprofile`. */
+  profileDir?: string,
 ): Contender {
   const resources = resourcesOf(fleet);
   const urnOf = (resource: WorkloadResource) =>
     dynamicUrn({ module: "pulumi-xinetd", type: resource.kind, name: resource.name });
-  const labels = fleet.hosts.map((host) => `root@${host.address}:22`);
+  const labels = fleet.hosts.map((host) => endpointLabel(fleet, host));
+  // The provider host process (and anything it would start); the engine's side, here the driver, is not charged.
+  const meter = new CpuMeter("library", false);
+  const profileRuns = new Map<Phase, number>();
   const expected = [...expectedDrift(fleet)].flatMap(([name, keys]) => keys.map((key) => `${name}.${key}`)).sort();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pxbench-library-"));
   const statsFile = path.join(workDir, "pool-stats.json");
@@ -79,7 +86,9 @@ export function libraryContender(
       ...resource.inputs(generation),
     });
 
-  async function startHost(): Promise<ProviderHost> {
+  async function startHost(phase: Phase): Promise<ProviderHost> {
+    const run = (profileRuns.get(phase) ?? 0) + 1;
+    profileRuns.set(phase, run);
     const { ms, value } = await timed(() =>
       startProviderHost({
         cwd: PROJECT_ROOT,
@@ -87,6 +96,8 @@ export function libraryContender(
           NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${PROBE}`].filter(Boolean).join(" "),
           PXBENCH_POOL_STATS_FILE: statsFile,
           PXBENCH_POOL_LABELS: labels.join(","),
+          ...(profileDir ? { PXBENCH_PROFILE_FILE: path.join(profileDir, `${run}-${phase}.cpuprofile`) } : {}),
+          ...meter.environment,
         },
       }),
     );
@@ -172,12 +183,16 @@ export function libraryContender(
       }
     },
     async runPhase(phase: Phase): Promise<PhaseResult> {
-      const running = await startHost();
+      const running = await startHost(phase);
       host = running;
       try {
         const channelsBefore = await channelsSoFar(running);
         const findings: string[] = [];
-        const { ms, value: failedOperations } = await timed(() =>
+        const {
+          ms,
+          cpuMs,
+          value: failedOperations,
+        } = await measured(meter, () =>
           settleAll(
             resources.map(async (resource) => findings.push(...(await step(running, phase, resource)))),
             (error) => report(`library ${phase}: ${describeError(error)}`),
@@ -185,10 +200,10 @@ export function libraryContender(
         );
         const roundTrips = (await channelsSoFar(running)) - channelsBefore;
         measures.providerPeakRssMb = Math.max(measures.providerPeakRssMb, peakRssMb(running.pid));
-        if (phase !== "noopRefresh" && phase !== "driftCheck") return { ms, roundTrips, failedOperations };
+        if (phase !== "noopRefresh" && phase !== "driftCheck") return { ms, cpuMs, roundTrips, failedOperations };
         findings.sort();
         const findingsAsExpected = isDeepStrictEqual(findings, phase === "noopRefresh" ? [] : expected);
-        return { ms, roundTrips, failedOperations, findings, findingsAsExpected };
+        return { ms, cpuMs, roundTrips, failedOperations, findings, findingsAsExpected };
       } finally {
         await running.stop();
         host = undefined;
