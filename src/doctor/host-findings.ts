@@ -28,6 +28,14 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** A unit's state as `systemctl show` gave it, when the host has systemd and the unit is known. */
+function unitState(evidence: HostEvidence, name: string): string[] {
+  const properties = evidence.units.get(name);
+  if (properties === undefined || properties.LoadState === "not-found") return [];
+  const state = ["ActiveState", "SubState", "UnitFileState"].map((key) => `${key}=${properties[key] ?? "?"}`);
+  return [`${name}: ${state.join(" ")}`];
+}
+
 function where(entry: XinetdEntry): string {
   return `\`service ${entry.name}\` (${entry.file}:${entry.line})`;
 }
@@ -109,6 +117,7 @@ export function serverFindings(
           "is served by nobody.",
         [
           evidence.xinetd.state === "absent" ? "no xinetd binary" : "no xinetd process (pid file and process list)",
+          ...unitState(evidence, "xinetd.service"),
           ...evidence.logs.filter((log) => log.source.startsWith("xinetd:")).flatMap((log) => log.lines.slice(-3)),
         ],
         evidence.xinetd.state === "absent"
@@ -120,7 +129,8 @@ export function serverFindings(
     );
   }
 
-  if (rsyncEntries.length > 0 && enabled.length === 0 && !listening) {
+  // With a socket unit on the port, a disabled xinetd entry is the switch to socket activation.
+  if (rsyncEntries.length > 0 && enabled.length === 0 && !listening && units.length === 0) {
     const chkconfig = (evidence.chkconfig ?? []).filter((line) => rsyncEntries.some((e) => line.includes(e.name)));
     findings.push(
       finding(
@@ -198,13 +208,19 @@ export function serverFindings(
       finding(
         "socket-unit-inactive",
         "error",
-        `The systemd socket unit \`${name}\` listens on port ${port} but is ${properties.ActiveState ?? "not active"}.`,
+        `The systemd socket unit \`${name}\` is meant to listen on port ${port} but ` +
+          (properties.ActiveState === "failed" ? "failed to." : `is ${properties.ActiveState ?? "not active"}.`),
         [
-          `${name}: ActiveState=${properties.ActiveState ?? "?"} UnitFileState=${properties.UnitFileState ?? "?"}`,
+          ...unitState(evidence, name),
           `Listen=${properties.Listen ?? ""}`,
-          ...evidence.logs.filter((log) => log.source === "rsync:journal").flatMap((log) => log.lines.slice(-5)),
+          ...evidence.logs
+            .filter((log) => log.source === "rsync:journal")
+            .flatMap((log) => log.lines.filter((line) => line.includes(name)).slice(-LOG_EVIDENCE_LINES)),
         ],
-        `Start it and make it start at boot: \`systemctl enable --now ${name}\`.`,
+        properties.ActiveState === "failed"
+          ? `Fix what its journal names above (\`journalctl -u ${name}\`), then \`systemctl reset-failed ${name} && ` +
+              `systemctl enable --now ${name}\`.`
+          : `Start it and make it start at boot: \`systemctl enable --now ${name}\`.`,
       ),
     );
   }

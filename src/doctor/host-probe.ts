@@ -45,6 +45,8 @@ export interface HostEvidence {
   chkconfig?: string[];
   /** systemd units by name: their `systemctl show` properties. */
   units: Map<string, Record<string, string>>;
+  /** The service units that sockets on the port start, by name: their `systemctl cat` text. */
+  unitFiles: Map<string, string>;
   logs: LogExcerpt[];
 }
 
@@ -108,6 +110,7 @@ function parseProbe(stdout: string, nonce: string): HostEvidence {
     xinetdFiles: files.map((b) => ({ path: b.name, content: b.content, fromDir: b.kind === "xinetd-file" })),
     ...(chkconfig ? { chkconfig: contentLines(chkconfig.content) } : {}),
     units: new Map(blocks.filter((b) => b.kind === "unit").map((b) => [b.name, unitProperties(b.content)])),
+    unitFiles: new Map(blocks.filter((b) => b.kind === "unit-file").map((b) => [b.name, b.content])),
     logs: blocks
       .filter((b) => b.kind === "log")
       .map((b) => ({ source: b.name, lines: contentLines(b.content) }))

@@ -17,6 +17,37 @@ export function socketUnitsOn(evidence: HostEvidence, port: number): Array<[stri
   );
 }
 
+/**
+ * The service a socket unit starts (`NAME@.service` with `Accept=yes`, else `Triggers=`), and its
+ * `ExecStart=` words and `User=` as `systemctl cat` shows them (drop-ins last; an empty
+ * `ExecStart=` resets the list, as systemd reads it).
+ */
+export function socketService(
+  evidence: HostEvidence,
+  socket: string,
+  properties: Record<string, string>,
+): { name: string; argv: string[]; user?: string } | undefined {
+  const base = socket.replace(/\.socket$/, "");
+  const name =
+    properties.Accept === "yes" ? `${base}@.service` : (properties.Triggers?.split(" ")[0] ?? `${base}.service`);
+  const text = evidence.unitFiles.get(name);
+  if (text === undefined) return undefined;
+  let execStart: string | undefined;
+  let user: string | undefined;
+  for (const line of text.split("\n").map((l) => l.trim())) {
+    const value = (key: string) => (line.startsWith(`${key}=`) ? line.slice(key.length + 1).trim() : undefined);
+    const exec = value("ExecStart");
+    if (exec !== undefined) execStart = exec === "" ? undefined : (execStart ?? exec);
+    user = value("User") ?? user;
+  }
+  // Prefixes `-@:+!` change how systemd runs the program, not its words.
+  const argv = (execStart ?? "")
+    .replace(/^[-@:+!]+/, "")
+    .split(/\s+/)
+    .filter(Boolean);
+  return { name, argv, ...(user ? { user } : {}) };
+}
+
 function launcherOf(holder: HostProcess | undefined): Launcher {
   if (holder === undefined) return "none";
   if (holder.name === "xinetd") return "xinetd";
@@ -51,19 +82,37 @@ export function serverReport(
     rsyncEntries.find((e) => !e.disabled && !e.skippedFile && e.errors.length === 0) ??
     rsyncEntries.find((e) => !e.disabled) ??
     rsyncEntries[0];
+  const service = activeUnit && socketService(evidence, ...activeUnit);
+  // Nothing listens: the socket unit is what is meant to serve, unless an enabled xinetd entry is.
+  const bySocket = launcher === "systemd-socket" || (launcher === "none" && service && entry?.disabled !== false);
   const fromLauncher =
     launcher === "standalone" && holder
       ? configOption(holder.argv)
-      : entry
-        ? configOption([entry.model.server ?? "", ...(entry.model.serverArgs ?? [])])
-        : undefined;
-  const daemonUser = launcher === "standalone" && holder ? userName(holder.uid) : (entry?.model.user ?? "root");
+      : bySocket
+        ? service && configOption(service.argv)
+        : entry
+          ? configOption([entry.model.server ?? "", ...(entry.model.serverArgs ?? [])])
+          : undefined;
+  const daemonUser =
+    launcher === "standalone" && holder
+      ? userName(holder.uid)
+      : bySocket
+        ? (service?.user ?? "root")
+        : (entry?.model.user ?? "root");
   return {
     launcher,
     listening: listeners.map((listener) => listener.address),
     ...(holder ? { process: { pid: holder.pid, name: holder.name, commandLine: holder.argv.join(" ") } } : {}),
     ...(entry ? { xinetdService: { file: entry.file, name: entry.name, id: entry.id, enabled: !entry.disabled } } : {}),
-    ...(activeUnit ? { unit: { name: activeUnit[0], active: activeUnit[1].ActiveState ?? "unknown" } } : {}),
+    ...(activeUnit
+      ? {
+          unit: {
+            name: activeUnit[0],
+            active: activeUnit[1].ActiveState ?? "unknown",
+            ...(service ? { service: service.name } : {}),
+          },
+        }
+      : {}),
     configPath: configPath ?? fromLauncher ?? DEFAULT_RSYNCD_CONFIG_PATH,
     configFrom: configPath !== undefined ? "option" : fromLauncher !== undefined ? "launcher" : "default",
     daemonUser: posix.basename(daemonUser),

@@ -9,7 +9,9 @@ function servedBy(server: ServerReport): string {
     case "xinetd":
       return `xinetd${process}${entry ? `, service \`${entry.name}\` in ${entry.file}` : ""}${on}`;
     case "systemd-socket":
-      return `systemd socket unit${server.unit ? ` ${server.unit.name}` : ""}${on}`;
+      return `systemd socket unit${server.unit ? ` ${server.unit.name}` : ""}${
+        server.unit?.service ? ` (starts ${server.unit.service})` : ""
+      }${on}`;
     case "standalone":
       return `a standalone rsync daemon${process}: ${server.process?.commandLine ?? ""}${on}`;
     case "other":

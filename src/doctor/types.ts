@@ -50,8 +50,8 @@ export interface ServerReport {
   process?: { pid: number; name: string; commandLine: string };
   /** The xinetd entry meant to serve the port (present also when xinetd does not serve it). */
   xinetdService?: { file: string; name: string; id: string; enabled: boolean };
-  /** The systemd socket unit listening on the port. */
-  unit?: { name: string; active: string };
+  /** The systemd socket unit on the port, and the service it starts (when it serves the port). */
+  unit?: { name: string; active: string; service?: string };
   /** The rsyncd.conf the doctor read, and why that one: `--config`, the launcher's command line, or the default. */
   configPath: string;
   configFrom: "option" | "launcher" | "default";

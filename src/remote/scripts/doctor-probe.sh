@@ -101,14 +101,30 @@ if [ "$systemd" = yes ] && command -v systemctl >/dev/null 2>&1; then
   units=$({ systemctl list-units --all --type=socket --plain --no-legend --no-pager 2>/dev/null
     systemctl list-unit-files --type=socket --plain --no-legend --no-pager 2>/dev/null; } |
     awk '{ print $1 }' | grep '\.socket$' | sort -u)
+  journal_units="rsync*"
   for unit in $units; do
-    systemctl show -p Id -p ActiveState -p SubState -p UnitFileState -p Listen -p Accept -- "$unit" 2>/dev/null |
-      block unit "$unit"
+    properties=$(systemctl show -p Id -p ActiveState -p SubState -p UnitFileState -p Listen -p Accept -p Triggers \
+      -- "$unit" 2>/dev/null)
+    printf '%s\n' "$properties" | block unit "$unit"
+    # A socket on the port: the service it starts (NAME@.service for Accept=yes) and both units' journal.
+    printf '%s\n' "$properties" | grep -q "^Listen=\(.*[]:]\)\{0,1\}$port (" || continue
+    if printf '%s\n' "$properties" | grep -qx 'Accept=yes'; then
+      service="${unit%.socket}@.service"
+    else
+      service=$(printf '%s\n' "$properties" | sed -n 's/^Triggers=\([^ ]*\).*/\1/p')
+      [ -n "$service" ] || service="${unit%.socket}.service"
+    fi
+    systemctl cat -- "$service" 2>/dev/null | block unit-file "$service"
+    journal_units="$journal_units $unit ${service%.service}*.service"
   done
-  for unit in rsync.service rsyncd.service; do
+  for unit in xinetd.service rsync.service rsyncd.service; do
     systemctl show -p Id -p ActiveState -p SubState -p UnitFileState -p LoadState -- "$unit" 2>/dev/null |
       block unit "$unit"
   done
-  journalctl -q --no-pager -o short-iso -n "$lines" -u 'rsync*' 2>/dev/null | block log "rsync:journal"
+  set -f
+  set --
+  for unit in $journal_units; do set -- "$@" -u "$unit"; done
+  set +f
+  journalctl -q --no-pager -o short-iso -n "$lines" "$@" 2>/dev/null | block log "rsync:journal"
 fi
 true
