@@ -193,6 +193,9 @@ async function demo(): Promise<void> {
     `dynamic-provider host pid ${host.pid}, gRPC on 127.0.0.1:${host.port}; every call carries __provider as registration serializes it`,
   );
 
+  // The modules' directories, as the operator's host would have them (the doctor step finds one fault).
+  const made = await target.exec("mkdir -p /srv/pub /srv/backup");
+  if (made.code !== 0) throw new Error(`mkdir on ${target.name}: ${made.stderr}`);
   const connection = rootConnection(lab, target);
   const steps = seedSteps(connection, randomBytes(12).toString("base64url"));
   const resources = steps.map((step) => new ProgramResource(host, step.kind, step.name, texts));
