@@ -29,4 +29,3 @@ export function handoverReload(reload: unknown): Exclude<ReloadStrategy, "none">
     ? undefined
     : (reload as Exclude<ReloadStrategy, "none">);
 }
-

@@ -253,6 +253,7 @@ async function readHost(props: Props, runner: CommandRunner): Promise<Props | un
     adopt: props.adopt,
     secretContent: props.secretContent,
     unitDir: props.unitDir,
+    [HANDOVER_KEY]: props[HANDOVER_KEY],
   };
   return outputsOf({ ...settings, serviceName: name, ...model }, target, model.wait === true, found.dropIns);
 }

@@ -197,6 +197,7 @@ async function readHost(props: Props, runner: CommandRunner): Promise<Props | un
     secretContent: props.secretContent,
     reload: props.reload,
     configDir: props.configDir,
+    [HANDOVER_KEY]: props[HANDOVER_KEY],
   };
   const found = { ...settings, serviceName: name, ...attributes };
   return fileOutputs(found, { path: pathOf(found) }, file.content);

@@ -8,7 +8,13 @@
  */
 import { posix } from "node:path";
 
-import { DEFAULT_LOCK_WAIT_SECONDS, changeRemoteFile, companionPaths, type EditResult, type FileChange } from "./change-file";
+import {
+  DEFAULT_LOCK_WAIT_SECONDS,
+  changeRemoteFile,
+  companionPaths,
+  type EditResult,
+  type FileChange,
+} from "./change-file";
 import { RemoteError, commandFailedError } from "./errors";
 import { detectXinetdHost, reloadCommand, type ReloadStrategy } from "./reload";
 import { remoteScript } from "./scripts";

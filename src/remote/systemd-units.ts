@@ -561,6 +561,13 @@ export async function handOverToSystemd(
   };
   const undo = async () => {
     if (written.length === 0) return "";
+    // Units that did not exist before go entirely, with their lock, as a delete removes them.
+    if (written.every((file) => !file.existed)) {
+      return removeUnitFiles(runner, target, options.wait).then(
+        () => activate(runner, true, []).then(() => "the new units are removed"),
+        (failure: unknown) => `the new units could NOT be removed: ${String(failure)}`,
+      );
+    }
     const note = await restoreFiles(runner, target, written).catch(
       (failure: unknown) => `the new units could NOT be put back: ${String(failure)}`,
     );

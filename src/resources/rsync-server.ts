@@ -203,7 +203,9 @@ export class RsyncServer<L extends RsyncLauncher = "xinetd"> extends pulumi.Comp
  */
 function refuseMisplacedOverrides(name: string, launcher: RsyncLauncher, args: RsyncServerArgs<RsyncLauncher>): void {
   if (!(RSYNC_LAUNCHERS as readonly string[]).includes(launcher))
-    throw new Error(`RsyncServer ${name}: \`launcher\` must be "xinetd" or "systemd", not ${JSON.stringify(launcher)}.`);
+    throw new Error(
+      `RsyncServer ${name}: \`launcher\` must be "xinetd" or "systemd", not ${JSON.stringify(launcher)}.`,
+    );
   const [unused, kept, used]: [string, readonly string[], string] =
     launcher === "xinetd"
       ? ["socket", RSYNC_SOCKET_HANDOVER_KEYS, "xinetd"]

@@ -550,7 +550,11 @@ describe("every documented input reaches the provider", () => {
     await settled(server.listedModules.apply(() => 0));
     assert.ok(server.service instanceof SystemdSocketService);
     assert.equal(registered("sock-systemd").type, "pulumi-nodejs:dynamic/pulumi-xinetd:SystemdSocketService");
-    assert.equal(registrations.some((r) => r.name === "sock-xinetd"), false, "no xinetd service");
+    assert.equal(
+      registrations.some((r) => r.name === "sock-xinetd"),
+      false,
+      "no xinetd service",
+    );
     assert.deepEqual(registered("sock-systemd").dependencies, [registered("sock-pub").urn]);
     const socket = plain(registered("sock-systemd").inputs) as Record<string, unknown>;
     assert.deepEqual(
@@ -566,7 +570,8 @@ describe("every documented input reaches the provider", () => {
 
   test("RsyncServer refuses overrides of the launcher not in use, naming them", () => {
     assert.throws(
-      () => new RsyncServer("wrong1", { connection, launcher: "systemd", xinetd: { flags: ["IPv6"], serviceName: "r" } }),
+      () =>
+        new RsyncServer("wrong1", { connection, launcher: "systemd", xinetd: { flags: ["IPv6"], serviceName: "r" } }),
       /with `launcher: "systemd"`, `xinetd.flags` would not apply; set it under `socket`/,
     );
     assert.throws(
