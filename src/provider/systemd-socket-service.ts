@@ -25,6 +25,8 @@ import {
 import {
   changeSystemdUnits,
   dropInsOf,
+  handOverToSystemd,
+  launcherPresent,
   readSystemdUnits,
   removeSystemdUnits,
   systemdUnitPaths,
@@ -33,9 +35,17 @@ import {
   type SystemdUnitFiles,
   type SystemdUnitsTarget,
 } from "../remote";
-import { DEFAULT_SYSTEMD_UNIT_DIR, diffKeys, inputKeys, replaceKeys, SYSTEMD_PARAMETER_KEYS } from "../schema";
+import {
+  DEFAULT_SYSTEMD_UNIT_DIR,
+  diffKeys,
+  HANDOVER_KEY,
+  inputKeys,
+  replaceKeys,
+  SYSTEMD_PARAMETER_KEYS,
+} from "../schema";
 import { problemFailures, type CheckFailure } from "./checks";
 import { alreadyExistsError } from "./errors";
+import { handoverOf, handoverReload } from "./handover";
 import { defineHostKind } from "./kind";
 import { fileOutputs } from "./outputs";
 import { knownProperties, sameProperty, UNKNOWN, type Props } from "./props";
@@ -202,25 +212,34 @@ async function apply(inputs: Props, { runner, creating }: { runner: CommandRunne
   const target = targetOf(inputs);
   const model = modelOf(inputs);
   const paths = systemdUnitPaths(target);
-  const change = await changeSystemdUnits(
-    runner,
-    target,
-    (files) => {
-      const taken = files.has(paths.socket) || files.has(paths.template) || files.has(paths.plain);
-      if (creating && taken && inputs.adopt !== true && !isOwnUnits(files, target, model))
-        throw alreadyExistsError(`the systemd units ${paths.socket} (and its service)`, runner.label);
-      return editsFor(files, target, model);
-    },
-    {
-      port: model.port,
-      protocol: protocolOf(model),
-      wait: model.wait === true,
-      server: model.server,
-      verifyUnchanged: true,
-    },
-  );
+  const edit = (files: SystemdUnitFiles) => {
+    const taken = files.has(paths.socket) || files.has(paths.template) || files.has(paths.plain);
+    if (creating && taken && inputs.adopt !== true && !isOwnUnits(files, target, model))
+      throw alreadyExistsError(`the systemd units ${paths.socket} (and its service)`, runner.label);
+    return editsFor(files, target, model);
+  };
+  const options = {
+    port: model.port,
+    protocol: protocolOf(model),
+    wait: model.wait === true,
+    server: model.server,
+    verifyUnchanged: true,
+  };
+  // RsyncServer's launcher switch: xinetd still serves the port, so this create takes it over.
+  const xinetd = creating ? handoverOf(inputs)?.xinetd : undefined;
+  const change =
+    xinetd && (await launcherPresent(runner, { xinetdFile: xinetd.path }))
+      ? await handOverToSystemd(runner, target, edit, options, {
+          path: xinetd.path,
+          ...withReload(handoverReload(xinetd.reload)),
+        })
+      : await changeSystemdUnits(runner, target, edit, options);
   const dropIns = [...change.files.keys()].filter((path) => posix.dirname(path).endsWith(".d")).sort();
   return outputsOf(inputs, target, model.wait === true, dropIns);
+}
+
+function withReload<T>(reload: T | undefined): { reload?: T } {
+  return reload === undefined ? {} : { reload };
 }
 
 async function readHost(props: Props, runner: CommandRunner): Promise<Props | undefined> {
@@ -234,6 +253,7 @@ async function readHost(props: Props, runner: CommandRunner): Promise<Props | un
     adopt: props.adopt,
     secretContent: props.secretContent,
     unitDir: props.unitDir,
+    [HANDOVER_KEY]: props[HANDOVER_KEY],
   };
   return outputsOf({ ...settings, serviceName: name, ...model }, target, model.wait === true, found.dropIns);
 }
@@ -245,7 +265,7 @@ async function removeUnits(state: Props, runner: CommandRunner): Promise<void> {
 export const { check, diff, create, read, update, remove } = defineHostKind({
   kind: KIND,
   defaults: { unitDir: DEFAULT_SYSTEMD_UNIT_DIR },
-  inputKeys: new Set([...INPUT_KEYS, ...XINETD_ONLY]),
+  inputKeys: new Set([...INPUT_KEYS, ...XINETD_ONLY, HANDOVER_KEY]),
   paths: { unitDir: "directory" },
   spell: withServerArgsSplit,
   failures: serviceFailures,

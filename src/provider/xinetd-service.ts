@@ -18,6 +18,8 @@ import {
 import {
   changeXinetdService,
   discardPreviousVersion,
+  handOverToXinetd,
+  launcherPresent,
   RELOAD_VERIFICATION_COMMAND,
   RemoteError,
   readRemoteFile,
@@ -29,6 +31,7 @@ import {
   DEFAULT_RELOAD,
   DEFAULT_XINETD_CONFIG_DIR,
   diffKeys,
+  HANDOVER_KEY,
   inputKeys,
   isReload,
   problemPropertyPath,
@@ -39,6 +42,7 @@ import {
 import { problemFailures, type CheckFailure } from "./checks";
 import { withDiagnosis } from "./diagnosis";
 import { alreadyExistsError } from "./errors";
+import { handoverOf, handoverReload, systemdLauncherOf } from "./handover";
 import { defineHostKind } from "./kind";
 import { fileOutputs, outcomeUnknown } from "./outputs";
 import { knownProperties, sameProperty, UNKNOWN, type Props } from "./props";
@@ -137,17 +141,25 @@ function contentFor(current: string | undefined, model: XinetdServiceModel): str
 async function apply(inputs: Props, { runner, creating }: { runner: CommandRunner; creating: boolean }) {
   const path = pathOf(inputs);
   const model = modelOf(inputs);
+  const edit = (current: string | undefined) => {
+    if (creating && current !== undefined && inputs.adopt !== true && !isOwnFile(current, model))
+      throw alreadyExistsError(`the xinetd service file ${path}`, runner.label);
+    return contentFor(current, model);
+  };
+  // RsyncServer's launcher switch: a systemd socket still serves the port, so this create takes it over.
+  const handover = creating ? handoverOf(inputs) : undefined;
+  const systemd = handover?.systemd ? systemdLauncherOf(handover.systemd) : undefined;
+  if (handover && systemd && (await launcherPresent(runner, systemd))) {
+    const reload = handoverReload(inputs.reload);
+    const xinetd = reload === undefined ? { path } : { path, reload };
+    const { change } = await handOverToXinetd(runner, xinetd, edit, systemd, handover.port);
+    return fileOutputs(inputs, { path }, change.content ?? "");
+  }
   try {
-    const { change } = await changeXinetdService(
-      runner,
-      path,
-      (current) => {
-        if (creating && current !== undefined && inputs.adopt !== true && !isOwnFile(current, model))
-          throw alreadyExistsError(`the xinetd service file ${path}`, runner.label);
-        return contentFor(current, model);
-      },
-      { ...reloadOptions(inputs.reload), verifyUnchanged: true },
-    );
+    const { change } = await changeXinetdService(runner, path, edit, {
+      ...reloadOptions(inputs.reload),
+      verifyUnchanged: true,
+    });
     return fileOutputs(inputs, { path }, change.content ?? "");
   } catch (error) {
     throw await diagnosedReloadFailure(error, runner, inputs, model);
@@ -185,6 +197,7 @@ async function readHost(props: Props, runner: CommandRunner): Promise<Props | un
     secretContent: props.secretContent,
     reload: props.reload,
     configDir: props.configDir,
+    [HANDOVER_KEY]: props[HANDOVER_KEY],
   };
   const found = { ...settings, serviceName: name, ...attributes };
   return fileOutputs(found, { path: pathOf(found) }, file.content);
@@ -199,7 +212,7 @@ async function removeService(state: Props, runner: CommandRunner): Promise<void>
 export const { check, diff, create, read, update, remove } = defineHostKind({
   kind: "XinetdService",
   defaults: { configDir: DEFAULT_CONFIG_DIR, reload: DEFAULT_RELOAD },
-  inputKeys: INPUT_KEYS,
+  inputKeys: new Set([...INPUT_KEYS, HANDOVER_KEY]),
   paths: { configDir: "directory" },
   spell: withServerArgsSplit,
   failures: serviceFailures,

@@ -35,6 +35,7 @@ export { changeRsyncdConfig, describePortConflict, rsyncDiagnostics } from "./rs
 export {
   changeSystemdUnits,
   dropInsOf,
+  handOverToSystemd,
   readSystemdUnits,
   removeSystemdUnits,
   SystemdActivator,
@@ -47,3 +48,10 @@ export {
   type SystemdUnitsOptions,
   type SystemdUnitsTarget,
 } from "./systemd-units";
+export {
+  handOverToXinetd,
+  launcherPresent,
+  type HandoverOutcome,
+  type SystemdLauncher,
+  type XinetdLauncher,
+} from "./launcher-handover";

@@ -26,7 +26,8 @@ export type RemoteScriptName =
   | "systemd-change-units"
   | "systemd-activate"
   | "systemd-restore-units"
-  | "systemd-remove-units";
+  | "systemd-remove-units"
+  | "launcher-handover";
 
 /** Files of shared shell functions, and which scripts include them (in this order). */
 const LIBRARIES: Partial<Record<RemoteScriptName, readonly string[]>> = {
@@ -41,6 +42,7 @@ const LIBRARIES: Partial<Record<RemoteScriptName, readonly string[]>> = {
   "systemd-change-units": ["common", "systemd-show-units"],
   "systemd-restore-units": ["common"],
   "systemd-remove-units": ["common"],
+  "launcher-handover": ["common", "xinetd-pid"],
 };
 
 export const REMOTE_SCRIPTS_DIR = join(__dirname, "scripts");

@@ -8,6 +8,7 @@
 import { posix } from "node:path";
 
 import { RemoteError, commandFailedError } from "./errors";
+import { runHandover, type XinetdLauncher } from "./launcher-handover";
 import { remoteScript } from "./scripts";
 import { StreamReader } from "./stream-reader";
 import type { CommandRunner } from "./transport";
@@ -537,6 +538,44 @@ async function removeUnitFiles(runner: CommandRunner, target: SystemdUnitsTarget
   const result = await runner.run(script, { timeoutMs: CHANGE_TIMEOUT_MS });
   if (result.exitCode !== 0 || !result.stdout.includes("REMOVED"))
     throw commandFailedError(runner.label, script, result);
+}
+
+/**
+ * Writes a socket service's units (verified by systemd-analyze on the host, as any change) and
+ * moves the port to the socket from xinetd's service file `from`, in one script (see
+ * launcher-handover.ts). When the socket does not answer, xinetd's file is back and answers, and
+ * the units go back as they were.
+ */
+export async function handOverToSystemd(
+  runner: CommandRunner,
+  target: SystemdUnitsTarget,
+  edit: (files: SystemdUnitFiles) => SystemdUnitEdits,
+  options: SystemdUnitsOptions,
+  from: XinetdLauncher,
+): Promise<SystemdUnitsChange & { gapMs: number }> {
+  const { change, written } = await changeUnitFiles(runner, target, edit, options);
+  const systemd = {
+    socket: socketUnit(target),
+    service: serviceUnitPattern(target, options.wait),
+    enable: enableWord(target) === "runtime" ? ("runtime" as const) : ("enable" as const),
+  };
+  const undo = async () => {
+    if (written.length === 0) return "";
+    // Units that did not exist before go entirely, with their lock, as a delete removes them.
+    if (written.every((file) => !file.existed)) {
+      return removeUnitFiles(runner, target, options.wait).then(
+        () => activate(runner, true, []).then(() => "the new units are removed"),
+        (failure: unknown) => `the new units could NOT be removed: ${String(failure)}`,
+      );
+    }
+    const note = await restoreFiles(runner, target, written).catch(
+      (failure: unknown) => `the new units could NOT be put back: ${String(failure)}`,
+    );
+    await activate(runner, true, []);
+    return note.replace("previous units restored", "the units are back as they were");
+  };
+  const { gapMs } = await runHandover(runner, "to-systemd", from, systemd, options.port, undefined, undo);
+  return { ...change, gapMs };
 }
 
 function escapeRegExp(text: string): string {

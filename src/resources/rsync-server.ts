@@ -1,25 +1,39 @@
 /**
- * `RsyncServer`: an rsync daemon run by xinetd on one host, from its rsyncd.conf (global part and
- * modules) and secrets file to the xinetd service, checked from the host once everything applied.
+ * `RsyncServer`: an rsync daemon on one host, from its rsyncd.conf (global part and modules) and
+ * secrets file to what starts it (an xinetd service, or a systemd socket with `launcher:
+ * "systemd"`), checked from the host once everything applied. Changing `launcher` moves the port
+ * from one launcher to the other in the new one's create (see provider/handover.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 
 import { lookupRsyncParameter } from "../formats";
 import {
+  DEFAULT_RSYNC_LAUNCHER,
   DEFAULT_RSYNCD_CONFIG_PATH,
+  DEFAULT_SYSTEMD_UNIT_DIR,
+  DEFAULT_XINETD_CONFIG_DIR,
+  HANDOVER_KEY,
+  RSYNC_LAUNCHERS,
   RSYNC_SERVICE_DEFAULTS,
   RSYNC_SERVICE_NAME,
   RSYNC_SERVICE_PORT,
+  RSYNC_SOCKET_DEFAULTS,
+  RSYNC_SOCKET_HANDOVER_KEYS,
+  RSYNC_XINETD_HANDOVER_KEYS,
   rsyncServerArgs,
+  SYSTEMD_PARAMETER_KEYS,
+  type LauncherHandover,
+  type RsyncLauncher,
 } from "../schema";
 import type { ConnectionArgs } from "./connection";
 import { RsyncListing } from "./rsync-listing";
 import { RsyncModule, type RsyncModuleParameterArgs } from "./rsync-module";
 import { RsyncSecrets } from "./rsync-secrets";
 import { RsyncdConfig, type RsyncdConfigArgs } from "./rsyncd-config";
+import { SystemdSocketService, type SystemdSocketServiceArgs } from "./systemd-socket-service";
 import { XinetdService, type XinetdServiceArgs } from "./xinetd-service";
 
-export interface RsyncServerArgs {
+export interface RsyncServerArgs<L extends RsyncLauncher = RsyncLauncher> {
   /** How to reach the host (same shape as @pulumi/command's `remote.ConnectionArgs`). Required; secret in the state. */
   connection: pulumi.Input<ConnectionArgs>;
   /** Run every command through `sudo -n`. Default: `false`. */
@@ -45,18 +59,36 @@ export interface RsyncServerArgs {
    * --config=<configPath>`, `log_on_failure += USERID`.
    */
   xinetd?: Partial<Omit<XinetdServiceArgs, "connection" | "sudo">>;
+  /**
+   * What starts the daemon: `"xinetd"` (an XinetdService) or `"systemd"` (a SystemdSocketService, socket
+   * activation: `rsync.socket` + `rsync@.service`). A change moves the port from one to the other in the new
+   * launcher's create, which puts the old one back when the new one does not answer an rsync client. With
+   * `"systemd"`, `xinetd` may only say where the file to take over is (`serviceName`, `configDir`, `reload`); with
+   * `"xinetd"`, `socket` only where the units are (`serviceName`, `unitDir`). Default: `"xinetd"`.
+   */
+  launcher?: L;
+  /**
+   * Overrides for the socket service (`launcher: "systemd"`). Default: xinetd's defaults as the format layer maps
+   * them: `rsync.socket` on port 873 with `Accept=yes`, `rsync@.service` running `/usr/bin/rsync --daemon
+   * --config=<configPath>` as root with `StandardInput=socket` (`log_on_failure` has no equivalent: the journal).
+   */
+  socket?: Partial<Omit<SystemdSocketServiceArgs, "connection" | "sudo">>;
 }
 
-export class RsyncServer extends pulumi.ComponentResource {
+/** The launcher child of an RsyncServer of launcher `L`. */
+export type RsyncLauncherResource<L extends RsyncLauncher> = L extends "systemd" ? SystemdSocketService : XinetdService;
+
+export class RsyncServer<L extends RsyncLauncher = "xinetd"> extends pulumi.ComponentResource {
   readonly config?: RsyncdConfig;
   readonly secrets?: RsyncSecrets;
   /** Module name → its resource, one per entry of the `modules` argument. */
   readonly modules: Record<string, RsyncModule>;
-  readonly service: XinetdService;
+  /** The launcher: the XinetdService, or the SystemdSocketService with `launcher: "systemd"`. */
+  readonly service: RsyncLauncherResource<L>;
   /** The modules `rsync rsync://localhost:<port>/` lists on the host once everything applied. */
   readonly listedModules: pulumi.Output<string[]>;
 
-  constructor(name: string, args: RsyncServerArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: RsyncServerArgs<L>, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-xinetd:index:RsyncServer", name, {}, opts);
     const host = { connection: args.connection, sudo: args.sudo ?? false };
     const configPath = args.configPath ?? DEFAULT_RSYNCD_CONFIG_PATH;
@@ -87,18 +119,64 @@ export class RsyncServer extends pulumi.ComponentResource {
     );
     const modules = Object.values(this.modules);
 
-    this.service = new XinetdService(
-      `${name}-xinetd`,
-      {
+    const launcher: RsyncLauncher = args.launcher ?? DEFAULT_RSYNC_LAUNCHER;
+    refuseMisplacedOverrides(name, launcher, args);
+    const port = pulumi
+      .all([args.xinetd?.port, args.socket?.port])
+      .apply(([xinetdPort, socketPort]) =>
+        launcher === "xinetd" ? (xinetdPort ?? RSYNC_SERVICE_PORT) : (socketPort ?? RSYNC_SOCKET_DEFAULTS.port),
+      );
+    const serverArgs = pulumi.output(configPath).apply(rsyncServerArgs);
+    const serviceOpts = { ...child, dependsOn: [...files, ...modules] };
+    let launcherRevision: pulumi.Output<string>;
+    if (launcher === "xinetd") {
+      const serviceArgs: XinetdServiceArgs & { [HANDOVER_KEY]: pulumi.Input<LauncherHandover> } = {
         serviceName: RSYNC_SERVICE_NAME,
         ...RSYNC_SERVICE_DEFAULTS,
         logOnFailure: { add: [...RSYNC_SERVICE_DEFAULTS.logOnFailure.add] },
-        serverArgs: pulumi.output(configPath).apply(rsyncServerArgs),
+        serverArgs,
         ...args.xinetd,
         ...host,
-      },
-      { ...child, dependsOn: [...files, ...modules] },
-    );
+        [HANDOVER_KEY]: pulumi
+          .all([port, args.socket?.serviceName, args.socket?.unitDir])
+          .apply(([servicePort, serviceName, unitDir]) => ({
+            port: servicePort,
+            systemd: {
+              unitDir: unitDir ?? DEFAULT_SYSTEMD_UNIT_DIR,
+              serviceName: serviceName ?? RSYNC_SOCKET_DEFAULTS.serviceName,
+              wait: RSYNC_SOCKET_DEFAULTS.wait === true,
+            },
+          })),
+      };
+      const service = new XinetdService(`${name}-xinetd`, serviceArgs, serviceOpts);
+      this.service = service as RsyncLauncherResource<L>;
+      launcherRevision = service.checksum;
+    } else {
+      const { serviceName, ...socketDefaults } = RSYNC_SOCKET_DEFAULTS;
+      const serviceArgs: SystemdSocketServiceArgs & { [HANDOVER_KEY]: pulumi.Input<LauncherHandover> } = {
+        serviceName,
+        ...socketDefaults,
+        serverArgs,
+        ...args.socket,
+        ...host,
+        [HANDOVER_KEY]: pulumi
+          .all([port, args.xinetd?.serviceName, args.xinetd?.configDir, args.xinetd?.reload])
+          .apply(([servicePort, xinetdName, configDir, reload]) => ({
+            port: servicePort,
+            xinetd: {
+              path: `${configDir ?? DEFAULT_XINETD_CONFIG_DIR}/${xinetdName ?? RSYNC_SERVICE_NAME}`,
+              ...(reload === undefined ? {} : { reload }),
+            },
+          })),
+      };
+      const service = new SystemdSocketService(`${name}-systemd`, serviceArgs, serviceOpts);
+      this.service = service as RsyncLauncherResource<L>;
+      // A socket service has no rendered content: its outputs, as refresh reads them, are its revision.
+      const outputs = service as unknown as Record<string, pulumi.Output<unknown>>;
+      launcherRevision = pulumi.jsonStringify(
+        pulumi.all([...SYSTEMD_PARAMETER_KEYS, "extra", "dropIns"].map((key) => outputs[key])),
+      );
+    }
 
     const listable = Object.entries(args.modules ?? {}).map(([moduleName, module]) =>
       pulumi.output(module.list).apply((list) => (list === false ? [] : [moduleName])),
@@ -107,16 +185,41 @@ export class RsyncServer extends pulumi.ComponentResource {
       `${name}-listing`,
       {
         ...host,
-        port: pulumi.output(args.xinetd?.port).apply((port) => port ?? RSYNC_SERVICE_PORT),
+        port,
         configPath,
         expectedModules: pulumi.all(listable).apply((lists) => lists.flat()),
-        revision: [...files, ...modules, this.service].map((resource) => resource.checksum),
+        revision: [...[...files, ...modules].map((resource) => resource.checksum), launcherRevision],
       },
       { ...child, dependsOn: [this.service] },
     );
     this.listedModules = listing.modules;
     this.registerOutputs({ listedModules: this.listedModules });
   }
+}
+
+/**
+ * Overrides for the launcher not in use are refused, naming them, except where they locate the
+ * other launcher's files for the handover: they would otherwise be silently ignored.
+ */
+function refuseMisplacedOverrides(name: string, launcher: RsyncLauncher, args: RsyncServerArgs<RsyncLauncher>): void {
+  if (!(RSYNC_LAUNCHERS as readonly string[]).includes(launcher))
+    throw new Error(
+      `RsyncServer ${name}: \`launcher\` must be "xinetd" or "systemd", not ${JSON.stringify(launcher)}.`,
+    );
+  const [unused, kept, used]: [string, readonly string[], string] =
+    launcher === "xinetd"
+      ? ["socket", RSYNC_SOCKET_HANDOVER_KEYS, "xinetd"]
+      : ["xinetd", RSYNC_XINETD_HANDOVER_KEYS, "socket"];
+  const overrides = (launcher === "xinetd" ? args.socket : args.xinetd) ?? {};
+  const misplaced = Object.keys(overrides).filter((key) => !kept.includes(key));
+  if (misplaced.length > 0)
+    throw new Error(
+      `RsyncServer ${name}: with \`launcher: "${launcher}"\`, ` +
+        misplaced.map((key) => `\`${unused}.${key}\``).join(", ") +
+        ` would not apply; set ${misplaced.length === 1 ? "it" : "them"} under \`${used}\` ` +
+        `(\`${unused}\` may only hold ${kept.map((key) => `\`${key}\``).join(", ")}, where the files to take ` +
+        "over are).",
+    );
 }
 
 /**

@@ -1,3 +1,5 @@
+import { systemdSocketServiceFromXinetd, type SystemdSocketServiceModel, type XinetdServiceModel } from "../formats";
+
 /**
  * The defaults and value rules the resources, their providers and the fleet parser share, spelled
  * once: where the files are, which port the rsync service listens on, how xinetd is reloaded,
@@ -36,8 +38,20 @@ export function isReload(value: unknown): value is XinetdReload {
   return Object.keys(value).join() === "command" && typeof command === "string" && command.trim() !== "";
 }
 
-/** RsyncServer names its children `<name>-config`, `-secrets`, `-xinetd`, `-listing`: no module may be named so. */
-export const RSYNC_SERVER_CHILD_NAMES = ["config", "secrets", "xinetd", "listing"] as const;
+/**
+ * RsyncServer names its children `<name>-config`, `-secrets`, `-xinetd` (or `-systemd`), `-listing`: no module may be
+ * named so.
+ */
+export const RSYNC_SERVER_CHILD_NAMES = ["config", "secrets", "xinetd", "systemd", "listing"] as const;
+
+/** What starts RsyncServer's daemon: an xinetd service file, or a systemd socket unit with its service. */
+export const RSYNC_LAUNCHERS = ["xinetd", "systemd"] as const;
+export type RsyncLauncher = (typeof RSYNC_LAUNCHERS)[number];
+export const DEFAULT_RSYNC_LAUNCHER: RsyncLauncher = "xinetd";
+/** The `xinetd` overrides that still mean something with `launcher: "systemd"`: where the file to take over is. */
+export const RSYNC_XINETD_HANDOVER_KEYS = ["serviceName", "configDir", "reload"] as const;
+/** The `socket` overrides that still mean something with `launcher: "xinetd"`: where the units to take over are. */
+export const RSYNC_SOCKET_HANDOVER_KEYS = ["serviceName", "unitDir"] as const;
 
 /** The service name of RsyncServer's xinetd service (in /etc/services, so no `port` is needed). */
 export const RSYNC_SERVICE_NAME = "rsync";
@@ -51,6 +65,29 @@ export const RSYNC_SERVICE_DEFAULTS = {
   server: "/usr/bin/rsync",
   logOnFailure: { add: ["USERID"] },
 } as const;
+
+/**
+ * RsyncServer's socket service for the daemon, before the user's `socket` overrides: the xinetd
+ * defaults above as the format layer's migration maps them (port 873, `rsync.socket` with
+ * `rsync@.service`, Accept=yes, root, /usr/bin/rsync; `log_on_failure` has no equivalent: systemd
+ * journals every start). `serverArgs` from `rsyncServerArgs`.
+ */
+export const RSYNC_SOCKET_DEFAULTS: Omit<SystemdSocketServiceModel, "name" | "serverArgs"> & { serviceName: string } =
+  rsyncSocketDefaults();
+
+function rsyncSocketDefaults() {
+  const xinetd: XinetdServiceModel = {
+    name: RSYNC_SERVICE_NAME,
+    ...RSYNC_SERVICE_DEFAULTS,
+    logOnFailure: { add: [...RSYNC_SERVICE_DEFAULTS.logOnFailure.add] },
+    port: RSYNC_SERVICE_PORT,
+  };
+  const { model, problems } = systemdSocketServiceFromXinetd(xinetd);
+  const refused = problems.filter((problem) => problem.severity !== "warning");
+  if (refused.length > 0) throw new Error(`RsyncServer's xinetd defaults do not map: ${JSON.stringify(refused)}`);
+  const { name, serverArgs: _serverArgs, ...settings } = model;
+  return { serviceName: name, ...settings };
+}
 
 /** The daemon's command line under xinetd, reading `configPath`. */
 export function rsyncServerArgs(configPath: string): string[] {

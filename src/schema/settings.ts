@@ -5,6 +5,7 @@
  * hold the resources' args interfaces (keys, types, TSDoc) and the README's reference to it.
  */
 import {
+  type XinetdReload,
   DEFAULT_RSYNCD_CONFIG_PATH,
   DEFAULT_SYSTEMD_UNIT_DIR,
   DEFAULT_XINETD_CONFIG_DIR,
@@ -206,6 +207,21 @@ export type SettingKey<K extends SettingsKind> = (typeof RESOURCE_SETTINGS)[K][n
  * the providers read: no args field, so in no table.
  */
 export const SECRET_CONTENT_KEY = "secretContent";
+
+/**
+ * The input RsyncServer gives its launcher child (XinetdService or SystemdSocketService): the other
+ * launcher to take the port over from when the create finds it on the host. No args field either.
+ */
+export const HANDOVER_KEY = "handover";
+
+export interface LauncherHandover {
+  /** The port both launchers serve. */
+  port: number;
+  /** For a SystemdSocketService: the xinetd service file to retire, and how xinetd is reloaded. */
+  xinetd?: { path: string; reload?: XinetdReload };
+  /** For an XinetdService: the socket service to stop. */
+  systemd?: { unitDir: string; serviceName: string; wait: boolean };
+}
 
 export function settingKeys(kind: SettingsKind): string[] {
   return RESOURCE_SETTINGS[kind].map((setting) => setting.key);

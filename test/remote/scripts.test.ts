@@ -99,6 +99,22 @@ const SCRIPTS_AS_SENT: Record<RemoteScriptName, Record<string, string>> = {
     socket_unit: "x.socket",
     service_unit: "x@*.service",
   },
+  "launcher-handover": {
+    action: "to-systemd",
+    xinetd_file: "/etc/xinetd.d/rsync",
+    dir: "/etc/xinetd.d",
+    lock: "/etc/xinetd.d/.rsync.lock",
+    lock_wait: "60",
+    previous: "/etc/xinetd.d/.rsync.previous",
+    pid_file: "/run/xinetd.pid",
+    reload: "systemctl reload xinetd",
+    socket: "rsync.socket",
+    service: "rsync@*.service",
+    enable: "enable",
+    port: "873",
+    answer_timeout: "5",
+    restore: "keep",
+  },
 };
 
 describe("the remote scripts as artifacts", { skip }, () => {

@@ -13,6 +13,7 @@ import {
   RsyncModule,
   RsyncSecrets,
   RsyncServer,
+  SystemdSocketService,
   XinetdService,
   type RsyncSecretsArgs,
   type RsyncServerArgs,
@@ -509,6 +510,8 @@ describe("every documented input reaches the provider", () => {
       modules: { data: { path: "/srv/data", adopt: true } },
       secrets: { path: "/etc/rsyncd.secrets", users: { alice: "pw" }, adopt: true },
       xinetd: { serviceId: "rsync-full", port: 8873 },
+      launcher: "xinetd",
+      socket: { serviceName: "rsyncd", unitDir: "/run/systemd/system" },
     };
     const server = new RsyncServer("full-srv", serverArgs);
     await settled(server.service.urn);
@@ -528,6 +531,56 @@ describe("every documented input reaches the provider", () => {
     assert.deepEqual(
       [inputsOf("xinetd").serviceId, inputsOf("xinetd").port, inputsOf("listing").port],
       ["rsync-full", 8873, 8873],
+    );
+    assert.deepEqual(inputsOf("xinetd").handover, {
+      port: 8873,
+      systemd: { unitDir: "/run/systemd/system", serviceName: "rsyncd", wait: false },
+    });
+  });
+
+  test("RsyncServer with launcher systemd: a SystemdSocketService with xinetd's defaults as the mapping gives them", async () => {
+    const server = new RsyncServer("sock", {
+      connection,
+      configPath: "/etc/rsyncd/sock.conf",
+      modules: { pub: { path: "/srv/pub" } },
+      launcher: "systemd",
+      socket: { instances: 30 },
+      xinetd: { configDir: "/etc/xinetd.local" },
+    });
+    await settled(server.listedModules.apply(() => 0));
+    assert.ok(server.service instanceof SystemdSocketService);
+    assert.equal(registered("sock-systemd").type, "pulumi-nodejs:dynamic/pulumi-xinetd:SystemdSocketService");
+    assert.equal(
+      registrations.some((r) => r.name === "sock-xinetd"),
+      false,
+      "no xinetd service",
+    );
+    assert.deepEqual(registered("sock-systemd").dependencies, [registered("sock-pub").urn]);
+    const socket = plain(registered("sock-systemd").inputs) as Record<string, unknown>;
+    assert.deepEqual(
+      [socket.serviceName, socket.port, socket.socketType, socket.wait, socket.user, socket.server, socket.serverArgs],
+      ["rsync", 873, "stream", false, "root", "/usr/bin/rsync", ["--daemon", "--config=/etc/rsyncd/sock.conf"]],
+    );
+    assert.equal(socket.instances, 30);
+    assert.equal(socket.logOnFailure, undefined, "no equivalent: systemd journals");
+    assert.deepEqual(socket.handover, { port: 873, xinetd: { path: "/etc/xinetd.local/rsync" } });
+    assert.ok(registered("sock-listing").dependencies.includes(registered("sock-systemd").urn));
+    assert.equal(registered("sock-listing").inputs.port, 873);
+  });
+
+  test("RsyncServer refuses overrides of the launcher not in use, naming them", () => {
+    assert.throws(
+      () =>
+        new RsyncServer("wrong1", { connection, launcher: "systemd", xinetd: { flags: ["IPv6"], serviceName: "r" } }),
+      /with `launcher: "systemd"`, `xinetd.flags` would not apply; set it under `socket`/,
+    );
+    assert.throws(
+      () => new RsyncServer("wrong2", { connection, socket: { instances: 3, bind: "10.0.0.1" } }),
+      /with `launcher: "xinetd"`, `socket.instances`, `socket.bind` would not apply; set them under `xinetd`/,
+    );
+    assert.throws(
+      () => new RsyncServer("wrong3", { connection, launcher: "inetd" as "xinetd" }),
+      /`launcher` must be "xinetd" or "systemd", not "inetd"/,
     );
   });
 });
