@@ -8,8 +8,11 @@ import { ReloadConflictError, RemoteError, type RemoteErrorCode } from "../remot
 import { hostLabel, withAcceptedHostKeys } from "./connection";
 import { withoutUndefined, type Props } from "./props";
 
-/** Why a create refused to write: what it would manage exists, or the file is not the daemon's. */
-export type RefusalCode = "already-exists" | "foreign-file";
+/**
+ * Why a create refused to write: what it would manage exists, the file is not the daemon's, or the
+ * host cannot run the launcher asked for.
+ */
+export type RefusalCode = "already-exists" | "foreign-file" | "no-systemd";
 
 /** A create that refused to write; nothing on the host changed. */
 export class RefusedChange extends Error {

@@ -3,6 +3,7 @@
  * The shim in the stack state requires this module at call time, so states written by an older
  * version run with this code: every method reads the state's `schemaVersion` first.
  */
+import * as rsyncLauncherCheckProvider from "./rsync-launcher-check";
 import * as rsyncListingProvider from "./rsync-listing";
 import * as rsyncModuleProvider from "./rsync-module";
 import * as rsyncSecretsProvider from "./rsync-secrets";
@@ -29,8 +30,15 @@ export const rsyncModule = kind(rsyncModuleProvider);
 export const rsyncdConfig = kind(rsyncdConfigProvider);
 export const rsyncSecrets = kind(rsyncSecretsProvider);
 export const rsyncListing = kind(rsyncListingProvider);
+export const rsyncLauncherCheck = kind(rsyncLauncherCheckProvider);
 export const systemdSocketService = kind(systemdSocketServiceProvider);
 
 /** The kinds by the name the shims ask for. */
 export type ResourceKind =
-  "xinetdService" | "rsyncModule" | "rsyncdConfig" | "rsyncSecrets" | "rsyncListing" | "systemdSocketService";
+  | "xinetdService"
+  | "rsyncModule"
+  | "rsyncdConfig"
+  | "rsyncSecrets"
+  | "rsyncListing"
+  | "rsyncLauncherCheck"
+  | "systemdSocketService";

@@ -50,6 +50,7 @@ export {
 } from "./systemd-units";
 export {
   handOverToXinetd,
+  hostRunsSystemd,
   launcherPresent,
   type HandoverOutcome,
   type SystemdLauncher,

@@ -45,6 +45,15 @@ export interface HandoverOutcome {
   gapMs: number;
 }
 
+/** Whether the host runs systemd (`/run/systemd/system` exists), which a socket launcher needs. */
+export async function hostRunsSystemd(runner: CommandRunner): Promise<boolean> {
+  const script = remoteScript("launcher-handover", { action: "has-systemd" });
+  const result = await runner.run(script);
+  if (result.exitCode !== 0 || !/^(NO-)?SYSTEMD$/m.test(result.stdout))
+    throw commandFailedError(runner.label, script, result);
+  return /^SYSTEMD$/m.test(result.stdout);
+}
+
 /** Whether the other launcher is there: the xinetd file exists, or the socket is active. */
 export async function launcherPresent(runner: CommandRunner, other: { xinetdFile: string } | SystemdLauncher) {
   const script = remoteScript("launcher-handover", {

@@ -13,19 +13,21 @@ import {
   DEFAULT_SYSTEMD_UNIT_DIR,
   DEFAULT_XINETD_CONFIG_DIR,
   HANDOVER_KEY,
-  RSYNC_LAUNCHERS,
+  isRsyncLauncher,
+  misplacedLauncherOverrides,
+  misplacedOverridesMessage,
+  RSYNC_LAUNCHER_REQUIREMENT,
   RSYNC_SERVICE_DEFAULTS,
   RSYNC_SERVICE_NAME,
   RSYNC_SERVICE_PORT,
   RSYNC_SOCKET_DEFAULTS,
-  RSYNC_SOCKET_HANDOVER_KEYS,
-  RSYNC_XINETD_HANDOVER_KEYS,
   rsyncServerArgs,
   SYSTEMD_PARAMETER_KEYS,
   type LauncherHandover,
   type RsyncLauncher,
 } from "../schema";
 import type { ConnectionArgs } from "./connection";
+import { RsyncLauncherCheck } from "./rsync-launcher-check";
 import { RsyncListing } from "./rsync-listing";
 import { RsyncModule, type RsyncModuleParameterArgs } from "./rsync-module";
 import { RsyncSecrets } from "./rsync-secrets";
@@ -64,7 +66,8 @@ export interface RsyncServerArgs<L extends RsyncLauncher = RsyncLauncher> {
    * activation: `rsync.socket` + `rsync@.service`). A change moves the port from one to the other in the new
    * launcher's create, which puts the old one back when the new one does not answer an rsync client. With
    * `"systemd"`, `xinetd` may only say where the file to take over is (`serviceName`, `configDir`, `reload`); with
-   * `"xinetd"`, `socket` only where the units are (`serviceName`, `unitDir`). Default: `"xinetd"`.
+   * `"xinetd"`, `socket` only where the units are (`serviceName`, `unitDir`). With `"systemd"`, a host that does not
+   * run systemd is refused before any file is written. Default: `"xinetd"`.
    */
   launcher?: L;
   /**
@@ -93,11 +96,19 @@ export class RsyncServer<L extends RsyncLauncher = "xinetd"> extends pulumi.Comp
     const host = { connection: args.connection, sudo: args.sudo ?? false };
     const configPath = args.configPath ?? DEFAULT_RSYNCD_CONFIG_PATH;
     const child = { parent: this };
+    const launcher: RsyncLauncher = args.launcher ?? DEFAULT_RSYNC_LAUNCHER;
+    refuseMisplacedOverrides(name, launcher, args);
 
+    // A host without systemd is refused before anything is written: every file child waits on the check.
+    const check =
+      launcher === "systemd" ? [new RsyncLauncherCheck(`${name}-systemd-check`, { ...host, launcher }, child)] : [];
+    const fileChild = { ...child, dependsOn: check };
     this.config = args.global
-      ? new RsyncdConfig(`${name}-config`, { ...args.global, ...host, configPath }, child)
+      ? new RsyncdConfig(`${name}-config`, { ...args.global, ...host, configPath }, fileChild)
       : undefined;
-    this.secrets = args.secrets ? new RsyncSecrets(`${name}-secrets`, { ...args.secrets, ...host }, child) : undefined;
+    this.secrets = args.secrets
+      ? new RsyncSecrets(`${name}-secrets`, { ...args.secrets, ...host }, fileChild)
+      : undefined;
     const files = [this.config, this.secrets].filter((r): r is RsyncdConfig | RsyncSecrets => r !== undefined);
     const secretsPath = args.secrets?.path;
     this.modules = Object.fromEntries(
@@ -113,14 +124,12 @@ export class RsyncServer<L extends RsyncLauncher = "xinetd"> extends pulumi.Comp
             configPath,
             moduleName,
           },
-          { ...child, dependsOn: files },
+          { ...child, dependsOn: [...check, ...files] },
         ),
       ]),
     );
     const modules = Object.values(this.modules);
 
-    const launcher: RsyncLauncher = args.launcher ?? DEFAULT_RSYNC_LAUNCHER;
-    refuseMisplacedOverrides(name, launcher, args);
     const port = pulumi
       .all([args.xinetd?.port, args.socket?.port])
       .apply(([xinetdPort, socketPort]) =>
@@ -202,24 +211,12 @@ export class RsyncServer<L extends RsyncLauncher = "xinetd"> extends pulumi.Comp
  * other launcher's files for the handover: they would otherwise be silently ignored.
  */
 function refuseMisplacedOverrides(name: string, launcher: RsyncLauncher, args: RsyncServerArgs<RsyncLauncher>): void {
-  if (!(RSYNC_LAUNCHERS as readonly string[]).includes(launcher))
+  if (!isRsyncLauncher(launcher))
     throw new Error(
-      `RsyncServer ${name}: \`launcher\` must be "xinetd" or "systemd", not ${JSON.stringify(launcher)}.`,
+      `RsyncServer ${name}: \`launcher\` ${RSYNC_LAUNCHER_REQUIREMENT}, not ${JSON.stringify(launcher)}.`,
     );
-  const [unused, kept, used]: [string, readonly string[], string] =
-    launcher === "xinetd"
-      ? ["socket", RSYNC_SOCKET_HANDOVER_KEYS, "xinetd"]
-      : ["xinetd", RSYNC_XINETD_HANDOVER_KEYS, "socket"];
-  const overrides = (launcher === "xinetd" ? args.socket : args.xinetd) ?? {};
-  const misplaced = Object.keys(overrides).filter((key) => !kept.includes(key));
-  if (misplaced.length > 0)
-    throw new Error(
-      `RsyncServer ${name}: with \`launcher: "${launcher}"\`, ` +
-        misplaced.map((key) => `\`${unused}.${key}\``).join(", ") +
-        ` would not apply; set ${misplaced.length === 1 ? "it" : "them"} under \`${used}\` ` +
-        `(\`${unused}\` may only hold ${kept.map((key) => `\`${key}\``).join(", ")}, where the files to take ` +
-        "over are).",
-    );
+  const misplaced = misplacedLauncherOverrides(launcher, args);
+  if (misplaced.keys.length > 0) throw new Error(`RsyncServer ${name}: ${misplacedOverridesMessage(misplaced)}`);
 }
 
 /**

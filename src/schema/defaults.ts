@@ -39,10 +39,10 @@ export function isReload(value: unknown): value is XinetdReload {
 }
 
 /**
- * RsyncServer names its children `<name>-config`, `-secrets`, `-xinetd` (or `-systemd`), `-listing`: no module may be
- * named so.
+ * RsyncServer names its children `<name>-config`, `-secrets`, `-xinetd` (or `-systemd` with `-systemd-check`),
+ * `-listing`: no module may be named so.
  */
-export const RSYNC_SERVER_CHILD_NAMES = ["config", "secrets", "xinetd", "systemd", "listing"] as const;
+export const RSYNC_SERVER_CHILD_NAMES = ["config", "secrets", "xinetd", "systemd", "systemd-check", "listing"] as const;
 
 /** What starts RsyncServer's daemon: an xinetd service file, or a systemd socket unit with its service. */
 export const RSYNC_LAUNCHERS = ["xinetd", "systemd"] as const;

@@ -6,6 +6,7 @@
  */
 export * from "./connection-rules";
 export * from "./defaults";
+export * from "./launcher-rules";
 export * from "./problem-paths";
 export * from "./settings";
 export * from "./reference";

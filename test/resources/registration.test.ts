@@ -568,6 +568,31 @@ describe("every documented input reaches the provider", () => {
     assert.equal(registered("sock-listing").inputs.port, 873);
   });
 
+  test("RsyncServer with launcher systemd: every child writing a file waits on the host's systemd check", async () => {
+    const server = new RsyncServer("gated", {
+      connection,
+      global: { port: 873 },
+      secrets: { path: "/etc/rsyncd.secrets", users: { alice: "pw" } },
+      modules: { pub: { path: "/srv/pub" } },
+      launcher: "systemd",
+    });
+    await settled(server.listedModules.apply(() => 0));
+    const check = registered("gated-systemd-check");
+    assert.equal(check.type, "pulumi-nodejs:dynamic/pulumi-xinetd:RsyncLauncherCheck");
+    assert.equal(check.inputs.launcher, "systemd");
+    assert.deepEqual(check.dependencies, [], "the check waits on nothing");
+    for (const child of ["gated-config", "gated-secrets", "gated-pub"])
+      assert.ok(registered(child).dependencies.includes(check.urn), `${child} waits on the check`);
+
+    const plainServer = new RsyncServer("ungated", { connection, modules: { pub: { path: "/srv/pub" } } });
+    await settled(plainServer.listedModules.apply(() => 0));
+    assert.equal(
+      registrations.some((r) => r.name === "ungated-systemd-check"),
+      false,
+      "xinetd needs no check",
+    );
+  });
+
   test("RsyncServer refuses overrides of the launcher not in use, naming them", () => {
     assert.throws(
       () =>

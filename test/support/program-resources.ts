@@ -28,6 +28,7 @@ export const TYPE_NAMES: Record<ResourceKind, string> = {
   rsyncdConfig: "RsyncdConfig",
   rsyncSecrets: "RsyncSecrets",
   rsyncListing: "RsyncListing",
+  rsyncLauncherCheck: "RsyncLauncherCheck",
   systemdSocketService: "SystemdSocketService",
 };
 

@@ -1,8 +1,8 @@
 # Moves a service's port between its two launchers, xinetd and a systemd socket, in one round
 # trip, so the gap is what the host takes, not what the network adds. Parameters: action
-# (`present`: is the other launcher there?; `to-systemd`; `to-xinetd`), xinetd_file, dir (its
-# directory), lock and lock_wait (the xinetd file's lock), previous (its previous version),
-# pid_file, reload (shell text reloading xinetd; may call xinetd_pid), socket (the socket unit),
+# (`has-systemd`: does the host run systemd?; `present`: is the other launcher there?; `to-systemd`;
+# `to-xinetd`), xinetd_file, dir (its directory), lock and lock_wait (the xinetd file's lock),
+# previous (its previous version), pid_file, reload (shell text reloading xinetd; may call xinetd_pid), socket (the socket unit),
 # service (its service unit pattern), enable (`enable` or `runtime`), port, answer_timeout,
 # restore (to-xinetd rollback: `previous` when the xinetd file existed before, `remove` when it is
 # new, `keep` when the change found it as wanted).
@@ -14,6 +14,11 @@
 # rolled-back <reason>` with `OLD answering|not-answering` and the journal since the start.
 set -u
 case $action in
+has-systemd)
+  # What systemd's own sd_booted() checks; without it no unit can start (systemctl may still exist).
+  if [ -d /run/systemd/system ]; then echo SYSTEMD; else echo NO-SYSTEMD; fi
+  exit 0
+  ;;
 present)
   if [ "$socket" = - ]; then
     if [ -f "$xinetd_file" ]; then echo PRESENT; else echo ABSENT; fi
