@@ -18,11 +18,13 @@ import {
   suggestRsyncParameter,
   validateRsyncdGlobal,
   validateRsyncModule,
+  validateSystemdSocketService,
   validateXinetdService,
   type Problem,
   type ProblemRule,
   type RsyncdGlobalModel,
   type RsyncModuleModel,
+  type SystemdSocketServiceModel,
   type XinetdServiceModel,
 } from "../formats";
 import {
@@ -30,26 +32,40 @@ import {
   connectionValueProblems,
   DEFAULT_PORT,
   DEFAULT_RELOAD,
+  DEFAULT_RSYNC_LAUNCHER,
   DEFAULT_RSYNCD_CONFIG_PATH,
+  DEFAULT_SYSTEMD_UNIT_DIR,
   DEFAULT_USER,
   DEFAULT_XINETD_CONFIG_DIR,
   HOST_KEY_CHECKING_VALUES,
   isReload,
+  isRsyncLauncher,
+  misplacedLauncherOverrides,
+  misplacedOverridesMessage,
   problemPropertyPath,
   RELOAD_REQUIREMENT,
   RESOURCE_SETTINGS,
+  RSYNC_LAUNCHER_REQUIREMENT,
   RSYNC_SERVER_CHILD_NAMES,
   RSYNC_SERVICE_DEFAULTS,
   RSYNC_SERVICE_NAME,
   RSYNC_SERVICE_PORT,
+  RSYNC_SOCKET_DEFAULTS,
   rsyncProblemProperty,
   rsyncServerArgs,
+  SYSTEMD_PARAMETER_KEYS,
   xinetdProblemProperty,
   type ConnectionValueField,
   type ResourceSetting,
+  type RsyncLauncher,
   type SettingsKind,
 } from "../schema";
-import type { RsyncdConfigArgs, RsyncModuleParameterArgs, XinetdServiceArgs } from "../resources";
+import type {
+  RsyncdConfigArgs,
+  RsyncModuleParameterArgs,
+  SystemdSocketServiceArgs,
+  XinetdServiceArgs,
+} from "../resources";
 
 // ---------------------------------------------------------------------------------------------
 // The normalized fleet (what the program builds resources from)
@@ -137,17 +153,29 @@ export interface FleetRsync {
   global?: Omit<RsyncdConfigArgs, "connection" | "sudo" | "configPath">;
   /**
    * Module name → parameters. A module with `authUsers` and no `secretsFile` gets the group's
-   * `secrets.path`. Names `config`, `secrets`, `xinetd` and `listing` are taken by RsyncServer's
-   * own children. Default: none.
+   * `secrets.path`. Names `config`, `secrets`, `xinetd`, `systemd`, `systemd-check` and `listing` are
+   * taken by RsyncServer's own children. Default: none.
    */
   modules: Record<string, FleetModule>;
   /** The secrets file for `authUsers`. Default: unset (no file managed). */
   secrets?: FleetSecrets;
   /**
-   * Overrides for the rsync xinetd service (any `XinetdService` input but `connection` and `sudo`).
+   * What starts the daemon: `"xinetd"` or `"systemd"` (socket activation), as RsyncServer's `launcher`; a change
+   * moves the port from one to the other. Default: `"xinetd"`.
+   */
+  launcher: RsyncLauncher;
+  /**
+   * Overrides for the rsync xinetd service (any `XinetdService` input but `connection` and `sudo`); with
+   * `launcher: "systemd"` only `serviceName`, `configDir` and `reload` (where the file to take over is).
    * Default: RsyncServer's (`service rsync`, port 873 from /etc/services, `log_on_failure += USERID`).
    */
   xinetd: Partial<Omit<XinetdServiceArgs, "connection" | "sudo">>;
+  /**
+   * Overrides for the socket service (any `SystemdSocketService` input but `connection` and `sudo`); with
+   * `launcher: "xinetd"` only `serviceName` and `unitDir` (where the units to take over are). Default:
+   * RsyncServer's (`rsync.socket` on port 873 with `rsync@.service`).
+   */
+  socket: Partial<Omit<SystemdSocketServiceArgs, "connection" | "sudo">>;
 }
 
 /** An xinetd service of a group; its key in `services` is the `serviceName`. */
@@ -175,6 +203,7 @@ export type FleetRule =
   | "conflicting-reload"
   | "conflicting-rsync-config"
   | "conflicting-secrets-file"
+  | "conflicting-socket-unit"
   | "conflicting-xinetd-service"
   | "duplicate"
   | "empty-group"
@@ -182,6 +211,7 @@ export type FleetRule =
   | "exclusive"
   | "format"
   | "inline-secret"
+  | "misplaced-override"
   | "missing-secret"
   | "no-credentials"
   | "range"
@@ -255,7 +285,7 @@ const INLINE_SECRET_FIELDS: Record<string, string> = {
 };
 const HOST_KEYS = ["name", "connection", "sudo", "groups", "installPackages"];
 const GROUP_KEYS = ["rsync", "xinetd"];
-const RSYNC_KEYS = ["configPath", "global", "modules", "secrets", "xinetd"];
+const RSYNC_KEYS = ["configPath", "global", "modules", "secrets", "launcher", "xinetd", "socket"];
 /** Settings the fleet sets itself: the host's connection and sudo, the server's file, the entry's own name or key. */
 const SET_BY_THE_FLEET: readonly string[] = ["connection", "sudo", "configPath", "moduleName", "serviceName"];
 
@@ -270,6 +300,7 @@ const MODULE_KEYS = [...MODULE_MODEL_PARAMETERS.map((p) => p.key), ...keysOf(fle
 const GLOBAL_KEYS = [...GLOBAL_MODEL_PARAMETERS.map((p) => p.key), ...keysOf(fleetSettings("RsyncdConfig"))];
 const SERVICE_KEYS = [...ATTRIBUTE_KEYS, ...keysOf(fleetSettings("XinetdService"))];
 const RSYNC_XINETD_KEYS = [...SERVICE_KEYS, "serviceName"];
+const RSYNC_SOCKET_KEYS = [...SYSTEMD_PARAMETER_KEYS, ...keysOf(fleetSettings("SystemdSocketService")), "serviceName"];
 
 type Fields = Record<string, unknown>;
 
@@ -623,7 +654,11 @@ function parseRsync(value: unknown, path: string, report: Report, options: Fleet
   if (!raw) return undefined;
   report.knownKeys(raw, RSYNC_KEYS, path);
   const configPath = report.absolutePath(raw.configPath, at(path, "configPath")) ?? DEFAULT_RSYNCD_CONFIG_PATH;
-  const rsync: FleetRsync = { configPath, modules: {}, xinetd: {} };
+  let launcher: RsyncLauncher = DEFAULT_RSYNC_LAUNCHER;
+  if (raw.launcher !== undefined && !isRsyncLauncher(raw.launcher))
+    report.add(at(path, "launcher"), "enum", `\`${at(path, "launcher")}\` ${RSYNC_LAUNCHER_REQUIREMENT}.`);
+  else if (raw.launcher !== undefined) launcher = raw.launcher;
+  const rsync: FleetRsync = { configPath, modules: {}, launcher, xinetd: {}, socket: {} };
   if (raw.secrets !== undefined) rsync.secrets = parseSecrets(raw.secrets, at(path, "secrets"), report, options);
 
   if (raw.global !== undefined) {
@@ -678,7 +713,49 @@ function parseRsync(value: unknown, path: string, report: Report, options: Fleet
       rsync.xinetd = overrides as FleetRsync["xinetd"];
     }
   }
+  if (raw.socket !== undefined) {
+    const socketPath = at(path, "socket");
+    const overrides = report.fields(raw.socket, socketPath);
+    if (overrides) {
+      report.knownKeys(overrides, RSYNC_SOCKET_KEYS, socketPath);
+      const serviceName = report.string(overrides.serviceName, at(socketPath, "serviceName"));
+      checkRsyncSocket(serviceName, { serverArgs: rsyncServerArgs(configPath), ...overrides }, socketPath, report);
+      rsync.socket = overrides as FleetRsync["socket"];
+    }
+  }
+  // As RsyncServer refuses them: overrides for the launcher not in use, but where its files are.
+  if (raw.launcher === undefined || isRsyncLauncher(raw.launcher)) {
+    const misplaced = misplacedLauncherOverrides(launcher, {
+      xinetd: isFields(raw.xinetd) ? raw.xinetd : undefined,
+      socket: isFields(raw.socket) ? raw.socket : undefined,
+    });
+    for (const key of misplaced.keys)
+      report.add(
+        at(at(path, misplaced.unused), key),
+        "misplaced-override",
+        misplacedOverridesMessage(misplaced, [key]),
+      );
+  }
   return rsync;
+}
+
+/**
+ * Checks the rsync socket service's overrides as SystemdSocketService's check does, over RsyncServer's
+ * defaults, so cross-field rules see the units it will write.
+ */
+function checkRsyncSocket(serviceName: string | undefined, overrides: Fields, path: string, report: Report): void {
+  report.settings(overrides, "SystemdSocketService", path);
+  const { serviceName: defaultName, ...defaults } = RSYNC_SOCKET_DEFAULTS;
+  const model: Fields = { ...defaults, name: serviceName ?? defaultName };
+  for (const key of [...SYSTEMD_PARAMETER_KEYS, "extra"]) if (overrides[key] !== undefined) model[key] = overrides[key];
+  if (typeof model.serverArgs === "string") model.serverArgs = splitXinetdValues(model.serverArgs);
+  report.formatProblems(validateSystemdSocketService(model as unknown as SystemdSocketServiceModel), (problem) => {
+    if (problem.field === "name") return at(path, "serviceName");
+    const [head, ...rest] = problem.field.split(".");
+    if (head === "extra") return rest.reduce(at, at(path, "extra"));
+    const indexed = /^([A-Za-z]+)(\[\d+\])$/.exec(problem.field);
+    return indexed ? `${at(path, indexed[1]!)}${indexed[2]!}` : at(path, problem.field);
+  });
 }
 
 function parseGroup(value: unknown, path: string, report: Report, options: FleetParseOptions): FleetGroup | undefined {
@@ -720,15 +797,24 @@ function claimsOf(group: FleetGroup): Array<{ rule: FleetRule; what: string }> {
     posix.join(typeof configDir === "string" ? configDir : DEFAULT_XINETD_CONFIG_DIR, name);
   if (group.rsync) {
     const overrides = group.rsync.xinetd as Fields;
+    const socket = group.rsync.socket as Fields;
     claims.push({ rule: "conflicting-rsync-config", what: `rsyncd.conf ${group.rsync.configPath}` });
+    // Both launchers' files: a launcher switch takes over the other one's.
     const serviceName = typeof overrides.serviceName === "string" ? overrides.serviceName : RSYNC_SERVICE_NAME;
     claims.push({
       rule: "conflicting-xinetd-service",
       what: `xinetd service file ${serviceFile(overrides.configDir, serviceName)}`,
     });
+    const socketName = typeof socket.serviceName === "string" ? socket.serviceName : RSYNC_SOCKET_DEFAULTS.serviceName;
+    const unitDir = typeof socket.unitDir === "string" ? socket.unitDir : DEFAULT_SYSTEMD_UNIT_DIR;
+    claims.push({
+      rule: "conflicting-socket-unit",
+      what: `socket unit ${posix.join(unitDir, `${socketName}.socket`)}`,
+    });
+    const port = group.rsync.launcher === "xinetd" ? overrides.port : socket.port;
     claims.push({
       rule: "conflicting-port",
-      what: `rsync port ${typeof overrides.port === "number" ? overrides.port : RSYNC_SERVICE_PORT}`,
+      what: `rsync port ${typeof port === "number" ? port : RSYNC_SERVICE_PORT}`,
     });
     if (group.rsync.secrets)
       claims.push({ rule: "conflicting-secrets-file", what: `secrets file ${group.rsync.secrets.path}` });

@@ -12,6 +12,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
 import { RsyncServer, XinetdService, type ConnectionArgs } from "../resources";
+import type { RsyncLauncher } from "../schema";
 import {
   formatFleetProblems,
   parseFleetConfig,
@@ -78,7 +79,7 @@ function commandConnectionOf(args: ConnectionArgs): ConnectionArgs {
 
 /** What one group put on one host. */
 export interface HostGroupResources {
-  server?: RsyncServer;
+  server?: RsyncServer<RsyncLauncher>;
   services: Record<string, XinetdService>;
 }
 
@@ -112,7 +113,7 @@ export class FleetHostResource extends pulumi.ComponentResource {
       const prefix = `${host.name}:${groupName}`;
       const resources: HostGroupResources = { services: {} };
       if (group.rsync) {
-        const { configPath, global, modules, xinetd } = group.rsync;
+        const { configPath, global, modules, launcher, xinetd, socket } = group.rsync;
         const secrets = group.rsync.secrets && {
           path: group.rsync.secrets.path,
           adopt: group.rsync.secrets.adopt,
@@ -126,7 +127,7 @@ export class FleetHostResource extends pulumi.ComponentResource {
         };
         resources.server = new RsyncServer(
           prefix,
-          { connection, sudo: host.sudo, configPath, global, modules, secrets, xinetd },
+          { connection, sudo: host.sudo, configPath, global, modules, secrets, launcher, xinetd, socket },
           childOptions,
         );
       }

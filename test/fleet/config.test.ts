@@ -103,6 +103,39 @@ describe("parseFleetConfig: a good config", () => {
     );
   });
 
+  test("an rsync server launched by systemd keeps its launcher and socket overrides", () => {
+    const config = goodConfig();
+    const socket = { port: 8873, instances: 30, extra: { service: { ProtectSystem: "full" } } };
+    Object.assign(config.groups.backup.rsync, { launcher: "systemd", socket, xinetd: { configDir: "/etc/xinetd.d" } });
+    const result = parseFleetConfig(config);
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+    const rsync = result.fleet.groups.backup?.rsync;
+    assert.equal(rsync?.launcher, "systemd");
+    assert.deepEqual(rsync?.socket, socket);
+    assert.deepEqual(rsync?.xinetd, { configDir: "/etc/xinetd.d" }, "where the file to take over is");
+    const plain = parseFleetConfig(goodConfig());
+    assert.ok(plain.ok);
+    assert.equal(plain.fleet.groups.backup?.rsync?.launcher, "xinetd", "the default");
+    assert.deepEqual(plain.fleet.groups.backup?.rsync?.socket, {});
+  });
+
+  test("misplaced launcher overrides: one problem per key, in RsyncServer's words", () => {
+    const config = goodConfig();
+    Object.assign(config.groups.backup.rsync, {
+      launcher: "systemd",
+      xinetd: { flags: ["IPv6"], serviceName: "rsync", bind: "10.0.0.1" },
+    });
+    const misplaced = problemsOf(config).filter((p) => p.rule === "misplaced-override");
+    assert.deepEqual(
+      misplaced.map((p) => p.path),
+      ["groups.backup.rsync.xinetd.flags", "groups.backup.rsync.xinetd.bind"],
+    );
+    assert.match(
+      misplaced[0]!.message,
+      /^with `launcher: "systemd"`, `xinetd.flags` would not apply; set it under `socket` \(`xinetd` may only hold `serviceName`, `configDir`, `reload`/,
+    );
+  });
+
   test("the sample stack file parses", () => {
     const yaml = createRequire(require.resolve("@pulumi/pulumi"))("js-yaml") as { load(text: string): any };
     const stack = yaml.load(readFileSync(path.join(PROJECT_ROOT, "Pulumi.sample.yaml"), "utf8"));
@@ -424,6 +457,92 @@ const BAD_CONFIGS: Array<[string, Mutation, string, string]> = [
     },
     "hosts[0].groups[2]",
     "conflicting-xinetd-service",
+  ],
+  [
+    "a launcher the server does not have",
+    (c) => {
+      c.groups.backup.rsync.launcher = "inetd";
+    },
+    "groups.backup.rsync.launcher",
+    "enum",
+  ],
+  [
+    "an xinetd attribute for a socket-launched server",
+    (c) => {
+      Object.assign(c.groups.backup.rsync, { launcher: "systemd", xinetd: { flags: ["IPv6"], reload: "signal" } });
+    },
+    "groups.backup.rsync.xinetd.flags",
+    "misplaced-override",
+  ],
+  [
+    "a socket setting for an xinetd-launched server",
+    (c) => {
+      c.groups.backup.rsync.socket = { unitDir: "/run/systemd/system", instances: 30 };
+    },
+    "groups.backup.rsync.socket.instances",
+    "misplaced-override",
+  ],
+  [
+    "a socket override systemd cannot express",
+    (c) => {
+      Object.assign(c.groups.backup.rsync, { launcher: "systemd", socket: { socketType: "raw" } });
+    },
+    "groups.backup.rsync.socket.socketType",
+    "no-systemd-equivalent",
+  ],
+  [
+    "a socket override that is not a SystemdSocketService input",
+    (c) => {
+      Object.assign(c.groups.backup.rsync, { launcher: "systemd", socket: { logOnFailure: ["HOST"] } });
+    },
+    "groups.backup.rsync.socket.logOnFailure",
+    "unknown-field",
+  ],
+  [
+    "a relative unit directory",
+    (c) => {
+      Object.assign(c.groups.backup.rsync, { launcher: "systemd", socket: { unitDir: "units" } });
+    },
+    "groups.backup.rsync.socket.unitDir",
+    "absolute-path",
+  ],
+  [
+    "a socket extra setting with a newline",
+    (c) => {
+      Object.assign(c.groups.backup.rsync, {
+        launcher: "systemd",
+        socket: { extra: { service: { ProtectSystem: "full\nExecStartPre=/bin/sh" } } },
+      });
+    },
+    "groups.backup.rsync.socket.extra.service.ProtectSystem",
+    "control-character",
+  ],
+  [
+    "two socket-launched groups on one port of a host",
+    (c) => {
+      Object.assign(c.groups.backup.rsync, { launcher: "systemd", socket: { port: 8873 } });
+      c.groups.second = {
+        rsync: {
+          launcher: "systemd",
+          configPath: "/etc/rsyncd/second.conf",
+          socket: { port: 8873, serviceName: "r2" },
+        },
+      };
+      c.hosts[0].groups.push("second");
+    },
+    "hosts[0].groups[2]",
+    "conflicting-port",
+  ],
+  [
+    "two groups with one socket unit on a host",
+    (c) => {
+      c.groups.second = {
+        rsync: { launcher: "systemd", configPath: "/etc/rsyncd/second.conf", socket: { port: 8873 } },
+      };
+      c.hosts[0].groups.push("second");
+    },
+    "hosts[0].groups[2]",
+    "conflicting-socket-unit",
   ],
 ];
 
