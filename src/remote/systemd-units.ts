@@ -7,6 +7,7 @@
  */
 import { posix } from "node:path";
 
+import { Burst } from "./burst";
 import { RemoteError, commandFailedError } from "./errors";
 import { runHandover, type XinetdLauncher } from "./launcher-handover";
 import { remoteScript } from "./scripts";
@@ -144,15 +145,14 @@ interface PendingActivation {
  * flight (plus a short settle delay) one `daemon-reload` covers them all.
  */
 export class SystemdActivator {
-  private inFlight = 0;
-  private pending: PendingActivation[] = [];
-  private flushing = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly burst: Burst<PendingActivation>;
 
   constructor(
     private readonly runner: CommandRunner,
-    private readonly settleMs = DEFAULT_SETTLE_MS,
-  ) {}
+    settleMs = DEFAULT_SETTLE_MS,
+  ) {
+    this.burst = new Burst((batch) => this.flush(batch), settleMs);
+  }
 
   /**
    * Changes the socket service's files (`edit` sees them as the host has them, under the lock) and,
@@ -164,23 +164,19 @@ export class SystemdActivator {
     edit: (files: SystemdUnitFiles) => SystemdUnitEdits,
     options: SystemdUnitsOptions,
   ): Promise<SystemdUnitsChange> {
-    this.inFlight++;
     let activation: Promise<void> | undefined;
-    let result: { change: SystemdUnitsChange; written: WrittenFile[] };
-    try {
-      result = await changeUnitFiles(this.runner, target, edit, options);
+    const result = await this.burst.during(async () => {
+      const result = await changeUnitFiles(this.runner, target, edit, options);
       const socketPath = systemdUnitPaths(target).socket;
       const socketChanged = result.written.some(
         (file) => file.path === socketPath || posix.dirname(file.path).endsWith(".socket.d"),
       );
       if (result.change.changed || options.verifyUnchanged === true) {
         const change = { target, options, written: result.written, socketChanged };
-        activation = new Promise((resolve, reject) => this.pending.push({ change, resolve, reject }));
+        activation = new Promise((resolve, reject) => this.burst.add({ change, resolve, reject }));
       }
-    } finally {
-      this.inFlight--;
-      this.schedule();
-    }
+      return result;
+    });
     if (activation) await activation;
     return result.change;
   }
@@ -190,32 +186,12 @@ export class SystemdActivator {
    * that makes systemd forget it joins the host's batch.
    */
   async remove(target: SystemdUnitsTarget, wait: boolean): Promise<void> {
-    this.inFlight++;
     let reloaded: Promise<void> | undefined;
-    try {
+    await this.burst.during(async () => {
       await removeUnitFiles(this.runner, target, wait);
-      reloaded = new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
-    } finally {
-      this.inFlight--;
-      this.schedule();
-    }
+      reloaded = new Promise((resolve, reject) => this.burst.add({ resolve, reject }));
+    });
     await reloaded;
-  }
-
-  private schedule(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.inFlight > 0 || this.flushing || this.pending.length === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.inFlight > 0 || this.flushing) return;
-      const batch = this.pending.splice(0);
-      this.flushing = true;
-      void this.flush(batch).finally(() => {
-        this.flushing = false;
-        this.schedule();
-      });
-    }, this.settleMs);
   }
 
   private async flush(batch: PendingActivation[]): Promise<void> {

@@ -30,6 +30,7 @@ import {
   type XinetdLogSource,
 } from "./reload";
 import { describePortConflict, rsyncDiagnostics } from "./rsync";
+import { Burst } from "./burst";
 import { remoteScript } from "./scripts";
 import type { CommandRunner } from "./transport";
 import { xinetdServicesOf } from "./validation";
@@ -77,16 +78,15 @@ export const RELOAD_VERIFICATION_COMMAND = "reload xinetd";
 const EXPLAINING_LOG_LINES = 15;
 
 export class XinetdReloader {
-  private inFlight = 0;
-  private pending: PendingChange[] = [];
-  private flushing = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly burst: Burst<PendingChange>;
   private facts: Promise<XinetdHostFacts> | undefined;
 
   constructor(
     private readonly runner: CommandRunner,
     private readonly options: XinetdReloaderOptions = {},
-  ) {}
+  ) {
+    this.burst = new Burst((batch) => this.flush(batch), options.settleMs ?? DEFAULT_SETTLE_MS);
+  }
 
   /**
    * Changes the service file at `path` (validated by xinetd on the host) and, when it changed,
@@ -99,35 +99,15 @@ export class XinetdReloader {
     options: Omit<ChangeFileOptions, "validate"> & VerifyOption = {},
   ): Promise<XinetdServiceChange> {
     const { verifyUnchanged, ...fileOptions } = options;
-    this.inFlight++;
     let outcome: Promise<ReloadOutcome> | undefined;
-    let change: FileChange;
-    try {
-      change = await changeRemoteFile(this.runner, path, edit, { ...fileOptions, validate: "xinetd-service" });
+    const change = await this.burst.during(async () => {
+      const change = await changeRemoteFile(this.runner, path, edit, { ...fileOptions, validate: "xinetd-service" });
       if (change.changed || (verifyUnchanged === true && change.content !== undefined)) {
-        outcome = new Promise((resolve, reject) => this.pending.push({ path, change, resolve, reject }));
+        outcome = new Promise((resolve, reject) => this.burst.add({ path, change, resolve, reject }));
       }
-    } finally {
-      this.inFlight--;
-      this.schedule();
-    }
+      return change;
+    });
     return outcome ? { change, reload: await outcome } : { change };
-  }
-
-  private schedule(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.inFlight > 0 || this.flushing || this.pending.length === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.inFlight > 0 || this.flushing) return;
-      const batch = this.pending.splice(0);
-      this.flushing = true;
-      void this.flush(batch).finally(() => {
-        this.flushing = false;
-        this.schedule();
-      });
-    }, this.options.settleMs ?? DEFAULT_SETTLE_MS);
   }
 
   private async flush(batch: PendingChange[]): Promise<void> {
