@@ -132,6 +132,9 @@ function nameProblems(name: unknown): Problem[] {
         `\`${name}\` is not a unit name: letters, digits, \`_\`, \`.\`, \`:\` and \`-\` only.`,
       ),
     ];
+  // systemd takes `-x.socket`, but every `systemctl` call would read it as options (`-h` is help).
+  if (name.startsWith("-"))
+    return [problem("name", "invalid-unit-name", `\`${name}\` starts with \`-\`, which systemctl reads as an option.`)];
   if (name.length + "@.service".length > 255)
     return [problem("name", "invalid-unit-name", "A unit name is at most 255 bytes with its suffix.")];
   return [];

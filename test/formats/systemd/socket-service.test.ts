@@ -143,6 +143,8 @@ const refusals: Array<[string, Partial<SystemdSocketServiceModel>, string, strin
   ["a bad env name", { env: ["1A=b"] }, "env[0]", "env-name"],
   ["dgram with wait: false", { socketType: "dgram" }, "wait", "dgram-needs-wait"],
   ["an `@` in the name", { name: "a@b" }, "name", "invalid-unit-name"],
+  // Found by the hostile suite: `-hsd02.socket` passed check, then systemctl read it as options at create.
+  ["a leading `-` in the name", { name: "-x" }, "name", "invalid-unit-name"],
 ];
 
 test("validation refuses what systemd cannot express or would misread, naming field and rule", async (t) => {
