@@ -33,6 +33,7 @@ import {
   type CommandRunner,
   type SystemdUnitEdits,
   type SystemdUnitFiles,
+  type SystemdUnitsElsewhere,
   type SystemdUnitsTarget,
 } from "../remote";
 import {
@@ -212,10 +213,18 @@ async function apply(inputs: Props, { runner, creating }: { runner: CommandRunne
   const target = targetOf(inputs);
   const model = modelOf(inputs);
   const paths = systemdUnitPaths(target);
-  const edit = (files: SystemdUnitFiles) => {
+  const edit = (files: SystemdUnitFiles, elsewhere: SystemdUnitsElsewhere) => {
     const taken = files.has(paths.socket) || files.has(paths.template) || files.has(paths.plain);
     if (creating && taken && inputs.adopt !== true && !isOwnUnits(files, target, model))
       throw alreadyExistsError(`the systemd units ${paths.socket} (and its service)`, runner.label);
+    // A packaged unit of the same name would be overridden, and stopped by a later delete.
+    const [unit, source] = [...elsewhere][0] ?? [];
+    if (creating && inputs.adopt !== true && unit !== undefined)
+      throw alreadyExistsError(
+        `the unit ${unit} (loaded from ${source}; a unit of the same name in ${target.unitDir} would ` +
+          "override it, and deleting this resource would stop it)",
+        runner.label,
+      );
     return editsFor(files, target, model);
   };
   const options = {
@@ -223,6 +232,8 @@ async function apply(inputs: Props, { runner, creating }: { runner: CommandRunne
     protocol: protocolOf(model),
     wait: model.wait === true,
     server: model.server,
+    ...(model.user === undefined ? {} : { user: model.user }),
+    ...(model.group === undefined ? {} : { group: model.group }),
     verifyUnchanged: true,
   };
   // RsyncServer's launcher switch: xinetd still serves the port, so this create takes it over.

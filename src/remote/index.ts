@@ -43,6 +43,7 @@ export {
   systemdUnitPaths,
   type SystemdUnitEdits,
   type SystemdUnitFiles,
+  type SystemdUnitsElsewhere,
   type SystemdUnitPaths,
   type SystemdUnitsChange,
   type SystemdUnitsOptions,

@@ -54,6 +54,16 @@ export function systemdUnitPaths(target: SystemdUnitsTarget): SystemdUnitPaths {
 /** Path → content of every file found (units and `*.conf` drop-ins). */
 export type SystemdUnitFiles = Map<string, string>;
 
+/**
+ * Unit name → the file systemd loads it from, for the units of these names that live outside the
+ * unit directory (a package's `/lib/systemd/system`, `/run/systemd/system`): a unit written under
+ * the same name in `/etc/systemd/system` would override it.
+ */
+export type SystemdUnitsElsewhere = ReadonlyMap<string, string>;
+
+/** What a change does to the files it was shown (`elsewhere`: see SystemdUnitsElsewhere). */
+export type SystemdUnitsEditor = (files: SystemdUnitFiles, elsewhere: SystemdUnitsElsewhere) => SystemdUnitEdits;
+
 /** The drop-ins of `unit` (`NAME.socket`) among `files`, as `{ path, name }`. */
 export function dropInsOf(files: SystemdUnitFiles, unit: string): { path: string; name: string; content: string }[] {
   return [...files]
@@ -66,13 +76,18 @@ function scriptParameters(target: SystemdUnitsTarget): Record<string, string> {
   return { files: [paths.socket, paths.template, paths.plain].join("\n"), dropin_dirs: paths.dropInDirs.join("\n") };
 }
 
-async function readShownFiles(stdout: StreamReader): Promise<SystemdUnitFiles> {
+async function readShownFiles(
+  stdout: StreamReader,
+  elsewhere: Map<string, string> = new Map(),
+): Promise<SystemdUnitFiles> {
   const files: SystemdUnitFiles = new Map();
   for (;;) {
     const line = await stdout.readLine();
     if (line === "END") return files;
     const file = /^FILE (\d+) (.+)$/.exec(line);
+    const other = /^ELSEWHERE (\S+) (.+)$/.exec(line);
     if (file) files.set(file[2]!, (await stdout.readBytes(Number(file[1]))).toString("utf8"));
+    else if (other) elsewhere.set(other[1]!, other[2]!);
     else if (!line.startsWith("ABSENT ")) throw new Error(`unexpected line: ${line}`);
   }
 }
@@ -105,6 +120,9 @@ export interface SystemdUnitsOptions {
   wait: boolean;
   /** The program `ExecStart=` runs: it must be an executable file on the host. */
   server: string;
+  /** `User=` and `Group=`: they must exist on the host (systemd-analyze does not look them up). */
+  user?: string;
+  group?: string;
   /** Apply and check even when no file changed (an earlier attempt may have been cut off). */
   verifyUnchanged?: boolean;
 }
@@ -161,7 +179,7 @@ export class SystemdActivator {
    */
   async change(
     target: SystemdUnitsTarget,
-    edit: (files: SystemdUnitFiles) => SystemdUnitEdits,
+    edit: SystemdUnitsEditor,
     options: SystemdUnitsOptions,
   ): Promise<SystemdUnitsChange> {
     let activation: Promise<void> | undefined;
@@ -282,7 +300,7 @@ export function systemdActivatorFor(runner: CommandRunner): SystemdActivator {
 export function changeSystemdUnits(
   runner: CommandRunner,
   target: SystemdUnitsTarget,
-  edit: (files: SystemdUnitFiles) => SystemdUnitEdits,
+  edit: SystemdUnitsEditor,
   options: SystemdUnitsOptions,
 ): Promise<SystemdUnitsChange> {
   return systemdActivatorFor(runner).change(target, edit, options);
@@ -379,7 +397,7 @@ function failureError(host: string, entry: PendingChange, check: SocketCheck, no
 async function changeUnitFiles(
   runner: CommandRunner,
   target: SystemdUnitsTarget,
-  edit: (files: SystemdUnitFiles) => SystemdUnitEdits,
+  edit: SystemdUnitsEditor,
   options: SystemdUnitsOptions,
 ): Promise<{ change: SystemdUnitsChange; written: WrittenFile[] }> {
   const paths = systemdUnitPaths(target);
@@ -392,6 +410,9 @@ async function changeUnitFiles(
     socket_unit: `${target.name}.socket`,
     verify_unit: options.wait ? serviceUnit : `${target.name}@verify.service`,
     server: options.server,
+    units: [`${target.name}.socket`, serviceUnit].join("\n"),
+    user: options.user ?? "",
+    group: options.group ?? "",
     unit_names: `${escapeRegExp(target.name)}(\\.socket|\\.service|@)`,
   });
   const process = await runner.spawn(script, { timeoutMs: CHANGE_TIMEOUT_MS });
@@ -405,14 +426,15 @@ async function changeUnitFiles(
   };
 
   let current: SystemdUnitFiles;
+  const elsewhere = new Map<string, string>();
   try {
-    current = await readShownFiles(stdout);
+    current = await readShownFiles(stdout, elsewhere);
   } catch {
     return fail();
   }
   let written: WrittenFile[];
   try {
-    written = [...edit(current)]
+    written = [...edit(current, elsewhere)]
       .filter(([path, content]) => (content === null ? current.has(path) : current.get(path) !== content))
       .map(([path, content]) => ({ path, content: content ?? undefined, existed: current.has(path) }));
   } catch (error) {
@@ -525,7 +547,7 @@ async function removeUnitFiles(runner: CommandRunner, target: SystemdUnitsTarget
 export async function handOverToSystemd(
   runner: CommandRunner,
   target: SystemdUnitsTarget,
-  edit: (files: SystemdUnitFiles) => SystemdUnitEdits,
+  edit: SystemdUnitsEditor,
   options: SystemdUnitsOptions,
   from: XinetdLauncher,
 ): Promise<SystemdUnitsChange & { gapMs: number }> {

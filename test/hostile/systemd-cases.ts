@@ -195,7 +195,6 @@ const ROWS: Row[] = [
     "the name of the host's packaged rsync.service (`wait: true` would shadow it)",
     refusedOrRejected("serviceName"),
     { wait: true, serverArgs: null },
-    "product bug, not fixed: create writes /etc/systemd/system/rsync.service over the packaged unit without `adopt`",
   ],
   // unitDir
   ["d11", "unitDir", "etc/systemd/system", "relative directory", refused("unitDir")],
@@ -349,14 +348,9 @@ const ROWS: Row[] = [
   ["d66", "user", "nobody ", "trailing blank", refused("user")],
   ["d67", "user", "nobody\u200b", "zero-width space", refused("user")],
   ["d67b", "user", "%u", "a specifier", refused("user")],
-  // systemd-analyze verify does not look users up: the units are written, and each connection fails.
-  [
-    "d68",
-    "user",
-    "hsnosuchuser",
-    "a user the host does not have",
-    either("user", shows(serviceUnit, "User", "hsnosuchuser")),
-  ],
+  // systemd-analyze verify does not look users up; the change script does, before any swap.
+  ["d68", "user", "hsnosuchuser", "a user the host does not have", refusedOrRejected("user")],
+  ["d68b", "group", "hsnosuchgroup", "a group the host does not have", refusedOrRejected("group")],
   ["d69", "group", "nogroup", "a plain group", harmless(serves({ group: "nogroup" }))],
   ["d70", "group", "nogroup;id", "shell operators", refused("group")],
   ["d71", "group", "%g", "a specifier", refused("group")],

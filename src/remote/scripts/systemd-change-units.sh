@@ -3,8 +3,9 @@
 # `systemd-analyze verify` in a scratch unit directory (which systemd searches before the real
 # ones, so a candidate replaces its unit and a same-named drop-in masks the host's) and that the
 # server is an executable file, then swaps each file in atomically, keeping the previous version.
-# Parameters: lock, lock_wait, unit_dir, files, dropin_dirs, socket_unit, verify_unit, server,
-# unit_names (a regular expression matching the units' names in systemd's messages).
+# Parameters: lock, lock_wait, unit_dir, files, dropin_dirs, units (the two this change writes),
+# socket_unit, verify_unit, server, user, group (may be empty), unit_names (a regular expression matching the units' names in
+# systemd's messages).
 # Stdin: KEEP, or `CHANGE <count>` and count records: `WRITE <length> <path>` followed by exactly
 # <length> bytes, or `DELETE 0 <path>`.
 set -u
@@ -13,6 +14,13 @@ set -u
 check_directory "$unit_dir"
 take_lock
 show_units || exit 2
+# Units of these names that systemd loads from another directory (a package's, /run's): a unit
+# written here would override them, which the caller refuses on create without `adopt`.
+printf '%s\n' "$units" | while IFS= read -r unit; do
+  [ -n "$unit" ] || continue
+  source=$(systemctl cat -- "$unit" 2>/dev/null | sed -n '1s/^# //p')
+  case $source in "" | "$unit_dir"/*) ;; *) printf 'ELSEWHERE %s %s\n' "$unit" "$source" ;; esac
+done
 echo END
 read -r action count || exit 0
 case $action in
@@ -50,6 +58,15 @@ verdict=accepted
 if [ -n "$verify" ]; then
   if [ -n "$server" ] && { [ ! -f "$server" ] || [ ! -x "$server" ]; }; then
     printf 'the server %s is not an executable file on the host\n' "$server" >>"$report"
+    verdict=rejected
+  fi
+  # systemd-analyze does not look users up; a missing one would fail every connection instead.
+  if [ -n "$user" ] && ! getent passwd -- "$user" >/dev/null; then
+    printf 'the user %s does not exist on the host\n' "$user" >>"$report"
+    verdict=rejected
+  fi
+  if [ -n "$group" ] && ! getent group -- "$group" >/dev/null; then
+    printf 'the group %s does not exist on the host\n' "$group" >>"$report"
     verdict=rejected
   fi
   # Units the change leaves as they are are verified as they are on the host.
