@@ -15,7 +15,7 @@ import { normalizeRsyncPath } from "../formats/rsyncd/values";
 import {
   changeRemoteFileBatched,
   changeRsyncdConfig,
-  discardPreviousVersion,
+  discardPreviousVersionShared,
   readRemoteFileShared,
   type CommandRunner,
   type FileChange,
@@ -101,8 +101,9 @@ export async function editRsyncdConfig(
     },
     { validate: "rsyncd" },
   );
-  // rsyncd.conf needs no reload, so nothing can roll a deleted file back: its copy can go.
-  if (change.changed && change.content === undefined) await discardPreviousVersion(runner, path);
+  // rsyncd.conf needs no reload, so nothing can roll a deleted file back: its copy can go (once
+  // for all the edits of the batch that deleted it).
+  if (change.changed && change.content === undefined) await discardPreviousVersionShared(runner, path);
   return change;
 }
 

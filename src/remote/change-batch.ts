@@ -78,28 +78,23 @@ async function drain(
 ): Promise<void> {
   queue.running = true;
   await new Promise((resolve) => setTimeout(resolve, BURST_WINDOW_MS));
-  while (queue.waiting.length > 0) {
-    const batch = queue.waiting.splice(0);
-    await applyBatch(batch, runner, path, options);
-  }
+  while (queue.waiting.length > 0) await applyBatch(queue, runner, path, options);
   queue.running = false;
   queues.delete(key);
 }
 
-async function applyBatch(
-  batch: QueuedEdit[],
-  runner: CommandRunner,
-  path: string,
-  options: ChangeFileOptions,
-): Promise<void> {
-  if (batch.length === 1) {
-    const [only] = batch as [QueuedEdit];
-    await changeRemoteFile(runner, path, only.edit, options).then(only.resolve, only.reject);
-    return;
-  }
+/**
+ * One locked round trip for the edits waiting when the host has sent the file's current content:
+ * taken then rather than when the round trip starts, so the edits that arrive while the
+ * connection is dialed or the channel opened share it too.
+ */
+async function applyBatch(queue: FileQueue, runner: CommandRunner, path: string, options: ChangeFileOptions) {
+  let batch: QueuedEdit[] | undefined;
   const outcomes = new Map<QueuedEdit, { changed: boolean } | { error: unknown }>();
   const combined = (current: string | undefined): EditResult => {
-    outcomes.clear();
+    batch = queue.waiting.splice(0);
+    // Alone, an edit runs as it would unbatched: its own result, its own error.
+    if (batch.length === 1) return batch[0]!.edit(current);
     let text = current;
     for (const entry of batch) {
       try {
@@ -121,14 +116,25 @@ async function applyBatch(
   let change: FileChange;
   try {
     change = await changeRemoteFile(runner, path, combined, options);
-  } catch {
+  } catch (error) {
+    // Failed before the content arrived: the batch is what waits now.
+    const failed = batch ?? queue.waiting.splice(0);
+    if (failed.length === 1) {
+      failed[0]!.reject(error);
+      return;
+    }
     // The host (or the format layer) refused the combined candidate: find the culprit(s) by
     // applying each edit alone, in order, so the others still land.
-    for (const entry of batch)
+    for (const entry of failed)
       await changeRemoteFile(runner, path, entry.edit, options).then(entry.resolve, entry.reject);
     return;
   }
-  for (const entry of batch) {
+  const applied = batch ?? [];
+  if (applied.length === 1) {
+    applied[0]!.resolve(change);
+    return;
+  }
+  for (const entry of applied) {
     const outcome = outcomes.get(entry);
     if (outcome && "error" in outcome) entry.reject(outcome.error);
     else entry.resolve({ ...change, changed: outcome?.changed ?? false });

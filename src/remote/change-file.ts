@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { posix } from "node:path";
 
 import { RemoteError, commandFailedError } from "./errors";
-import { noteFileChanged, parseFileHeader, type FileMetadata } from "./read-file";
+import { fileGeneration, noteFileChanged, parseFileHeader, type FileMetadata } from "./read-file";
 import { remoteScript } from "./scripts";
 import { StreamReader } from "./stream-reader";
 import type { CommandRunner, RemoteProcess, RunResult } from "./transport";
@@ -336,4 +336,21 @@ export async function discardPreviousVersion(
   });
   const result = await runner.run(script, { timeoutMs: (lockWait + CHANGE_WORK_SECONDS) * 1000 });
   if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
+}
+
+const discardsInFlight = new Map<string, Promise<void>>();
+
+/**
+ * `discardPreviousVersion`, shared by the callers of one identity that ask for it after the same
+ * change of the file (the modules of one batch that deleted it): one round trip for all of them.
+ * Never shared across a later change, whose previous version is another.
+ */
+export function discardPreviousVersionShared(runner: CommandRunner, path: string): Promise<void> {
+  const key = JSON.stringify([runner.identity, path, fileGeneration(runner, path)]);
+  let discard = discardsInFlight.get(key);
+  if (!discard) {
+    discard = discardPreviousVersion(runner, path).finally(() => discardsInFlight.delete(key));
+    discardsInFlight.set(key, discard);
+  }
+  return discard;
 }

@@ -6,6 +6,7 @@ export { changeRemoteFileBatched } from "./change-batch";
 export {
   changeRemoteFile,
   discardPreviousVersion,
+  discardPreviousVersionShared,
   SECRET_CONTENT_WITHHELD,
   type ChangeFileOptions,
   type EditResult,

@@ -62,6 +62,11 @@ export function noteFileChanged(runner: CommandRunner, path: string): void {
   changesMade.set(key, (changesMade.get(key) ?? 0) + 1);
 }
 
+/** How many changes of the file this process has made: a shared operation serves one generation only. */
+export function fileGeneration(runner: CommandRunner, path: string): number {
+  return changesMade.get(changeKey(runner, path)) ?? 0;
+}
+
 /**
  * `readRemoteFile`, shared by every caller that asks for the same file with the same runner
  * identity while a read of it is under way: a refresh of ten modules of one rsyncd.conf reads the
@@ -70,7 +75,7 @@ export function noteFileChanged(runner: CommandRunner, path: string): void {
  * read of their own.
  */
 export function readRemoteFileShared(runner: CommandRunner, path: string): Promise<RemoteFile> {
-  const key = JSON.stringify([runner.identity, path, changesMade.get(changeKey(runner, path)) ?? 0]);
+  const key = JSON.stringify([runner.identity, path, fileGeneration(runner, path)]);
   let read = readsInFlight.get(key);
   if (!read) {
     read = readRemoteFile(runner, path).finally(() => readsInFlight.delete(key));

@@ -1,8 +1,8 @@
 /**
  * Changing xinetd service files with one reload per burst: every change to a host joins that
- * host's batch; when no change to the host is still in flight (plus a short settle delay), xinetd
- * is reloaded once, the batch's services are verified, failing files are rolled back, and every
- * waiting operation gets its own outcome.
+ * host's batch; when no change to the host is still in flight and none started in the last moment
+ * (the settle delay), xinetd is reloaded once, the batch's services are verified, failing files
+ * are rolled back, and every waiting operation gets its own outcome.
  */
 import { posix } from "node:path";
 
@@ -38,7 +38,10 @@ import { xinetdServicesOf } from "./validation";
 export interface XinetdReloaderOptions {
   /** Default: detected on the host (systemctl, else service, else a HUP to xinetd's pid). */
   strategy?: ReloadStrategy;
-  /** How long the host must be quiet before the batch is reloaded. Default: 100 ms. */
+  /**
+   * How long after the latest change to the host started its batch may be reloaded (once no change
+   * is in flight): later changes of the same burst join it. Default: 100 ms.
+   */
   settleMs?: number;
 }
 
@@ -100,8 +103,20 @@ export class XinetdReloader {
   ): Promise<XinetdServiceChange> {
     const { verifyUnchanged, ...fileOptions } = options;
     let outcome: Promise<ReloadOutcome> | undefined;
+    // The reload needs to know how xinetd runs: learned while the change runs, not after it.
+    const detectingEdit = (current: string | undefined): EditResult => {
+      const wanted = edit(current);
+      if (wanted !== undefined) this.detectAhead();
+      return wanted;
+    };
     const change = await this.burst.during(async () => {
-      const change = await changeRemoteFile(this.runner, path, edit, { ...fileOptions, validate: "xinetd-service" });
+      const changing = changeRemoteFile(this.runner, path, detectingEdit, {
+        ...fileOptions,
+        validate: "xinetd-service",
+      });
+      // Asked for after the change, so the change gets the first channel once the host is dialed.
+      if (verifyUnchanged === true) this.detectAhead();
+      const change = await changing;
       if (change.changed || (verifyUnchanged === true && change.content !== undefined)) {
         outcome = new Promise((resolve, reject) => this.burst.add({ path, change, resolve, reject }));
       }
@@ -151,6 +166,15 @@ export class XinetdReloader {
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     }
+  }
+
+  /**
+   * Starts the detection of how xinetd runs, when a reload will need it, without waiting for it; a
+   * failure is left for the reload's own call to `hostFacts` to meet (and report).
+   */
+  private detectAhead(): void {
+    if (this.options.strategy === "none") return;
+    this.hostFacts().catch(() => undefined);
   }
 
   private hostFacts(): Promise<XinetdHostFacts> {

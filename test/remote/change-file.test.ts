@@ -6,11 +6,13 @@ import { parseRsyncdDocument, readRsyncModule, renderRsyncdDocument, setRsyncMod
 import {
   changeRemoteFile,
   changeRsyncdConfig,
+  discardPreviousVersionShared,
   readRemoteFile,
   readRemoteFileShared,
   RemoteError,
 } from "../../src/remote";
 import { ConnectionPool, openHost } from "../../src/remote/ssh";
+import { StreamReader } from "../../src/remote/stream-reader";
 import { startLab, type Lab, type LabHost } from "../lab/lab";
 import { labSkipReason } from "../lab/requirements";
 import { countingRunner, sshRunner } from "./support";
@@ -139,6 +141,50 @@ describe("changing files on a lab host", { skip }, () => {
     assert.equal(runner.calls, 1, "edits made within the burst window go in one batch");
     const doc = parseRsyncdDocument(((await readRemoteFile(runner, RSYNCD_CONF)) as { content: string }).content);
     for (const name of names) assert.equal(readRsyncModule(doc, name)?.path, `/srv/${name}`, name);
+  });
+
+  test("edits made while a batch's round trip waits for the host join that batch", async () => {
+    await host.exec(["sh", "-c", `cat > ${RSYNCD_CONF}`], { input: ORIGINAL_RSYNCD });
+    // Another holder of the file's lock keeps the batch's round trip waiting for the current file.
+    const holder = await sshRunner(lab, host, pool).spawn(
+      `lock=/etc/rsyncd/.rsyncd.conf.lock; : >>"$lock"; exec 9<"$lock"; flock 9; echo locked; sleep 1`,
+    );
+    assert.equal(await new StreamReader(holder.stdout).readLine(), "locked");
+    const runner = countingRunner(sshRunner(lab, host, pool));
+    const names = Array.from({ length: 5 }, (_, i) => `late${i}`);
+    const edits: Array<Promise<unknown>> = [];
+    for (const name of names) {
+      edits.push(
+        changeRsyncdConfig(runner, RSYNCD_CONF, (doc) => setRsyncModule(doc!, { name, path: `/srv/${name}` })),
+      );
+      // Well past the burst window: only the late taking of the batch puts these edits in it.
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    }
+    await Promise.all(edits);
+    await holder.done;
+    assert.equal(runner.calls, 1, "every edit made before the current file arrived is in the one batch");
+    const doc = parseRsyncdDocument(((await readRemoteFile(runner, RSYNCD_CONF)) as { content: string }).content);
+    for (const name of names) assert.equal(readRsyncModule(doc, name)?.path, `/srv/${name}`, name);
+  });
+
+  test("one discard of the previous copy serves every caller after one change; a later change gets its own", async () => {
+    const runner = countingRunner(sshRunner(lab, host, pool));
+    const path = "/etc/rsyncd/discard.conf";
+    const previousExists = async () =>
+      (await host.exec(["sh", "-c", "test -e /etc/rsyncd/.discard.conf.previous && echo yes || echo no"])).stdout;
+    await changeRemoteFile(runner, path, () => "[a]\n\tpath = /srv\n", { validate: "rsyncd" });
+    await changeRemoteFile(runner, path, () => "[b]\n\tpath = /srv\n", { validate: "rsyncd" });
+    assert.equal(await previousExists(), "yes\n");
+    const before = runner.calls;
+    await Promise.all(Array.from({ length: 5 }, () => discardPreviousVersionShared(runner, path)));
+    assert.equal(runner.calls - before, 1, "five callers after one change: one round trip");
+    assert.equal(await previousExists(), "no\n");
+    await changeRemoteFile(runner, path, () => "[c]\n\tpath = /srv\n", { validate: "rsyncd" });
+    const during = discardPreviousVersionShared(runner, path);
+    await changeRemoteFile(runner, path, () => "[d]\n\tpath = /srv\n", { validate: "rsyncd" });
+    await Promise.all([during, discardPreviousVersionShared(runner, path)]);
+    assert.equal(runner.calls - before, 5, "a discard asked for after a later change is not the earlier one");
+    assert.equal(await previousExists(), "no\n");
   });
 
   test("concurrent shared reads of one file are one round trip; none is shared past a change", async () => {

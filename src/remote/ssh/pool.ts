@@ -21,7 +21,7 @@ export interface PoolOptions {
    * Channels (commands) open at once on one connection; the rest wait in turn. Default: 5 (see DEFAULT_MAX_CHANNELS).
    */
   maxChannelsPerConnection?: number;
-  /** A connection with nothing to do is closed after this many milliseconds. Default: 2000. */
+  /** A connection with nothing to do is closed after this many milliseconds. Default: 60000. */
   idleCloseMs?: number;
   /** Wait before the second dial attempt; doubles for each next one, up to 2 s. Default: 200. */
   dialBackoffMs?: number;
@@ -61,7 +61,10 @@ export interface Lease {
 // channels it refuses some opens although fewer are open (measured: 31-56 refusals per 300 quick
 // commands at 8, none at 5, same throughput). Refused opens are retried, but each costs a round trip.
 const DEFAULT_MAX_CHANNELS = 5;
-const DEFAULT_IDLE_CLOSE_MS = 2_000;
+// Long enough that no host logs in twice in one run, even when a saturated controller leaves a
+// connection idle for seconds between a host's operations (measured at 2 s: 1.5 logins per host).
+// An idle connection holds no process open: its socket is unref'd.
+const DEFAULT_IDLE_CLOSE_MS = 60_000;
 const DEFAULT_DIAL_BACKOFF_MS = 200;
 const MAX_DIAL_BACKOFF_MS = 2_000;
 // ssh2's handshake error when the server has no key of the types asked for.
@@ -272,6 +275,9 @@ export class ConnectionPool {
           readyTimeout: 0,
           // A keepalive timer would hold the process open while the connection idles.
           keepaliveInterval: 0,
+          // ssh2 would try the `none` method first, a round trip that fails whenever credentials are
+          // needed: the methods ssh2 tries, in its order, without it.
+          authHandler: authMethodsOf(target),
           hostVerifier: (key: Buffer) => {
             decision = hostKeyCheck.decide(key);
             return decision.accepted;
@@ -455,6 +461,15 @@ function classifyDialError(target: ResolvedConnection, error: Error & { level?: 
     });
   }
   return error;
+}
+
+/** The methods ssh2 would try for the target's credentials, in ssh2's order, less `none`. */
+function authMethodsOf(target: ResolvedConnection): Array<"password" | "publickey" | "agent"> {
+  return [
+    ...(target.password !== undefined ? (["password"] as const) : []),
+    ...(target.privateKey !== undefined ? (["publickey"] as const) : []),
+    ...(target.agentSocketPath !== undefined ? (["agent"] as const) : []),
+  ];
 }
 
 /** Node's timers hold at most 2^31-1 ms (24.8 days); a longer `perDialTimeout` waits as 0 (no limit) does. */
