@@ -2,6 +2,8 @@
 // is charged to it, and a process that is not the contender's (as the latency relay) is not.
 // Work is measured in CPU, not wall time: each burner spins until its own CPU clock has used
 // BURN_MS, however loaded the machine is; assertions allow for the kernel's 10 ms clock ticks.
+// Each burner installs its SIGUSR2 handler before it says `ready`: a signal that came first would
+// kill it (SIGUSR2's default action), and the test would wait for a `burnt` that never comes.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { test } from "node:test";
@@ -67,7 +69,7 @@ test("cpu meter: a tagged process that detached and outlives the window counts f
   // An intermediate that starts the burner in a new session and exits at once, as ssh's
   // ControlPersist master is left behind; the burner waits for a go, burns, and reports.
   const launcher = `const c = require("node:child_process").spawn(process.execPath, ["-e", process.argv[1]], { detached: true, stdio: ["ignore", "inherit", "ignore"] }); console.log(c.pid); c.unref();`;
-  const burner = `console.log("ready"); process.on("SIGUSR2", () => { ${burn(BURN_MS)}; console.log("burnt"); }); setInterval(() => {}, 1000);`;
+  const burner = `process.on("SIGUSR2", () => { ${burn(BURN_MS)}; console.log("burnt"); }); console.log("ready"); setInterval(() => {}, 1000);`;
   const start = spawn(process.execPath, ["-e", launcher, burner], {
     env: { ...process.env, ...meter.environment },
     stdio: ["ignore", "pipe", "ignore"],
@@ -98,7 +100,7 @@ test("cpu meter: a process that retitled itself counts by its command-line marke
     process.execPath,
     [
       "-e",
-      `process.title = ${JSON.stringify(marker)}; console.log("ready"); process.on("SIGUSR2", () => { ${burn(BURN_MS)}; console.log("burnt"); }); setInterval(() => {}, 1000);`,
+      `process.title = ${JSON.stringify(marker)}; process.on("SIGUSR2", () => { ${burn(BURN_MS)}; console.log("burnt"); }); console.log("ready"); setInterval(() => {}, 1000);`,
     ],
     { stdio: ["ignore", "pipe", "ignore"] },
   );
@@ -122,7 +124,7 @@ test("cpu meter: a busy process that is not the contender's (the relay's case) i
     process.execPath,
     [
       "-e",
-      `console.log("ready"); process.on("SIGUSR2", () => { ${burn(BURN_MS)}; console.log("burnt"); }); setInterval(() => {}, 1000);`,
+      `process.on("SIGUSR2", () => { ${burn(BURN_MS)}; console.log("burnt"); }); console.log("ready"); setInterval(() => {}, 1000);`,
     ],
     { env: { ...process.env, [CPU_TAG_VARIABLE]: "someone-else" }, stdio: ["ignore", "pipe", "ignore"] },
   );
