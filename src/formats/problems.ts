@@ -3,7 +3,7 @@
  * at the first one, so a user sees everything that is wrong with an input at once.
  */
 
-import { escapeControlCharacters } from "./strings";
+import { escapeControlCharacters, whyRefused } from "./strings";
 
 /** Where in a document a problem was found (1-based). */
 export interface Position {
@@ -152,6 +152,15 @@ export function problem(
   const p: Problem = { field, rule, message, severity: extra.severity ?? "error" };
   if (extra.position) p.position = extra.position;
   return p;
+}
+
+/** The problem of a control character in `field`, in every format's words; never quotes the value. */
+export function controlCharacterProblem(field: string, codePoint: string): Problem {
+  return problem(
+    field,
+    "control-character",
+    `\`${field}\` contains the control character ${codePoint}; ${whyRefused(codePoint)}.`,
+  );
 }
 
 export function errorsOf(problems: readonly Problem[]): Problem[] {

@@ -2,7 +2,7 @@
  * Checks that collect every problem at once. Fields are named as an operator writes them: rsync's
  * spelling of a parameter (`max connections`), or `module name` for a module's name.
  */
-import { errorsOf, FormatError, problem, type Problem, type ProblemRule } from "../problems";
+import { controlCharacterProblem, errorsOf, FormatError, problem, type Problem, type ProblemRule } from "../problems";
 import type { ParameterEntry, RsyncdDocument } from "./document";
 import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
 import {
@@ -13,7 +13,7 @@ import {
 } from "./parameters";
 import { walkRsyncdDocument } from "./sections";
 import { rsyncdSemantics, SYSLOG_FACILITIES } from "./semantics";
-import { controlCharacterIn, controlOrInvisibleCharacterIn, whyRefused } from "../strings";
+import { controlCharacterIn, controlOrInvisibleCharacterIn } from "../strings";
 import { suggestRsyncParameter } from "./suggest";
 import { isRsyncUnset, normalizeRsyncPath, parseRsyncBoolean, parseRsyncInteger } from "./values";
 
@@ -75,14 +75,6 @@ function checkModuleName(name: unknown): Problem[] {
   return problems;
 }
 
-function controlProblem(field: string, codePoint: string): Problem {
-  return problem(
-    field,
-    "control-character",
-    `\`${field}\` contains the control character ${codePoint}; ${whyRefused(codePoint)}.`,
-  );
-}
-
 /** Rules for the text of a value, as it would be written on a line. */
 function checkText(param: RsyncParameter | undefined, field: string, text: string): Problem[] {
   const problems: Problem[] = [];
@@ -97,7 +89,7 @@ function checkText(param: RsyncParameter | undefined, field: string, text: strin
       problem(field, "value-continuation", `\`${field}\` ends with \`\\\`, which joins the next line to the value.`),
     );
   const control = controlCharacterIn(text.replace(/[\n\r]/g, ""));
-  if (control !== undefined) problems.push(controlProblem(field, control));
+  if (control !== undefined) problems.push(controlCharacterProblem(field, control));
   if (param === undefined) return problems;
   if (param.name === "comment" && Buffer.byteLength(text, "utf8") > MAX_COMMENT_BYTES) {
     problems.push(
@@ -195,7 +187,7 @@ function checkField(param: RsyncParameter, value: unknown): Problem[] {
           );
         }
         const control = controlCharacterIn(item.replace(/[\n\r]/g, ""));
-        if (control !== undefined) problems.push(controlProblem(field, control));
+        if (control !== undefined) problems.push(controlCharacterProblem(field, control));
       }
       return problems;
     }

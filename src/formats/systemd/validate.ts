@@ -1,6 +1,6 @@
 /** Checks of a socket-service model against what systemd can express and read back, every problem at once. */
-import { errorsOf, FormatError, problem, type Problem } from "../problems";
-import { controlCharacterIn, controlOrInvisibleCharacterIn, whyRefused } from "../strings";
+import { controlCharacterProblem, errorsOf, FormatError, problem, type Problem } from "../problems";
+import { controlCharacterIn, controlOrInvisibleCharacterIn } from "../strings";
 import { MAX_UNIT_LINE_BYTES, isSafeUnitString } from "./document";
 import type { SystemdSocketServiceModel } from "./model";
 import { LIMIT_KEYS, MANAGED_SETTINGS } from "./socket-service";
@@ -65,14 +65,7 @@ function isAddressOrPrefix(item: string): boolean {
 function textProblems(field: string, value: unknown, options: { blanksInside?: boolean } = {}): Problem[] {
   if (typeof value !== "string") return [problem(field, "type", `\`${field}\` must be a string.`)];
   const control = controlCharacterIn(value);
-  if (control !== undefined)
-    return [
-      problem(
-        field,
-        "control-character",
-        `\`${field}\` contains the control character ${control}; ${whyRefused(control)}.`,
-      ),
-    ];
+  if (control !== undefined) return [controlCharacterProblem(field, control)];
   const problems: Problem[] = [];
   if (options.blanksInside === false && /[ \t]/.test(value))
     problems.push(problem(field, "blank-in-value", `\`${field}\` cannot hold a blank.`));

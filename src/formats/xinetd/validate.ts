@@ -1,5 +1,5 @@
 /** Checks of a model against what xinetd accepts, every problem at once. */
-import { errorsOf, FormatError, problem, type Problem } from "../problems";
+import { controlCharacterProblem, errorsOf, FormatError, problem, type Problem } from "../problems";
 import { attributeByKey, attributeByName, nearestAttributeName, ATTRIBUTE_KEYS } from "./attributes";
 import type { XinetdDocument } from "./document";
 import type { XinetdAttributeKey, XinetdServiceModel } from "./model";
@@ -7,7 +7,7 @@ import { readXinetdServiceBlocks, sameValue } from "./read";
 import { statementsFor } from "./render";
 import type { ServicesTable } from "./services-table";
 import { VALUE_CODECS } from "./values";
-import { controlCharacterIn, controlOrInvisibleCharacterIn, whyRefused } from "../strings";
+import { controlCharacterIn, controlOrInvisibleCharacterIn } from "../strings";
 import { MAX_LINE_BYTES } from "./document";
 
 export interface XinetdValidationOptions {
@@ -56,14 +56,7 @@ function tokenProblems(field: string, token: unknown): Problem[] {
       ),
     ];
   const control = controlCharacterIn(token);
-  if (control !== undefined)
-    return [
-      problem(
-        field,
-        "control-character",
-        `\`${field}\` contains the control character ${control}; ${whyRefused(control)}.`,
-      ),
-    ];
+  if (control !== undefined) return [controlCharacterProblem(field, control)];
   if (token.endsWith("\\"))
     return [
       problem(
