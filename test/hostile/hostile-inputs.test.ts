@@ -28,7 +28,6 @@ import {
 } from "../support/program-resources";
 import {
   CheckFailedError,
-  ProviderHostError,
   registeredInputs,
   startProviderHost,
   type PropertyBag,
@@ -47,6 +46,7 @@ import {
   type HostileKind,
   type Observer,
 } from "./cases";
+import { failureText, namesProperty } from "./verdicts";
 
 const skip = labSkipReason();
 const SSH_TIMEOUT_MS = 20_000;
@@ -78,21 +78,6 @@ function run(
 const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-
-/** What a failed check, create or observation left: the case's verdict in one line. */
-function failureText(error: unknown): string {
-  if (error instanceof CheckFailedError) return error.message;
-  if (error instanceof ProviderHostError)
-    return `provider host ${error.method}: ${error.message.replace(/\s+/g, " ").slice(0, 400)}`;
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** True when a failure names `expected` (alternatives split by `|`; `users` also matches `users.alice`). */
-function namesProperty(failures: { property: string }[], expected: string): boolean {
-  return expected
-    .split("|")
-    .some((want) => failures.some((f) => f.property === want || f.property.startsWith(`${want}.`)));
-}
 
 /** Engine-side view of mocked registration inputs: secret envelopes unwrapped (the host does not accept secrets). */
 function unwrapSecrets(value: unknown): unknown {

@@ -12,14 +12,9 @@ import { after, before, describe, test } from "node:test";
 import { startLab, type AnyLabHost, type Lab } from "../lab/lab";
 import { labSkipReason } from "../lab/requirements";
 import { ProgramResource, providerTexts, rootConnection, type ProviderTexts } from "../support/program-resources";
-import {
-  CheckFailedError,
-  ProviderHostError,
-  startProviderHost,
-  type PropertyBag,
-  type ProviderHost,
-} from "../support/provider-host";
+import { CheckFailedError, startProviderHost, type PropertyBag, type ProviderHost } from "../support/provider-host";
 import { MARKER, propertyName, withValue } from "./cases";
+import { failureText, namesProperty } from "./verdicts";
 import {
   DUMP,
   DUMP_COPIES,
@@ -35,19 +30,6 @@ const KINDS = ["debian13", "debian12"] as const;
 const skip = labSkipReason([...KINDS]);
 /** Harmless cases run this many at a time (each owns its units and port). */
 const CONCURRENCY = 4;
-
-function failureText(error: unknown): string {
-  if (error instanceof CheckFailedError) return error.message;
-  if (error instanceof ProviderHostError)
-    return `provider host ${error.method}: ${error.message.replace(/\s+/g, " ").slice(0, 400)}`;
-  return error instanceof Error ? error.message : String(error);
-}
-
-function namesProperty(failures: { property: string }[], expected: string): boolean {
-  return expected
-    .split("|")
-    .some((want) => failures.some((f) => f.property === want || f.property.startsWith(`${want}.`)));
-}
 
 /** What the dump script printed: `key=value` items, NUL-terminated. */
 function parseServed(output: string): Served {
