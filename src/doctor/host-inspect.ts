@@ -2,7 +2,7 @@
  * The doctor's later round trips: requests to `doctor-inspect.sh` (a file, directory access as a
  * module's user, secrets-file facts without passwords, a real connection per module, log tails).
  */
-import { RemoteError } from "../remote/errors";
+import { commandFailedError } from "../remote/errors";
 import { remoteScript } from "../remote/scripts";
 import type { CommandRunner } from "../remote/transport";
 import { parseFramed, type FramedAnswer } from "./framing";
@@ -34,16 +34,7 @@ export async function inspectHost(
   });
   const stdin = requests.map((fields) => `${fields.join("\t")}\n`).join("");
   const result = await runner.run(script, { stdin, timeoutMs });
-  if (result.exitCode !== 0) {
-    throw new RemoteError({
-      code: "command-failed",
-      host: runner.label,
-      command: script,
-      summary: `the doctor's inspection failed (exit code ${result.exitCode ?? "unknown"})`,
-      stderr: result.stderr,
-      exitCode: result.exitCode,
-    });
-  }
+  if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
   return parseFramed(result.stdout, nonce);
 }
 

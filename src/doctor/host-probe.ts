@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 
-import { RemoteError } from "../remote/errors";
+import { commandFailedError } from "../remote/errors";
 import { remoteScript } from "../remote/scripts";
 import type { CommandRunner } from "../remote/transport";
 import { contentLines, parseFramed } from "./framing";
@@ -64,16 +64,7 @@ export async function probeHost(runner: CommandRunner, port: number, timeoutMs: 
     max_files: String(MAX_XINETD_FILES),
   });
   const result = await runner.run(script, { timeoutMs });
-  if (result.exitCode !== 0) {
-    throw new RemoteError({
-      code: "command-failed",
-      host: runner.label,
-      command: script,
-      summary: `the doctor's probe failed (exit code ${result.exitCode ?? "unknown"})`,
-      stderr: result.stderr,
-      exitCode: result.exitCode,
-    });
-  }
+  if (result.exitCode !== 0) throw commandFailedError(runner.label, script, result);
   return parseProbe(result.stdout, nonce);
 }
 
