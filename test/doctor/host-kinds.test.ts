@@ -153,7 +153,12 @@ describe("the doctor on namespace, debian12 and debian13 hosts", { skip }, () =>
       });
 
       test("nothing answers from here nor on the host: not-answering-here, not refused-here-answers-on-host", async () => {
-        await breakHost(host(), "service xinetd stop");
+        // `service xinetd stop` can return while the listener is still closing: wait until it is gone.
+        await breakHost(
+          host(),
+          "service xinetd stop\n" +
+            "for i in $(seq 100); do ss -Hltn 'sport = :873' | grep -q . || exit 0; sleep 0.05; done; exit 1",
+        );
         const diagnosis = await diagnose(true);
         assert.equal(diagnosis.client?.outcome, "refused");
         const found = named(diagnosis, "not-answering-here");
@@ -226,6 +231,11 @@ describe("the doctor on namespace, debian12 and debian13 hosts", { skip }, () =>
         // A user's attempt, as before anyone calls the operator: it starts an instance, which fails.
         const attempt = await run(["rsync", "--contimeout=5", `rsync://${host().address}/`], { timeoutMs: 15_000 });
         assert.notEqual(attempt.code, 0);
+        // journald stores the instance's own message a moment after systemd's: wait until it has it.
+        await breakHost(
+          host(),
+          "for i in $(seq 100); do journalctl -q -u 'rsyncd@*' | grep -q gone.conf && exit 0; sleep 0.05; done; exit 1",
+        );
         const diagnosis = await diagnose();
         assert.equal(diagnosis.server.launcher, "systemd-socket");
         assert.equal(diagnosis.server.configPath, "/etc/rsyncd/gone.conf");
