@@ -40,6 +40,12 @@ export interface BenchResult {
   sshLoginsPerHost: Record<Phase, Partial<Record<ContenderName, number>>>;
   /** Most SSH logins on any one host, over the repetitions. */
   sshLoginsPerHostMax: Record<Phase, Partial<Record<ContenderName, number>>>;
+  /**
+   * Median processes created on the machine during the phase, per host (bench/process-counter.ts):
+   * the hosts' sshd sessions and script commands, plus the contender's own processes on the
+   * controller. Absent in results from before 2026-12-02.
+   */
+  processesPerHost?: Record<Phase, Partial<Record<ContenderName, number>>>;
   /** Failed operations over all phases and repetitions. */
   failedOperations: Partial<Record<ContenderName, number>>;
   /** Whether every repetition's refresh phases found exactly what they should. */
@@ -143,7 +149,10 @@ export function renderMarkdown(result: BenchResult): string {
     );
   }
   lines.push("");
-  lines.push("Remote round trips per resource (SSH logins per host: median, most on one host):");
+  lines.push(
+    "Remote round trips per resource (SSH logins per host: median, most on one host; processes created " +
+      "on the machine per host):",
+  );
   lines.push("");
   lines.push(`| phase | ${contenders.join(" | ")} |`);
   lines.push(`|---|${contenders.map(() => "---").join("|")}|`);
@@ -152,9 +161,11 @@ export function renderMarkdown(result: BenchResult): string {
       const trips = result.roundTripsPerResource[phase][name];
       const logins = result.sshLoginsPerHost[phase][name];
       const most = result.sshLoginsPerHostMax[phase][name];
+      const processes = result.processesPerHost?.[phase][name];
       return (
         `${trips === undefined || trips === null ? "—" : trips.toFixed(2)} ` +
-        `(${logins === undefined ? "—" : logins}, ${most === undefined ? "—" : most})`
+        `(${logins === undefined ? "—" : logins}, ${most === undefined ? "—" : most}; ` +
+        `${processes === undefined ? "—" : processes.toFixed(0)})`
       );
     });
     lines.push(`| ${phase} | ${cells.join(" | ")} |`);

@@ -24,6 +24,7 @@ import { dialPerCommandContender } from "./contenders/dial-per-command";
 import { floorContender } from "./contenders/floor";
 import { libraryContender, PROJECT_ROOT, type LibraryMeasures } from "./contenders/library";
 import { startLatencyRelay, type LatencyRelay, type RelayCounters } from "./latency-relay";
+import { lastPid, pidMax, processesBetween } from "./process-counter";
 import { summarizeProfiles } from "./profile";
 import { median, rangeOf, renderMarkdown, round, type BenchResult } from "./report";
 import {
@@ -139,6 +140,8 @@ interface Samples {
   cpuMs: Record<Phase, Partial<Record<ContenderName, number[]>>>;
   roundTrips: Record<Phase, Partial<Record<ContenderName, (number | undefined)[]>>>;
   logins: Record<Phase, Partial<Record<ContenderName, number[]>>>;
+  /** Processes created on the machine during the phase, per host (process-counter.ts). */
+  processes: Record<Phase, Partial<Record<ContenderName, number[]>>>;
   /** Most logins on any host, per repetition. */
   loginsMax: Record<Phase, Partial<Record<ContenderName, number[]>>>;
   reloads: Partial<Record<ContenderName, { converge: number[]; update: number[] }>>;
@@ -160,7 +163,9 @@ async function runPhase(fleet: Fleet, contender: Contender, phase: Phase, sample
   }
   const reloadsBefore = fleet.hosts.map(xinetdReloads);
   const loginsBefore = fleet.hosts.map(sshLogins);
+  const pidBefore = lastPid();
   const result = await contender.runPhase(phase);
+  const processes = processesBetween(pidBefore, lastPid(), pidMax());
   await new Promise((resolve) => setTimeout(resolve, RELOAD_LOG_SETTLE_MS));
 
   (samples.ms[phase][name] ??= []).push(result.ms);
@@ -169,6 +174,7 @@ async function runPhase(fleet: Fleet, contender: Contender, phase: Phase, sample
   const logins = fleet.hosts.map((host, index) => sshLogins(host) - loginsBefore[index]!);
   (samples.logins[phase][name] ??= []).push(median(logins));
   (samples.loginsMax[phase][name] ??= []).push(Math.max(...logins));
+  (samples.processes[phase][name] ??= []).push(processes / fleet.hosts.length);
   samples.failed[name] = (samples.failed[name] ?? 0) + result.failedOperations;
   if (contender.changesHosts && (phase === "converge" || phase === "update")) {
     const reloads = Math.max(...fleet.hosts.map((host, index) => xinetdReloads(host) - reloadsBefore[index]!));
@@ -191,6 +197,7 @@ async function runPhase(fleet: Fleet, contender: Contender, phase: Phase, sample
   progress(
     `${name.padEnd(14)} ${phase.padEnd(11)} ${(result.ms / 1000).toFixed(2).padStart(8)} s` +
       `  cpu ${(result.cpuMs / 1000).toFixed(2).padStart(7)} s  round trips ${trips}` +
+      `  processes/host ${(processes / fleet.hosts.length).toFixed(0)}` +
       `${result.failedOperations ? `  FAILED ${result.failedOperations}` : ""}`,
   );
   return result;
@@ -211,6 +218,7 @@ function summarize(
   const roundTripsPerResource = perPhase((): BenchResult["roundTripsPerResource"][Phase] => ({}));
   const sshLoginsPerHost = perPhase((): BenchResult["sshLoginsPerHost"][Phase] => ({}));
   const sshLoginsPerHostMax = perPhase((): BenchResult["sshLoginsPerHostMax"][Phase] => ({}));
+  const processesPerHost = perPhase((): Partial<Record<ContenderName, number>> => ({}));
   for (const phase of PHASES) {
     for (const name of options.contenders) {
       const ms = samples.ms[phase][name];
@@ -222,6 +230,7 @@ function summarize(
         : null;
       sshLoginsPerHost[phase][name] = median(samples.logins[phase][name]!);
       sshLoginsPerHostMax[phase][name] = Math.max(...samples.loginsMax[phase][name]!);
+      processesPerHost[phase][name] = round(median(samples.processes[phase][name]!));
     }
     const libraryMedian = phases[phase].library?.medianMs;
     for (const name of options.contenders) {
@@ -255,6 +264,7 @@ function summarize(
     roundTripsPerResource,
     sshLoginsPerHost,
     sshLoginsPerHostMax,
+    processesPerHost,
     failedOperations: Object.fromEntries(options.contenders.map((name) => [name, samples.failed[name] ?? 0])),
     refreshFindingsAsExpected: samples.findingsOk,
     providerPeakRssMb: options.contenders.includes("library") ? round(library.providerPeakRssMb) : null,
@@ -346,6 +356,7 @@ export async function main(argv: string[]): Promise<BenchResult> {
       roundTrips: perPhase(() => ({})),
       logins: perPhase(() => ({})),
       loginsMax: perPhase(() => ({})),
+      processes: perPhase(() => ({})),
       reloads: {},
       failed: {},
       findingsOk: {},

@@ -71,6 +71,11 @@ test(
         for (const contender of ["library", "ansible", "dialPerCommand"] as const)
           assert.ok(result.phases[phase][contender]!.cpuMs > 0, `${phase} ${contender} used no CPU?`);
         assert.equal(typeof result.sshLoginsPerHostMax[phase].library, "number");
+        // Every contender opens SSH sessions on the hosts, and each session is an sshd process there.
+        for (const contender of CONTENDERS) {
+          const processes = result.processesPerHost?.[phase][contender];
+          assert.ok(processes !== undefined && processes >= 1, `${phase} ${contender} processes/host ${processes}`);
+        }
       }
 
       // Correctness, not speed: the work was done, once-per-host reloads, drift found exactly.
