@@ -185,16 +185,18 @@ const BY_MODEL_KEY = new Map(RSYNC_PARAMETERS.map((p) => [p.key, p]));
 
 /**
  * Lookups by the name as written: every parse, walk, edit and guard looks each line's name up, and
- * a file spells few names. Bounded, since a file may spell any number of them.
+ * a file spells few names. Bounded in number and length, since a file may spell any names.
  */
 const BY_WRITTEN = new Map<string, RsyncParameter | null>();
 const BY_WRITTEN_LIMIT = 4096;
+const BY_WRITTEN_LONGEST = 64;
 
 /** The parameter a name written in a file means to rsync, or undefined if rsync ignores it. */
 export function lookupRsyncParameter(written: string): RsyncParameter | undefined {
   const known = BY_WRITTEN.get(written);
   if (known !== undefined) return known ?? undefined;
   const found = written.startsWith("-") ? undefined : BY_KEY.get(rsyncNameKey(written));
+  if (written.length > BY_WRITTEN_LONGEST) return found;
   if (BY_WRITTEN.size >= BY_WRITTEN_LIMIT) BY_WRITTEN.clear();
   BY_WRITTEN.set(written, found ?? null);
   return found;
