@@ -13,10 +13,11 @@ import {
 import { entriesIn, findWalkedModule, walkRsyncdDocument, type EntryContext } from "../formats/rsyncd/sections";
 import { normalizeRsyncPath } from "../formats/rsyncd/values";
 import {
-  changeRemoteFileBatched,
+  changeRemoteDocumentBatched,
   changeRsyncdConfig,
   discardPreviousVersionShared,
   readRemoteFileShared,
+  RSYNCD_CODEC,
   type CommandRunner,
   type FileChange,
   type RemoteFile,
@@ -91,13 +92,14 @@ export async function editRsyncdConfig(
 ): Promise<FileChange> {
   if (!options.deleteWhenEmpty)
     return changeRsyncdConfig(runner, path, (current) => edit(current ?? parseRsyncdDocument("")));
-  const change = await changeRemoteFileBatched(
+  const change = await changeRemoteDocumentBatched(
     runner,
     path,
+    RSYNCD_CODEC,
     (current) => {
       if (current === undefined) return undefined;
-      const text = renderRsyncdDocument(edit(parseRsyncdDocument(current)));
-      return text.trim() === "" ? { delete: true } : text;
+      const document = edit(current);
+      return renderRsyncdDocument(document).trim() === "" ? { delete: true } : { document };
     },
     { validate: "rsyncd" },
   );

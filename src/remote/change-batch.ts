@@ -7,12 +7,40 @@
  * Each edit still succeeds or fails on its own: an edit that throws fails only its caller, and a
  * batch the host rejects is retried one edit at a time, so one bad module cannot fail its
  * neighbours.
+ *
+ * Edits of a document (`changeRemoteDocumentBatched`) also share its parse: each edit of the batch
+ * gets the document the previous one returned instead of a parse of its rendered text, so a batch
+ * of N edits parses the file once, not N times.
  */
 import { changeRemoteFile, type ChangeFileOptions, type EditResult, type FileChange } from "./change-file";
 import type { CommandRunner } from "./transport";
 
+/** How a file's text reads as a document and is written back. */
+export interface DocumentCodec<D> {
+  parse(text: string): D;
+  render(doc: D): string;
+}
+
+/** What a document edit asks for: the new document, no change (`undefined`), or removal of the file. */
+export type DocumentEditResult<D> = { document: D } | { delete: true } | undefined;
+
+interface DocumentEdit<D> {
+  codec: DocumentCodec<D>;
+  edit: (current: D | undefined) => DocumentEditResult<D>;
+}
+
+/** The document of a batch's current text, kept for the next edit of the same codec. */
+interface ParsedText {
+  codec: DocumentCodec<unknown>;
+  text: string;
+  doc: unknown;
+}
+
 interface QueuedEdit {
+  /** The edit of the text, as it runs alone. */
   edit: (current: string | undefined) => EditResult;
+  /** The same edit of the document, when it is one: a batch then hands it the document it holds. */
+  document?: DocumentEdit<unknown>;
   resolve: (change: FileChange) => void;
   reject: (error: unknown) => void;
 }
@@ -58,15 +86,68 @@ export function changeRemoteFileBatched(
   edit: (current: string | undefined) => EditResult,
   options: ChangeFileOptions,
 ): Promise<FileChange> {
+  return enqueue(runner, path, options, edit, undefined);
+}
+
+/**
+ * `changeRemoteFileBatched` for an edit of the file as a document (undefined: no file). The edits
+ * of one batch with the same codec share one parse of the file; each renders its result. The
+ * document an edit returns must be what parsing its rendering gives (as for documents parsed
+ * from edited text): the next edit of the batch gets it in place of that parse.
+ */
+export function changeRemoteDocumentBatched<D>(
+  runner: CommandRunner,
+  path: string,
+  codec: DocumentCodec<D>,
+  edit: (current: D | undefined) => DocumentEditResult<D>,
+  options: ChangeFileOptions,
+): Promise<FileChange> {
+  const document = { codec, edit } as DocumentEdit<unknown>;
+  return enqueue(runner, path, options, (current) => applyDocumentEdit(document, current, {}), document);
+}
+
+function enqueue(
+  runner: CommandRunner,
+  path: string,
+  options: ChangeFileOptions,
+  edit: (current: string | undefined) => EditResult,
+  document: DocumentEdit<unknown> | undefined,
+): Promise<FileChange> {
   const key = queueKey(runner, path, options);
   let queue = queues.get(key);
   if (!queue) {
     queue = { running: false, waiting: [] };
     queues.set(key, queue);
   }
-  const result = new Promise<FileChange>((resolve, reject) => queue.waiting.push({ edit, resolve, reject }));
+  const result = new Promise<FileChange>((resolve, reject) =>
+    queue.waiting.push({ edit, ...(document && { document }), resolve, reject }),
+  );
   if (!queue.running) void drain(key, queue, runner, path, options);
   return result;
+}
+
+/**
+ * A document edit of `text`, given the document of `text` when `state` holds it (else parsed and
+ * kept there). Leaves in `state` the document of the text that follows, for the next edit.
+ */
+function applyDocumentEdit(
+  document: DocumentEdit<unknown>,
+  text: string | undefined,
+  state: { parsed?: ParsedText },
+): EditResult {
+  const { codec } = document;
+  let doc: unknown;
+  if (text !== undefined) {
+    const { parsed } = state;
+    doc = parsed?.codec === codec && parsed.text === text ? parsed.doc : codec.parse(text);
+    state.parsed = { codec, text, doc };
+  }
+  const wanted = document.edit(doc);
+  if (wanted === undefined) return undefined;
+  if ("delete" in wanted) return wanted;
+  const next = codec.render(wanted.document);
+  state.parsed = { codec, text: next, doc: wanted.document };
+  return next;
 }
 
 async function drain(
@@ -96,9 +177,10 @@ async function applyBatch(queue: FileQueue, runner: CommandRunner, path: string,
     // Alone, an edit runs as it would unbatched: its own result, its own error.
     if (batch.length === 1) return batch[0]!.edit(current);
     let text = current;
+    const state: { parsed?: ParsedText } = {};
     for (const entry of batch) {
       try {
-        const result = entry.edit(text);
+        const result = entry.document ? applyDocumentEdit(entry.document, text, state) : entry.edit(text);
         if (result === undefined) {
           outcomes.set(entry, { changed: false });
           continue;

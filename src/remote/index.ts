@@ -2,7 +2,12 @@
 export * from "./transport";
 export { RemoteError, type RemoteErrorCode } from "./errors";
 export { readRemoteFile, readRemoteFileShared, type FileMetadata, type RemoteFile } from "./read-file";
-export { changeRemoteFileBatched } from "./change-batch";
+export {
+  changeRemoteDocumentBatched,
+  changeRemoteFileBatched,
+  type DocumentCodec,
+  type DocumentEditResult,
+} from "./change-batch";
 export {
   changeRemoteFile,
   discardPreviousVersion,
@@ -32,7 +37,7 @@ export {
   type XinetdReloaderOptions,
   type XinetdServiceChange,
 } from "./xinetd-service";
-export { changeRsyncdConfig, describePortConflict, rsyncDiagnostics } from "./rsync";
+export { changeRsyncdConfig, describePortConflict, RSYNCD_CODEC, rsyncDiagnostics } from "./rsync";
 export {
   changeSystemdUnits,
   dropInsOf,

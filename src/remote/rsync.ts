@@ -6,7 +6,7 @@ import {
   rsyncdValue,
   type RsyncdDocument,
 } from "../formats";
-import { changeRemoteFileBatched } from "./change-batch";
+import { changeRemoteDocumentBatched, type DocumentCodec } from "./change-batch";
 import { type ChangeFileOptions, type FileChange } from "./change-file";
 import { RemoteError } from "./errors";
 import { readRemoteFile } from "./read-file";
@@ -14,6 +14,12 @@ import { remoteScript } from "./scripts";
 import type { CommandRunner } from "./transport";
 
 const LOG_TAIL_LINES = 20;
+
+/** rsyncd.conf as a document, for batched edits (the format layer's edits return parsed documents). */
+export const RSYNCD_CODEC: DocumentCodec<RsyncdDocument> = {
+  parse: parseRsyncdDocument,
+  render: renderRsyncdDocument,
+};
 
 /**
  * Edits an rsyncd.conf as a document. No reload follows: rsync re-reads the file for every
@@ -27,13 +33,14 @@ export async function changeRsyncdConfig(
   options: Omit<ChangeFileOptions, "validate"> = {},
 ): Promise<FileChange> {
   try {
-    // Many RsyncModules edit one rsyncd.conf: their concurrent edits share a round trip.
-    return await changeRemoteFileBatched(
+    // Many RsyncModules edit one rsyncd.conf: their concurrent edits share a round trip (and a parse).
+    return await changeRemoteDocumentBatched(
       runner,
       path,
+      RSYNCD_CODEC,
       (current) => {
-        const next = edit(current === undefined ? undefined : parseRsyncdDocument(current));
-        return next === undefined ? undefined : renderRsyncdDocument(next);
+        const next = edit(current);
+        return next === undefined ? undefined : { document: next };
       },
       { ...options, validate: "rsyncd" },
     );

@@ -22,7 +22,7 @@ import type { RsyncdGlobalModel, RsyncModuleModel } from "./model";
 import { lookupRsyncParameter, RSYNC_PARAMETERS, type RsyncParameter } from "./parameters";
 import { globalSettings, moduleSettings, renderRsyncdGlobalText, renderRsyncModuleText } from "./render";
 import { findWalkedModule, walkRsyncdDocument, type DocumentWalk } from "./sections";
-import { rsyncdSemantics, type RsyncdSettings } from "./semantics";
+import { rsyncdSemantics, sharedRsyncdSemantics, type RsyncdSettings } from "./semantics";
 import {
   formatRsyncValue,
   isRsyncUnset,
@@ -138,7 +138,7 @@ function countKinds(entries: readonly RsyncdEntry[]): string {
 function compare(before: RsyncdDocument, intended: RsyncdEntry[], after: RsyncdDocument): Problem[] {
   const problems: Problem[] = [];
   const want = rsyncdSemantics({ entries: intended, problems: [] });
-  const got = rsyncdSemantics(after);
+  const got = sharedRsyncdSemantics(after);
   const wantShape = countKinds(intended);
   const gotShape = countKinds(after.entries);
   if (wantShape !== gotShape) {

@@ -183,10 +183,23 @@ export function rsyncNameKey(name: string): string {
 const BY_KEY = new Map(RSYNC_PARAMETERS.map((p) => [rsyncNameKey(p.name), p]));
 const BY_MODEL_KEY = new Map(RSYNC_PARAMETERS.map((p) => [p.key, p]));
 
+/**
+ * Lookups by the name as written: every parse, walk, edit and guard looks each line's name up, and
+ * a file spells few names. Bounded in number and length, since a file may spell any names.
+ */
+const BY_WRITTEN = new Map<string, RsyncParameter | null>();
+const BY_WRITTEN_LIMIT = 4096;
+const BY_WRITTEN_LONGEST = 64;
+
 /** The parameter a name written in a file means to rsync, or undefined if rsync ignores it. */
 export function lookupRsyncParameter(written: string): RsyncParameter | undefined {
-  if (written.startsWith("-")) return undefined;
-  return BY_KEY.get(rsyncNameKey(written));
+  const known = BY_WRITTEN.get(written);
+  if (known !== undefined) return known ?? undefined;
+  const found = written.startsWith("-") ? undefined : BY_KEY.get(rsyncNameKey(written));
+  if (written.length > BY_WRITTEN_LONGEST) return found;
+  if (BY_WRITTEN.size >= BY_WRITTEN_LIMIT) BY_WRITTEN.clear();
+  BY_WRITTEN.set(written, found ?? null);
+  return found;
 }
 
 export function parameterByModelKey(key: string): RsyncParameter | undefined {

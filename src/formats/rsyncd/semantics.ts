@@ -3,7 +3,7 @@
  * the way `loadparm.c` does it. Files named by `&include` / `&merge` are not read.
  */
 import { problem, type Problem } from "../problems";
-import type { ParameterEntry, RsyncdDocument } from "./document";
+import type { ParameterEntry, RsyncdDocument, RsyncdEntry } from "./document";
 import { lookupRsyncParameter, RSYNC_PARAMETERS, type RsyncParameter } from "./parameters";
 import { walkRsyncdDocument } from "./sections";
 import { suggestRsyncParameter } from "./suggest";
@@ -122,6 +122,26 @@ interface ModuleState {
 }
 
 export function rsyncdSemantics(doc: RsyncdDocument): RsyncdSemantics {
+  return readSemantics(doc);
+}
+
+/**
+ * Readings kept per entry list for the format layer's own checks, which only read them: the
+ * guard reads each edited document, and the validation of the next edit of a batch reads it again.
+ */
+const readings = new WeakMap<readonly RsyncdEntry[], { length: number; semantics: RsyncdSemantics }>();
+
+/** `rsyncdSemantics`, computed once per document; read-only (callers outside get their own copy). */
+export function sharedRsyncdSemantics(doc: RsyncdDocument): RsyncdSemantics {
+  const cached = readings.get(doc.entries);
+  // An entry list grown or shrunk in place since is read afresh.
+  if (cached !== undefined && cached.length === doc.entries.length) return cached.semantics;
+  const semantics = readSemantics(doc);
+  readings.set(doc.entries, { length: doc.entries.length, semantics });
+  return semantics;
+}
+
+function readSemantics(doc: RsyncdDocument): RsyncdSemantics {
   const walk = walkRsyncdDocument(doc);
   const problems: Problem[] = [];
   const global: RsyncdSettings = {};

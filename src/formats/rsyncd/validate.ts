@@ -12,7 +12,7 @@ import {
   type RsyncParameter,
 } from "./parameters";
 import { walkRsyncdDocument } from "./sections";
-import { rsyncdSemantics, SYSLOG_FACILITIES } from "./semantics";
+import { sharedRsyncdSemantics, SYSLOG_FACILITIES } from "./semantics";
 import { controlCharacterIn, controlOrInvisibleCharacterIn } from "../strings";
 import { suggestRsyncParameter } from "./suggest";
 import { isRsyncUnset, normalizeRsyncPath, parseRsyncBoolean, parseRsyncInteger } from "./values";
@@ -299,7 +299,7 @@ export function validateRsyncdGlobal(model: RsyncdGlobalModel): Problem[] {
  * misplaced parameters, bad values, surprising headers, and modules nobody can log in to.
  */
 export function validateRsyncdDocument(doc: RsyncdDocument): Problem[] {
-  const sem = rsyncdSemantics(doc);
+  const sem = sharedRsyncdSemantics(doc);
   const problems = [...doc.problems, ...sem.problems];
   for (const entry of doc.entries) {
     const position = { line: entry.line, column: 1 };

@@ -72,15 +72,56 @@ export interface ResolvedConnection {
   secrets: readonly Secret[];
 }
 
+type AcceptedLines = { host?: string | undefined; proxy?: string | undefined };
+
+/**
+ * Resolutions by everything they depend on: the arguments, the keys accepted earlier, the field
+ * prefix, `SSH_AUTH_SOCK` and the home directory. A provider resolves a host's arguments for every
+ * operation of every resource on it. Only plain JSON values are keyed, so equal keys mean equal
+ * inputs; a failed resolution is not kept. The keys hold credentials: they never leave this map.
+ */
+const resolutions = new Map<string, ResolvedConnection>();
+const RESOLUTIONS_KEPT = 256;
+
+/** JSON values only: no NaN, functions, class instances or holes, which JSON.stringify would conflate. */
+function isPlainJson(value: unknown): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isPlainJson);
+  if (typeof value !== "object") return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  // An undefined field reads as an absent one, as JSON.stringify leaves it out.
+  return Object.values(value).every((field) => field === undefined || isPlainJson(field));
+}
+
 /**
  * Applies defaults and checks the arguments; throws `invalid-connection-args`. `acceptedHostKeys`
- * are keys trusted on first use earlier (known_hosts lines): this host's, then its proxy's.
+ * are keys trusted on first use earlier (known_hosts lines): this host's, then its proxy's. The
+ * result is shared by equal calls: treat it as read-only.
  */
 export function resolveConnection(
   args: ConnectionArgs | Omit<ConnectionArgs, "proxy">,
-  acceptedHostKeys: { host?: string | undefined; proxy?: string | undefined } = {},
+  acceptedHostKeys: AcceptedLines = {},
   /** Prefixes field names in messages: `proxy.` for the proxy. */
   fieldPrefix = "",
+): ResolvedConnection {
+  const inputs = [args, acceptedHostKeys, fieldPrefix, agentSocketPathOf(undefined) ?? null, homedir()];
+  const key = isPlainJson(inputs) ? JSON.stringify(inputs) : undefined;
+  const known = key === undefined ? undefined : resolutions.get(key);
+  if (known !== undefined) return known;
+  const resolved = resolveAfresh(args, acceptedHostKeys, fieldPrefix);
+  if (key !== undefined) {
+    if (resolutions.size >= RESOLUTIONS_KEPT) resolutions.clear();
+    resolutions.set(key, resolved);
+  }
+  return resolved;
+}
+
+function resolveAfresh(
+  args: ConnectionArgs | Omit<ConnectionArgs, "proxy">,
+  acceptedHostKeys: AcceptedLines,
+  fieldPrefix: string,
 ): ResolvedConnection {
   const port = args.port ?? DEFAULT_PORT;
   const user = args.user ?? DEFAULT_USER;
