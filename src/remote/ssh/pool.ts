@@ -314,37 +314,13 @@ export class ConnectionPool {
         if (bastion) {
           bastion.openTunnel(target.host, target.port).then(start, (error: Error) => fail(error));
         } else {
-          start(coalesceWrites(net.connect({ host: target.host, port: target.port })));
+          start(net.connect({ host: target.host, port: target.port }));
         }
       });
     } finally {
       bastion?.holdForDial(-1);
     }
   }
-}
-
-/**
- * ssh2 writes each SSH packet on its own, one system call each: a command's channel open, exec
- * request, stdin and EOF, or a burst of commands on one connection. Corked from the first write
- * of a tick until that tick's work is done (`process.nextTick`), they leave in one `writev`;
- * nothing is held past the tick.
- */
-export function coalesceWrites(socket: net.Socket): net.Socket {
-  const write = socket.write as (...args: unknown[]) => boolean;
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
-  };
-  socket.write = function (this: net.Socket, ...args: unknown[]): boolean {
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(uncork);
-    }
-    return write.apply(this, args);
-  } as net.Socket["write"];
-  return socket;
 }
 
 /**
