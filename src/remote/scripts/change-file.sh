@@ -65,7 +65,13 @@ set -C
 set +C
 tmp=$temp_prefix$$
 head -c "$length" >"$tmp"
-[ "$(wc -c <"$tmp")" -eq "$length" ] || { echo "new content arrived incomplete" >&2; exit 3; }
+# The candidate's size (did it all arrive), mode and owner, in one stat: a chown or chmod that
+# would change nothing is not run.
+facts=$(stat -c '%s %a %u %g %U %G' -- "$tmp") || exit 2
+read -r tmp_size tmp_mode tmp_uid tmp_gid tmp_user tmp_group <<EOF
+$facts
+EOF
+[ "$tmp_size" -eq "$length" ] || { echo "new content arrived incomplete" >&2; exit 3; }
 method=none
 verdict=accepted
 case $validate in
@@ -74,14 +80,27 @@ rsyncd) validate_rsyncd "$tmp" || exit 2 ;;
 esac
 echo "VALIDATION $method"
 if [ "$verdict" = rejected ]; then echo "RESULT rejected"; print_report; exit 0; fi
-# What is not given is kept from the target as it was under the lock.
-[ -n "$mode" ] || mode=$current_mode
-[ -n "$owner" ] || owner=$current_uid
-[ -n "$group" ] || group=$current_gid
+# What is not given is kept from the target as it was under the lock (ids), else 644 and ours.
+# A given name is compared with the candidate's owner's name, a kept id with its id.
+[ -n "$mode" ] || mode=${current_mode:-644}
+if [ -n "$owner" ]; then
+  [ "$owner" != "$tmp_user" ] || owner=
+elif [ -n "$current_uid" ] && [ "$current_uid" != "$tmp_uid" ]; then
+  owner=$current_uid
+fi
+if [ -n "$group" ]; then
+  [ "$group" != "$tmp_group" ] || group=
+elif [ -n "$current_gid" ] && [ "$current_gid" != "$tmp_gid" ]; then
+  group=$current_gid
+fi
 # The temp file is ours (created above) in a directory no other user can change names in; chmod
 # comes last because chown may clear set-id bits. `:group` alone changes only the group.
-if [ -n "$owner$group" ]; then chown -- "$owner${group:+:$group}" "$tmp" || exit 2; fi
-chmod -- "${mode:-644}" "$tmp" || exit 2
+if [ -n "$owner$group" ]; then
+  chown -- "$owner${group:+:$group}" "$tmp" || exit 2
+  chmod -- "$mode" "$tmp" || exit 2
+elif [ "$mode" != "$tmp_mode" ]; then
+  chmod -- "$mode" "$tmp" || exit 2
+fi
 sync "$tmp" 2>/dev/null || sync
 if [ -n "$secret" ]; then
   # The rename below replaces the old passwords in one step; no copy of them is made.
