@@ -42,20 +42,32 @@ if [ "$log_kind" = journal ]; then
   esac
   cursor=${cursor%%"$newline"*}
 fi
+# What xinetd logged since the reload began. Only ever run as `$(log_window)`: a single command
+# is exec'd, replacing that subshell instead of starting one more process.
 log_window() {
   case $log_kind in
-  file) tail -c +$((offset + 1)) -- "$log_path" 2>/dev/null ;;
+  file) exec tail -c +$((offset + 1)) -- "$log_path" 2>/dev/null ;;
   syslog) tail -c +$((offset + 1)) -- "$log_path" 2>/dev/null | grep -i xinetd ;;
   journal)
     if [ -n "$cursor" ]; then
-      journalctl -q --no-pager -o short-iso -u xinetd --after-cursor="$cursor" 2>/dev/null
+      exec journalctl -q --no-pager -o short-iso -u xinetd --after-cursor="$cursor" 2>/dev/null
     else
       # An empty journal has no cursor yet: everything in it is new.
-      journalctl -q --no-pager -o short-iso -u xinetd 2>/dev/null
+      exec journalctl -q --no-pager -o short-iso -u xinetd 2>/dev/null
     fi
     ;;
   *) true ;;
   esac
+}
+# Prints the last $1 lines of $2: the shell counts up to $1 of its line ends, tail only for more.
+print_last_lines() {
+  rest=$2
+  lines=0
+  while [ $lines -lt "$1" ]; do
+    case $rest in *"$newline"*) rest=${rest#*"$newline"} ;; *) break ;; esac
+    lines=$((lines + 1))
+  done
+  if [ $lines -lt "$1" ]; then printf '%s\n' "$2"; else printf '%s\n' "$2" | tail -n "$1"; fi
 }
 xinetd_alive() {
   find_xinetd
@@ -139,6 +151,7 @@ echo "RELOAD $status"
 if xinetd_alive; then echo "XINETD running"; else echo "XINETD stopped"; check_services; fi
 printf '%s' "$service_states"
 echo LOG
-log_window | tail -n 200
+window=$(log_window)
+[ -z "$window" ] || print_last_lines 200 "$window"
 echo RELOAD_OUTPUT
 [ ! -s "$out" ] || cat -- "$out"
