@@ -7,7 +7,8 @@
 report_first=
 report_second=
 
-# What the daemon said, in the order it is read best; nothing when no daemon ran.
+# What the daemon said (report_first, then report_second) after the result line; nothing when no
+# daemon ran. A part the daemon never wrote is skipped.
 print_report() {
   [ -z "$report_first" ] || cat -- "$report_first" "$report_second" 2>/dev/null
   return 0
