@@ -11,18 +11,25 @@ if [ -n "$secret" ]; then IFS= read -r salt || exit 0; fi
 check_directory "$dir"
 take_lock
 # Under the lock no other change is running, so any temp file left here is from a killed one.
-rm -f -- "$temp_prefix"*
+set -- "$temp_prefix"*
+if [ -e "$1" ] || [ -L "$1" ]; then rm -f -- "$@"; fi
 refuse_linked_target
 refuse_link "$previous"
 # No copy of a secret file is kept, and none left by an older version of this script survives.
-if [ -n "$secret" ]; then rm -f -- "$previous" || exit 2; fi
+if [ -n "$secret" ] && [ -e "$previous" ]; then rm -f -- "$previous" || exit 2; fi
+# The target's size, mode, uid and gid, then its header (target_header's fields), in one stat.
+current_mode=
+current_uid=
+current_gid=
 if [ -f "$target" ]; then
-  header=$(target_header) || exit 2
+  facts=$(stat -c '%s %a %u %g %a %U %G' -- "$target") || exit 2
+  read -r size current_mode current_uid current_gid header <<EOF
+$facts
+EOF
   if [ -n "$secret" ]; then
-    sum=$(salted_target_sum "$salt") || exit 2
+    salted_target_sum "$salt" || exit 2
     printf 'SECRET %s %s\n' "$header" "$sum"
   else
-    size=$(wc -c <"$target") || exit 2
     printf 'FILE %s %s\n' "$header" "$size"
     head -c "$size" -- "$target"
   fi
@@ -51,10 +58,20 @@ DELETE)
 WRITE) ;;
 *) fail "unknown action $action" ;;
 esac
-tmp=$(mktemp -- "$temp_prefix"XXXXXX) || exit 2
-report=$(mktemp /tmp/.change-report.XXXXXX) || exit 2
+# Created with O_EXCL (noclobber) and mode 0600 (umask): the name needs no randomness, as the
+# directory passed check_directory and, under the lock, leftovers of this prefix are gone.
+set -C
+{ :; } 2>/dev/null >"$temp_prefix$$" || fail "cannot create the temp file $temp_prefix$$"
+set +C
+tmp=$temp_prefix$$
 head -c "$length" >"$tmp"
-[ "$(wc -c <"$tmp")" -eq "$length" ] || { echo "new content arrived incomplete" >&2; exit 3; }
+# The candidate's size (did it all arrive), mode and owner, in one stat: a chown or chmod that
+# would change nothing is not run.
+facts=$(stat -c '%s %a %u %g %U %G' -- "$tmp") || exit 2
+read -r tmp_size tmp_mode tmp_uid tmp_gid tmp_user tmp_group <<EOF
+$facts
+EOF
+[ "$tmp_size" -eq "$length" ] || { echo "new content arrived incomplete" >&2; exit 3; }
 method=none
 verdict=accepted
 case $validate in
@@ -62,17 +79,28 @@ xinetd-service) validate_xinetd "$tmp" || exit 2 ;;
 rsyncd) validate_rsyncd "$tmp" || exit 2 ;;
 esac
 echo "VALIDATION $method"
-if [ "$verdict" = rejected ]; then echo "RESULT rejected"; cat -- "$report"; exit 0; fi
-if [ -e "$target" ]; then
-  [ -n "$mode" ] || mode=$(stat -c %a -- "$target")
-  [ -n "$owner" ] || owner=$(stat -c %u -- "$target")
-  [ -n "$group" ] || group=$(stat -c %g -- "$target")
+if [ "$verdict" = rejected ]; then echo "RESULT rejected"; print_report; exit 0; fi
+# What is not given is kept from the target as it was under the lock (ids), else 644 and ours.
+# A given name is compared with the candidate's owner's name, a kept id with its id.
+[ -n "$mode" ] || mode=${current_mode:-644}
+if [ -n "$owner" ]; then
+  [ "$owner" != "$tmp_user" ] || owner=
+elif [ -n "$current_uid" ] && [ "$current_uid" != "$tmp_uid" ]; then
+  owner=$current_uid
 fi
-# The temp file is ours (mktemp) in a directory no other user can change names in; chmod comes
-# last because chown may clear set-id bits.
-if [ -n "$owner" ]; then chown -- "$owner" "$tmp" || exit 2; fi
-if [ -n "$group" ]; then chgrp -- "$group" "$tmp" || exit 2; fi
-chmod -- "${mode:-644}" "$tmp" || exit 2
+if [ -n "$group" ]; then
+  [ "$group" != "$tmp_group" ] || group=
+elif [ -n "$current_gid" ] && [ "$current_gid" != "$tmp_gid" ]; then
+  group=$current_gid
+fi
+# The temp file is ours (created above) in a directory no other user can change names in; chmod
+# comes last because chown may clear set-id bits. `:group` alone changes only the group.
+if [ -n "$owner$group" ]; then
+  chown -- "$owner${group:+:$group}" "$tmp" || exit 2
+  chmod -- "$mode" "$tmp" || exit 2
+elif [ "$mode" != "$tmp_mode" ]; then
+  chmod -- "$mode" "$tmp" || exit 2
+fi
 sync "$tmp" 2>/dev/null || sync
 if [ -n "$secret" ]; then
   # The rename below replaces the old passwords in one step; no copy of them is made.
@@ -80,11 +108,11 @@ if [ -n "$secret" ]; then
 elif [ -e "$target" ]; then
   # The old inode stays reachable as the previous version; each step is atomic on its own.
   ln -fT -- "$target" "$previous" || exit 2
-else
+elif [ -e "$previous" ]; then
   rm -f -- "$previous" || exit 2
 fi
 mv -fT -- "$tmp" "$target" || exit 2
 tmp=
 sync "$dir" 2>/dev/null || sync
 echo "RESULT written"
-cat -- "$report"
+print_report

@@ -2,22 +2,35 @@
 # refusing unsafe directories and companion paths, and taking the file's lock.
 # Parameters: lock (path), lock_wait (seconds).
 
+newline='
+'
+
 fail() {
   printf '%s\n' "$*" >&2
   exit 2
 }
 
-# Removed on exit, however the script ends: the lock's scratch link, the candidate, the report.
-fresh=
+# Removed on exit, however the script ends: the candidate, the report, the scratch directory.
+# Each is a process, so only what is there is removed.
 tmp=
 report=
 work=
-trap 'rm -f -- "$fresh" "$tmp" "$report"; [ -z "$work" ] || rm -rf -- "$work"' EXIT
+remove_scratch() {
+  set --
+  for scratch in "$tmp" "$report"; do [ -z "$scratch" ] || set -- "$@" "$scratch"; done
+  [ $# -eq 0 ] || rm -f -- "$@"
+  [ -z "$work" ] || rm -rf -- "$work"
+}
+trap remove_scratch EXIT
 trap 'exit 129' HUP
 trap 'exit 141' PIPE
 trap 'exit 143' TERM
 umask 077
-me=$(id -u)
+# The writer's uid: set by take_lock (the lock is the writer's), or by writer_uid when needed.
+me=
+writer_uid() {
+  [ -n "$me" ] || me=$(id -u)
+}
 
 # Nobody but root and the writer may be able to replace names in the directory: it must be
 # owned by one of them, and not group- or other-writable unless it has the sticky bit.
@@ -26,7 +39,8 @@ check_directory() {
   facts=$(stat -L -c '%u %a' -- "$1") || fail "cannot inspect directory $1"
   owner_id=${facts% *}
   bits=$((0${facts#* }))
-  if [ "$owner_id" != 0 ] && [ "$owner_id" != "$me" ]; then
+  if [ "$owner_id" != 0 ] && ! [ -O "$1" ]; then
+    writer_uid
     fail "refusing to change files in $1: it belongs to uid $owner_id, neither root nor the writer (uid $me), so its owner could replace them"
   fi
   if [ $((bits & 01000)) -eq 0 ] && [ $((bits & 022)) -ne 0 ]; then
@@ -46,24 +60,32 @@ refuse_link() {
 # until this process exits, however it exits: a dropped connection cannot leave it behind.
 take_lock() {
   if [ ! -e "$lock" ] && [ ! -L "$lock" ]; then
-    fresh=$(mktemp -- "$lock.new.XXXXXX") || fail "cannot create the lock file $lock"
-    # link() neither follows nor replaces what is at $lock: a lock made meanwhile is kept.
-    ln -T -- "$fresh" "$lock" 2>/dev/null
-    rm -f -- "$fresh"
-    fresh=
+    # noclobber creates with O_EXCL, which neither follows nor replaces what is at $lock: a lock
+    # made meanwhile is kept (and the redirection fails quietly). umask 077 makes it 0600.
+    set -C
+    { :; } 2>/dev/null >"$lock"
+    set +C
   fi
   refuse_link "$lock"
   exec 9<"$lock" || fail "cannot open the lock file $lock"
-  # What was opened must be what the name holds now: no swap between the check and the open.
-  [ "$(stat -L -c '%d:%i' /dev/fd/9)" = "$(stat -c '%d:%i' -- "$lock")" ] ||
-    fail "refusing the lock file $lock: it was replaced while being opened"
-  facts=$(stat -L -c '%u %a' /dev/fd/9) || fail "cannot inspect the lock file $lock"
+  # One stat of the name (not followed) and of what was opened (stdin, fstat): it must be the
+  # same file, or the name was swapped between the check and the open.
+  facts=$(stat -c '%d:%i %u %a' -- "$lock" - <&9) || fail "cannot inspect the lock file $lock"
+  named=${facts%%"$newline"*}
+  opened=${facts#*"$newline"}
+  [ "${named%% *}" = "${opened%% *}" ] || fail "refusing the lock file $lock: it was replaced while being opened"
+  lock_owner=${opened#* }
+  lock_bits=${lock_owner#* }
+  lock_owner=${lock_owner% *}
   # Through the open descriptor, so the change reaches the file that was checked.
-  if [ "${facts% *}" != "$me" ]; then
+  if [ -O /dev/fd/9 ]; then
+    me=$lock_owner
+  else
+    writer_uid
     chown -- "$me" /dev/fd/9 2>/dev/null ||
-      fail "refusing the lock file $lock: it belongs to uid ${facts% *}, not to the writer (uid $me); remove it"
+      fail "refusing the lock file $lock: it belongs to uid $lock_owner, not to the writer (uid $me); remove it"
   fi
-  if [ "${facts#* }" != 600 ]; then
+  if [ "$lock_bits" != 600 ]; then
     chmod 600 /dev/fd/9 || fail "cannot make the lock file $lock mode 0600"
   fi
   flock -w "$lock_wait" 9 ||

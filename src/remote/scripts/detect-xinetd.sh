@@ -8,12 +8,13 @@ else
 fi
 # The running xinetd's own arguments say whether it writes a log file; /etc/default/xinetd only
 # when it does not run (Debian 13's unit ignores that file).
-if pid=$(xinetd_pid); then
-  options=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+filelog_argument='s/.*-filelog[[:space:]]\{1,\}\([^[:space:]"'\'']\{1,\}\).*/\1/p'
+if find_xinetd; then
+  filelog=$(tr '\0' ' ' <"/proc/$xinetd/cmdline" | sed -n "$filelog_argument")
 else
   options=$(sed -n 's/^[[:space:]]*XINETD_OPTS=//p' /etc/default/xinetd 2>/dev/null | tail -n 1)
+  filelog=$(printf '%s\n' "$options" | sed -n "$filelog_argument")
 fi
-filelog=$(printf '%s\n' "$options" | sed -n 's/.*-filelog[[:space:]]\{1,\}\([^[:space:]"'\'']\{1,\}\).*/\1/p')
 if [ -n "$filelog" ]; then echo "LOG file $filelog"
 elif [ -d /run/systemd/system ] && command -v journalctl >/dev/null 2>&1; then echo "LOG journal"
 elif [ -f /var/log/syslog ]; then echo "LOG syslog /var/log/syslog"

@@ -3,5 +3,5 @@
 set -u
 check_directory "$dir"
 take_lock
-# rm removes a symbolic link itself, never what it points to.
-rm -f -- "$previous"
+# rm removes a symbolic link itself, never what it points to; nothing there, no rm to start.
+if [ -e "$previous" ] || [ -L "$previous" ]; then rm -f -- "$previous"; fi

@@ -7,7 +7,7 @@ refuse_linked_target
 if [ ! -e "$target" ]; then echo ABSENT; exit 0; fi
 if [ ! -f "$target" ] || [ ! -r "$target" ]; then echo "$target is not a readable regular file" >&2; exit 2; fi
 header=$(target_header) || exit 2
-sum=$(salted_target_sum "$salt") || exit 2
+salted_target_sum "$salt" || exit 2
 printf 'FILE %s %s\n' "$header" "$sum"
-# Only what precedes the first `:` of each entry line: the user names.
-grep -v '^[[:space:]]*#' -- "$target" | sed -n 's/^\([^:]*\):.*/\1/p'
+# Only what precedes the first `:` of each entry line (not a comment): the user names.
+sed -n -e '/^[[:space:]]*#/d' -e 's/^\([^:]*\):.*/\1/p' -- "$target"

@@ -15,8 +15,9 @@ target_header() {
   stat -c '%a %U %G' -- "$target"
 }
 
-# sha256 of the salt ($1) followed by the target's content, hex: a secret file's checksum.
+# Sets sum to the sha256 of the salt ($1) followed by the target's content, hex: a secret file's
+# checksum.
 salted_target_sum() {
   sum=$({ printf '%s' "$1"; cat -- "$target"; } | sha256sum) || return 1
-  printf '%s\n' "${sum%% *}"
+  sum=${sum%% *}
 }
