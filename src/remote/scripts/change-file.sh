@@ -58,12 +58,10 @@ DELETE)
 WRITE) ;;
 *) fail "unknown action $action" ;;
 esac
-# Created with O_EXCL (noclobber) and mode 0600 (umask): the name needs no randomness, as the
-# directory passed check_directory and, under the lock, leftovers of this prefix are gone.
-set -C
-{ :; } 2>/dev/null >"$temp_prefix$$" || fail "cannot create the temp file $temp_prefix$$"
-set +C
-tmp=$temp_prefix$$
+# mktemp, not a fixed name made with noclobber: sh's noclobber opens an existing name that leads
+# to a fifo or a device, and a sticky world-writable directory passes check_directory, so another
+# user could plant such a name there for the write below to follow.
+tmp=$(mktemp -- "$temp_prefix"XXXXXX) || exit 2
 head -c "$length" >"$tmp"
 # The candidate's size (did it all arrive), mode and owner, in one stat: a chown or chmod that
 # would change nothing is not run.

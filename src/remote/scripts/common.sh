@@ -10,14 +10,15 @@ fail() {
   exit 2
 }
 
-# Removed on exit, however the script ends: the candidate, the report, the scratch directory.
-# Each is a process, so only what is there is removed.
+# Removed on exit, however the script ends: the lock's scratch link, the candidate, the report, the
+# scratch directory. rm is a process, so it runs only for names that are set.
+fresh=
 tmp=
 report=
 work=
 remove_scratch() {
   set --
-  for scratch in "$tmp" "$report"; do [ -z "$scratch" ] || set -- "$@" "$scratch"; done
+  for scratch in "$fresh" "$tmp" "$report"; do [ -z "$scratch" ] || set -- "$@" "$scratch"; done
   [ $# -eq 0 ] || rm -f -- "$@"
   [ -z "$work" ] || rm -rf -- "$work"
 }
@@ -60,11 +61,12 @@ refuse_link() {
 # until this process exits, however it exits: a dropped connection cannot leave it behind.
 take_lock() {
   if [ ! -e "$lock" ] && [ ! -L "$lock" ]; then
-    # noclobber creates with O_EXCL, which neither follows nor replaces what is at $lock: a lock
-    # made meanwhile is kept (and the redirection fails quietly). umask 077 makes it 0600.
-    set -C
-    { :; } 2>/dev/null >"$lock"
-    set +C
+    # link() neither follows nor replaces what is at $lock: a lock made meanwhile is kept. Not sh's
+    # noclobber, which opens an existing name that leads to a fifo (and hangs) or a device.
+    fresh=$(mktemp -- "$lock.new.XXXXXX") || fail "cannot create the lock file $lock"
+    ln -T -- "$fresh" "$lock" 2>/dev/null
+    rm -f -- "$fresh"
+    fresh=
   fi
   refuse_link "$lock"
   exec 9<"$lock" || fail "cannot open the lock file $lock"
