@@ -229,13 +229,22 @@ describe("the doctor on namespace, debian12 and debian13 hosts", { skip }, () =>
             "systemctl daemon-reload\n",
         );
         // A user's attempt, as before anyone calls the operator: it starts an instance, which fails.
-        const attempt = await run(["rsync", "--contimeout=5", `rsync://${host().address}/`], { timeoutMs: 15_000 });
-        assert.notEqual(attempt.code, 0);
         // journald stores the instance's own message a moment after systemd's: wait until it has it.
-        await breakHost(
-          host(),
-          "for i in $(seq 100); do journalctl -q -u 'rsyncd@*' | grep -q gone.conf && exit 0; sleep 0.05; done; exit 1",
-        );
+        // One attempt in about five left no instance line within 5 s (a socket just restarted by the
+        // previous test may refuse a trigger), so the user tries again, at most three times.
+        let stored = false;
+        for (let attempt = 0; attempt < 3 && !stored; attempt++) {
+          const tried = await run(["rsync", "--contimeout=5", `rsync://${host().address}/`], { timeoutMs: 15_000 });
+          assert.notEqual(tried.code, 0);
+          const wait = await host().exec(
+            "for i in $(seq 100); do journalctl -q -u 'rsyncd@*' | grep -q gone.conf && exit 0; sleep 0.05; done; exit 1",
+          );
+          stored = wait.code === 0;
+        }
+        if (!stored) {
+          const journal = await host().exec("journalctl -q --no-pager -n 40");
+          assert.fail(`no rsyncd@ instance line naming gone.conf after 3 attempts; the journal:\n${journal.stdout}`);
+        }
         const diagnosis = await diagnose();
         assert.equal(diagnosis.server.launcher, "systemd-socket");
         assert.equal(diagnosis.server.configPath, "/etc/rsyncd/gone.conf");
