@@ -128,17 +128,22 @@ export function rsyncdSemantics(doc: RsyncdDocument): RsyncdSemantics {
 /**
  * Readings kept per entry list for the format layer's own checks, which only read them: the
  * guard reads each edited document, and the validation of the next edit of a batch reads it again.
+ * Each keeps the entries it was read from: a list changed in place since (an entry added, removed
+ * or replaced) is read afresh.
  */
-const readings = new WeakMap<readonly RsyncdEntry[], { length: number; semantics: RsyncdSemantics }>();
+const readings = new WeakMap<readonly RsyncdEntry[], { entries: readonly RsyncdEntry[]; semantics: RsyncdSemantics }>();
 
 /** `rsyncdSemantics`, computed once per document; read-only (callers outside get their own copy). */
 export function sharedRsyncdSemantics(doc: RsyncdDocument): RsyncdSemantics {
   const cached = readings.get(doc.entries);
-  // An entry list grown or shrunk in place since is read afresh.
-  if (cached !== undefined && cached.length === doc.entries.length) return cached.semantics;
+  if (cached !== undefined && sameEntries(cached.entries, doc.entries)) return cached.semantics;
   const semantics = readSemantics(doc);
-  readings.set(doc.entries, { length: doc.entries.length, semantics });
+  readings.set(doc.entries, { entries: [...doc.entries], semantics });
   return semantics;
+}
+
+function sameEntries(read: readonly RsyncdEntry[], now: readonly RsyncdEntry[]): boolean {
+  return read.length === now.length && read.every((entry, index) => entry === now[index]);
 }
 
 function readSemantics(doc: RsyncdDocument): RsyncdSemantics {

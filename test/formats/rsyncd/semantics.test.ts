@@ -9,6 +9,7 @@ import {
   rsyncdList,
   rsyncdSemantics,
   rsyncdValue,
+  validateRsyncdDocument,
 } from "../../../src/formats/rsyncd";
 
 const FIXTURES = join(__dirname, "../../fixtures/rsyncd");
@@ -124,4 +125,15 @@ test("the appendix global part reads as an operator reads it", () => {
   assert.equal(rsyncdInteger(sem, "port"), 873);
   assert.deepEqual(sem.modules, []);
   assert.deepEqual(sem.problems, []);
+});
+
+test("a document changed in place after a validation is read afresh, even at the same length", () => {
+  const doc = parseRsyncdDocument("[m]\n\tpath = /srv\n\tmax connections = 5\n");
+  assert.deepEqual(validateRsyncdDocument(doc), []);
+  const bad = parseRsyncdDocument("[m]\n\tpath = /srv\n\tmax connections = lots\n");
+  doc.entries[2] = bad.entries[2]!;
+  assert.deepEqual(
+    validateRsyncdDocument(doc).map((found) => `${found.rule} ${found.field}`),
+    ["bad-integer max connections"],
+  );
 });
