@@ -17,12 +17,12 @@ refuse_linked_target
 refuse_link "$previous"
 # No copy of a secret file is kept, and none left by an older version of this script survives.
 if [ -n "$secret" ] && [ -e "$previous" ]; then rm -f -- "$previous" || exit 2; fi
-# The target's size, mode, uid and gid, then its header (target_header's fields), in one stat.
+# The target's size, mode, uid and gid, then its header (target_header's format), in one stat.
 current_mode=
 current_uid=
 current_gid=
 if [ -f "$target" ]; then
-  facts=$(stat -c '%s %a %u %g %a %U %G' -- "$target") || exit 2
+  facts=$(stat -c "%s %a %u %g $target_header_format" -- "$target") || exit 2
   read -r size current_mode current_uid current_gid header <<EOF
 $facts
 EOF

@@ -10,9 +10,11 @@ refuse_linked_target() {
   fi
 }
 
-# `<mode> <owner> <group>` of the target, as the caller's parseFileHeader reads them.
+# `<mode> <owner> <group>` of the target, as the caller's parseFileHeader reads them. The format is
+# also the tail of change-file's one stat of the target.
+target_header_format='%a %U %G'
 target_header() {
-  stat -c '%a %U %G' -- "$target"
+  stat -c "$target_header_format" -- "$target"
 }
 
 # Sets sum to the sha256 of the salt ($1) followed by the target's content, hex: a secret file's
