@@ -3,7 +3,6 @@ import {
   GLOBAL_MODEL_PARAMETERS,
   MODULE_MODEL_PARAMETERS,
   parseRsyncdDocument,
-  renderRsyncdDocument,
   RSYNC_PARAMETERS,
   validateRsyncdDocument,
   type Problem,
@@ -99,7 +98,9 @@ export async function editRsyncdConfig(
     (current) => {
       if (current === undefined) return undefined;
       const document = edit(current);
-      return renderRsyncdDocument(document).trim() === "" ? { delete: true } : { document };
+      // Rendering joins the entries' raw text, so a file of blanks only is one whose entries are all blank;
+      // the batch renders the document once, for the host.
+      return document.entries.every((entry) => entry.raw.trim() === "") ? { delete: true } : { document };
     },
     { validate: "rsyncd" },
   );
