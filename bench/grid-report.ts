@@ -4,7 +4,7 @@
  * judged met or missed from the figures. Pure: takes parsed results, returns text.
  */
 import { PHASES, type Phase } from "./workload";
-import type { BenchResult } from "./report";
+import { seconds, type BenchResult } from "./report";
 
 /** The cell the issue's main targets are stated for. */
 export const TARGET_CELL = { hosts: 20, rttMs: 50 } as const;
@@ -19,10 +19,6 @@ export interface Verdict {
   target: string;
   met: boolean;
   figure: string;
-}
-
-function seconds(ms: number): string {
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`;
 }
 
 function perResource(result: BenchResult, phase: Phase): number | undefined {

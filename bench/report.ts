@@ -73,7 +73,8 @@ export function round(value: number, digits = 1): number {
   return Math.round(value * scale) / scale;
 }
 
-function seconds(ms: number): string {
+/** Milliseconds as seconds for the tables: two decimals, one from 10 s up. */
+export function seconds(ms: number): string {
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`;
 }
 
